@@ -1,0 +1,69 @@
+/**
+ * Server configuration from the environment, validated once at start-up. Every bad value is
+ * reported, each with its variable's name; a secret's value never appears in a message.
+ */
+import { z } from "zod";
+import { isValidZone } from "./timewindow.ts";
+
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+const flag = z
+  .enum(["0", "1", "true", "false", ""])
+  .default("0")
+  .transform((v) => v === "1" || v === "true");
+
+const EnvSchema = z.object({
+  PORT: int(8000, 0, 65535),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  INFLUX_URL: z.url().optional(),
+  INFLUX_TOKEN: z.string().min(1).optional(),
+  INFLUX_ORG: z.string().min(1).default("procscope"),
+  INFLUX_BUCKET: z.string().min(1).default("procscope"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  TZ: z
+    .string()
+    .default("UTC")
+    .refine((zone) => isValidZone(zone), "not a known IANA time zone"),
+  RETENTION_DAYS: int(30, 1, 36_500),
+  MAX_BODY_BYTES: int(5 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+  MAX_BATCH_PROCESSES: int(10_000, 1, 1_000_000),
+  MAX_PAGE_SIZE: int(10_000, 1, 1_000_000),
+  DEFAULT_PAGE_SIZE: int(1000, 1, 1_000_000),
+  MAX_QUERY_DAYS: int(366, 1, 36_500),
+  STORAGE_TIMEOUT_MS: int(10_000, 100, 600_000),
+  /** A gap between samples longer than this ends a run (default: three 5 s sampling intervals). */
+  RUN_GAP_SECONDS: int(15, 1, 86_400),
+  REQUEST_TIMEOUT_MS: int(30_000, 1000, 600_000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  PUBLIC_URL: z.url().optional(),
+  LOCAL_AGENT: flag,
+});
+
+export type Config = z.infer<typeof EnvSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+/** Parses the environment; throws ConfigError listing every bad variable (never its value). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== "") raw[key] = value;
+  }
+  const parsed = EnvSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  }
+  const config = parsed.data;
+  if (config.INFLUX_URL && !config.INFLUX_TOKEN) {
+    throw new ConfigError(["INFLUX_TOKEN: required when INFLUX_URL is set"]);
+  }
+  if (config.DEFAULT_PAGE_SIZE > config.MAX_PAGE_SIZE) {
+    throw new ConfigError(["DEFAULT_PAGE_SIZE: must not exceed MAX_PAGE_SIZE"]);
+  }
+  return config;
+}

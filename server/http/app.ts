@@ -1,0 +1,148 @@
+/**
+ * The HTTP server: one router behind two doors (tRPC at /trpc, REST under /api), plus health,
+ * the OpenAPI document and its reference page. Nothing a client sends can crash it.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AnyTRPCRouter } from "@trpc/server";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { createOpenApiHttpHandler } from "trpc-to-openapi";
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import { buildOpenApiDocument, FILTER_ALIAS } from "../openapi.ts";
+import { appRouter } from "../router.ts";
+import type { ProcessStore } from "../store/types.ts";
+import type { Context } from "../trpc.ts";
+import { BodyError, readJsonBody } from "./body.ts";
+import { DOCS_HTML, docsAsset } from "./docs.ts";
+
+export interface AppDeps {
+  config: Config;
+  store: ProcessStore;
+  log: Logger;
+  now?: () => number;
+}
+
+const RETRY_AFTER_SECONDS = "5";
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  if (res.headersSent) return;
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** 201 for a stored submission; Retry-After on 503. Shared by both doors. */
+function responseMeta(opts: {
+  paths?: readonly string[];
+  errors: readonly { code: string }[];
+  type: string;
+}) {
+  if (opts.errors.some((e) => e.code === "SERVICE_UNAVAILABLE")) {
+    return { headers: { "retry-after": RETRY_AFTER_SECONDS } };
+  }
+  if (opts.errors.length === 0 && opts.paths?.length === 1 && opts.paths[0] === "process.submit") {
+    return { status: 201 };
+  }
+  return {};
+}
+
+export function createApp(deps: AppDeps): Server {
+  const { config, store, log } = deps;
+  const now = deps.now ?? Date.now;
+  const base = (req: IncomingMessage) =>
+    config.PUBLIC_URL ?? `http://${req.headers.host ?? `${config.HOST}:${config.PORT}`}`;
+  const context = (req: IncomingMessage, transport: Context["transport"]): Context => ({
+    store,
+    config,
+    log,
+    transport,
+    now,
+    url: new URL(req.url ?? "/", base(req)),
+  });
+
+  const trpc = createHTTPHandler({
+    router: appRouter as AnyTRPCRouter,
+    basePath: "/trpc/",
+    maxBodySize: config.MAX_BODY_BYTES,
+    createContext: ({ req }) => context(req, "trpc"),
+    responseMeta: ({ paths, errors, type }) => responseMeta({ paths, errors, type }),
+  });
+  const rest = createOpenApiHttpHandler({
+    router: appRouter,
+    createContext: ({ req }) => context(req, "rest"),
+    // biome-ignore lint/suspicious/noExplicitAny: trpc-to-openapi's responseMeta type is not exported
+    responseMeta: ((opts: any) => responseMeta(opts)) as never,
+  });
+  const openapi = JSON.stringify(buildOpenApiDocument());
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = url.pathname;
+    if (path === "/healthz") return sendJson(res, 200, { status: "ok" });
+    if (path === "/readyz") {
+      try {
+        await store.ping();
+        return sendJson(res, 200, { status: "ready", storage: store.kind });
+      } catch {
+        return sendJson(
+          res,
+          503,
+          { status: "unavailable", storage: store.kind },
+          { "retry-after": RETRY_AFTER_SECONDS },
+        );
+      }
+    }
+    if (path === "/openapi.json") {
+      res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
+      return res.end(openapi);
+    }
+    if (path === "/docs" || path === "/docs/") {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      return res.end(DOCS_HTML);
+    }
+    if (path.startsWith("/docs/")) {
+      const asset = await docsAsset(path.slice("/docs/".length));
+      if (!asset) return sendJson(res, 404, { success: false, message: "Not found" });
+      res.writeHead(200, { "content-type": asset.type, "cache-control": "public, max-age=86400" });
+      return res.end(asset.body);
+    }
+    if (path.startsWith("/trpc/")) return trpc(req, res);
+    if (path.startsWith("/api/")) {
+      if (path.replace(/\/$/, "") === FILTER_ALIAS) {
+        req.url = `/api/filter-processes${url.search}`;
+      }
+      if (req.method === "POST" || req.method === "PUT" || req.method === "PATCH") {
+        const type = req.headers["content-type"] ?? "";
+        if (!type.toLowerCase().startsWith("application/json")) {
+          return sendJson(res, 415, {
+            success: false,
+            message: `Content-Type must be application/json (got ${type ? `"${type}"` : "none"})`,
+          });
+        }
+        try {
+          (req as IncomingMessage & { body?: unknown }).body = await readJsonBody(req, config.MAX_BODY_BYTES);
+        } catch (err) {
+          if (err instanceof BodyError) {
+            res.setHeader("connection", "close");
+            return sendJson(res, err.status, { success: false, message: err.message });
+          }
+          throw err;
+        }
+        req.headers["content-type"] = "application/json";
+      }
+      return rest(req, res);
+    }
+    return sendJson(res, 404, { success: false, message: `Not found: ${path}` });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log.error({ err: String(err), url: req.url }, "request failed");
+      sendJson(res, 500, { success: false, message: "Internal server error" });
+    });
+  });
+  // A client that dribbles its request must not hold a connection forever (slow-loris).
+  server.requestTimeout = config.REQUEST_TIMEOUT_MS;
+  server.headersTimeout = Math.min(config.REQUEST_TIMEOUT_MS, 20_000);
+  server.keepAliveTimeout = 5_000;
+  return server;
+}

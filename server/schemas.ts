@@ -1,0 +1,164 @@
+/**
+ * Every input and output of the API, as zod schemas. The tRPC router, the REST paths and the
+ * OpenAPI document are all generated from these; nothing about a payload is written twice.
+ */
+import { z } from "zod";
+
+/** Control characters cannot be carried by InfluxDB line protocol tags, so they are refused. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
+const label = (what: string) =>
+  z
+    .string()
+    .min(1, `${what} must not be empty`)
+    .max(255, `${what} must be at most 255 characters`)
+    .regex(NO_CONTROL, `${what} must not contain control characters (newline, tab, NUL, ...)`);
+
+/**
+ * A JSON number that stays strict: trpc-to-openapi coerces every number it finds in an input
+ * schema (Number("5") → 5) so that query strings work; in a JSON body a string where a number
+ * belongs is a client error. Wrapping the number in a pipe hides it from that coercion.
+ */
+const jsonNumber = (schema: z.ZodNumber) => schema.pipe(z.number());
+const finiteNonNegative = z.number().nonnegative().finite();
+const pid = jsonNumber(
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1),
+);
+/** An instant: ISO-8601 with a zone, or epoch milliseconds. */
+const instant = z.union([z.iso.datetime({ offset: true }), z.number().int().min(0).max(8.64e15)]);
+
+export const ProcessIn = z
+  .object({
+    pid: pid.describe("Process id"),
+    name: label("name").describe("Process name"),
+    cpu_percent: jsonNumber(finiteNonNegative).describe(
+      "CPU used since the previous sample; 100 = one full core",
+    ),
+    memory_percent: jsonNumber(finiteNonNegative.max(100)).describe(
+      "Resident memory over total memory, in percent",
+    ),
+    memory_rss: jsonNumber(z.number().int().min(0)).optional().describe("Resident set size in bytes"),
+    started_at: instant.optional().describe("When the process started"),
+    user: z.string().max(255).regex(NO_CONTROL).optional(),
+    command: z.string().max(4096).optional().describe("Command line (control characters are kept as sent)"),
+    state: z.string().max(32).regex(NO_CONTROL).optional(),
+    parent_pid: pid.optional(),
+  })
+  .meta({ id: "ProcessIn" });
+
+export const SubmitIn = z.object({
+  system_name: label("system_name").describe("The machine the sample was taken on"),
+  processes: z.array(ProcessIn).min(1, "processes must not be empty"),
+  timestamp: instant.optional().describe("Sampling instant; default: time of receipt. Retries reuse it."),
+});
+
+export const SubmitOut = z.object({
+  success: z.literal(true),
+  message: z.string(),
+  accepted: z.number().int(),
+});
+
+const timeOfDay = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, "must be a time of day, HH:MM or HH:MM:SS");
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date, YYYY-MM-DD");
+const isoInstant = z.iso.datetime({ offset: true, message: "must be an ISO-8601 instant with a zone" });
+
+export const FilterIn = z.object({
+  start_time: timeOfDay.optional().describe("Window start, inclusive (local time of day)"),
+  end_time: timeOfDay
+    .optional()
+    .describe("Window end, exclusive; earlier than start_time = the window crosses midnight"),
+  date: date.optional().describe("The day the window applies to; default today (in tz)"),
+  from: isoInstant.optional().describe("With `to`: apply the window on every day of [from, to)"),
+  to: isoInstant.optional(),
+  tz: z.string().optional().describe("IANA zone the times of day are in; default the server's"),
+  system_name: z.string().optional(),
+  process_name: z.string().optional(),
+  pid: z.number().int().min(0).optional(),
+  page: z.number().int().min(1).default(1),
+  page_size: z.number().int().min(1).optional().describe("Rows per page; default 1000, at most 10 000"),
+});
+
+export const SampleOut = z
+  .object({
+    system_name: z.string(),
+    pid: z.number().int(),
+    name: z.string(),
+    cpu_percent: z.number(),
+    memory_percent: z.number(),
+    timestamp: z.string().describe("ISO-8601, UTC"),
+    memory_rss: z.number().int().optional(),
+    started_at: z.string().optional(),
+    user: z.string().optional(),
+    command: z.string().optional(),
+    state: z.string().optional(),
+    parent_pid: z.number().int().optional(),
+  })
+  .meta({ id: "Sample" });
+
+export const FilterOut = z.object({
+  success: z.literal(true),
+  count: z.number().int().describe("All matching rows, not just this page"),
+  page: z.number().int(),
+  page_size: z.number().int(),
+  next: z.string().nullable(),
+  previous: z.string().nullable(),
+  data: z.array(SampleOut),
+});
+
+export const DurationIn = z.object({
+  system_name: z.string().optional(),
+  process_name: z.string().optional(),
+  from: isoInstant.optional().describe("Only consider samples from this instant on (default: retention)"),
+  to: isoInstant.optional(),
+});
+
+export const RunOut = z.object({
+  start: z.string(),
+  end: z.string(),
+  seconds: z.number(),
+  pids: z.array(z.number().int()),
+});
+
+export const DurationOut = z.object({
+  success: z.literal(true),
+  system_name: z.string(),
+  process_name: z.string(),
+  duration_seconds: z.number().describe("Sum of the observed runs"),
+  duration_human_readable: z.string().describe('"H:MM:SS", or "N day(s), H:MM:SS" past a day'),
+  first_seen: z.string(),
+  last_seen: z.string(),
+  running: z.boolean(),
+  uptime_seconds: z.number().nullable(),
+  runs: z.array(RunOut),
+});
+
+export const SystemsOut = z.object({
+  success: z.literal(true),
+  systems: z.array(
+    z.object({
+      system_name: z.string(),
+      first_seen: z.string(),
+      last_seen: z.string(),
+      process_count: z.number().int(),
+    }),
+  ),
+});
+
+/** The JSON body of every error, REST and tRPC alike. */
+export const ErrorOut = z
+  .object({
+    success: z.literal(false),
+    message: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: "Error" });
+
+export type SubmitInput = z.infer<typeof SubmitIn>;
+export type FilterInput = z.infer<typeof FilterIn>;
+export type DurationInput = z.infer<typeof DurationIn>;

@@ -1,0 +1,30 @@
+/** Choosing the store: InfluxDB when INFLUX_URL is set, else the embedded SQLite file. */
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import { InfluxStore } from "./influx/store.ts";
+import type { ProcessStore } from "./types.ts";
+
+export async function createStore(config: Config, log: Logger): Promise<ProcessStore> {
+  if (config.INFLUX_URL && config.INFLUX_TOKEN) {
+    log.info({ store: "influxdb", url: config.INFLUX_URL, bucket: config.INFLUX_BUCKET }, "using InfluxDB");
+    return new InfluxStore({
+      url: config.INFLUX_URL,
+      token: config.INFLUX_TOKEN,
+      org: config.INFLUX_ORG,
+      bucket: config.INFLUX_BUCKET,
+      retentionDays: config.RETENTION_DAYS,
+      timeoutMs: config.STORAGE_TIMEOUT_MS,
+      log,
+    });
+  }
+  const { SqliteStore } = await import("./sqlite/store.ts");
+  log.info(
+    { store: "sqlite", dataDir: config.DATA_DIR },
+    "using the embedded SQLite store (INFLUX_URL is not set)",
+  );
+  return new SqliteStore({
+    dataDir: config.DATA_DIR,
+    retentionDays: config.RETENTION_DAYS,
+    log,
+  }) as unknown as ProcessStore;
+}

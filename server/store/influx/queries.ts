@@ -1,0 +1,100 @@
+/**
+ * The Flux this product runs, in one place. Every user-supplied value enters through the client
+ * library's `flux` tagged template, which escapes it as a Flux literal; nothing is concatenated.
+ *
+ * Pushdown: each `from |> range |> filter(tag/field equality)` runs inside the storage engine. A
+ * time-of-day window over many days is one such pushed-down read per day (ranges computed in
+ * server/timewindow.ts), unioned, rather than a per-row `date.hour()` filter in the interpreter.
+ */
+import { flux, fluxExpression, type ParameterizedQuery } from "@influxdata/influxdb-client";
+import type { DurationQuery, FilterQuery, TimeRange } from "../types.ts";
+
+export const MEASUREMENT = "process";
+
+/** Extra predicates on the narrowing tags, as a Flux boolean expression over `r`. */
+function narrowing(q: Pick<FilterQuery, "system_name" | "process_name" | "pid">): ParameterizedQuery {
+  let expr = flux`true`;
+  if (q.system_name !== undefined) expr = flux`${expr} and r.system == ${q.system_name}`;
+  if (q.process_name !== undefined) expr = flux`${expr} and r.name == ${q.process_name}`;
+  if (q.pid !== undefined) expr = flux`${expr} and r.pid == ${String(q.pid)}`;
+  return expr;
+}
+
+const time = (ms: number) => fluxExpression(`time(v: ${Math.trunc(ms)} * 1000000)`);
+
+/** One pushed-down read per range, unioned. `fieldFilter` restricts fields (or is `true`). */
+function windows(bucket: string, ranges: TimeRange[], predicate: ParameterizedQuery): ParameterizedQuery {
+  const reads = ranges.map(
+    (r) =>
+      flux`from(bucket: ${bucket}) |> range(start: ${time(r.start)}, stop: ${time(r.stop)}) |> filter(fn: (r) => ${predicate})`,
+  );
+  if (reads.length === 1) return reads[0] as ParameterizedQuery;
+  const list = reads.reduce((acc, read, i) => (i === 0 ? read : flux`${acc}, ${read}`));
+  return flux`union(tables: [${list}])`;
+}
+
+export function filterCount(bucket: string, q: FilterQuery): ParameterizedQuery {
+  const pred = flux`r._measurement == ${MEASUREMENT} and r._field == "cpu_percent" and ${narrowing(q)}`;
+  return flux`${windows(bucket, q.ranges, pred)}
+  |> group()
+  |> count()`;
+}
+
+export function filterPage(bucket: string, q: FilterQuery): ParameterizedQuery {
+  const pred = flux`r._measurement == ${MEASUREMENT} and ${narrowing(q)}`;
+  return flux`${windows(bucket, q.ranges, pred)}
+  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+  |> group()
+  |> map(fn: (r) => ({r with pid_n: int(v: r.pid)}))
+  |> sort(columns: ["_time", "system", "name", "pid_n"])
+  |> limit(n: ${q.limit}, offset: ${q.offset})`;
+}
+
+/**
+ * Three small results for one process: the gaps longer than the threshold (each ends one run and
+ * starts the next), and per pid its first and last sighting and its last started_at. Runs are
+ * assembled from these in TypeScript; raw samples never leave InfluxDB.
+ */
+export function durationFacts(bucket: string, q: DurationQuery): ParameterizedQuery {
+  const series = flux`from(bucket: ${bucket})
+  |> range(start: ${time(q.range.start)}, stop: ${time(q.range.stop)})
+  |> filter(fn: (r) => r._measurement == ${MEASUREMENT} and r.system == ${q.system_name} and r.name == ${q.process_name}`;
+  return flux`samples = ${series} and r._field == "cpu_percent")
+samples
+  |> group()
+  |> keep(columns: ["_time"])
+  |> sort(columns: ["_time"])
+  |> elapsed(unit: 1ms)
+  |> filter(fn: (r) => r.elapsed > ${q.gap_ms})
+  |> yield(name: "gaps")
+samples |> first() |> keep(columns: ["_time", "pid"]) |> group() |> yield(name: "pid_first")
+samples |> last() |> keep(columns: ["_time", "pid"]) |> group() |> yield(name: "pid_last")
+${series} and r._field == "started_at")
+  |> last()
+  |> keep(columns: ["_time", "_value", "pid"])
+  |> group()
+  |> yield(name: "started")`;
+}
+
+export function systemsSummary(bucket: string, range: TimeRange): ParameterizedQuery {
+  return flux`base = from(bucket: ${bucket})
+  |> range(start: ${time(range.start)}, stop: ${time(range.stop)})
+  |> filter(fn: (r) => r._measurement == ${MEASUREMENT} and r._field == "cpu_percent")
+base
+  |> first()
+  |> group(columns: ["system"])
+  |> min(column: "_time")
+  |> keep(columns: ["system", "_time"])
+  |> group()
+  |> yield(name: "first")
+base
+  |> last()
+  |> keep(columns: ["system", "_time", "_value"])
+  |> group(columns: ["system", "_time"])
+  |> count()
+  |> group(columns: ["system"])
+  |> sort(columns: ["_time"], desc: true)
+  |> limit(n: 1)
+  |> group()
+  |> yield(name: "latest")`;
+}

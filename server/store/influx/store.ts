@@ -1,0 +1,223 @@
+/** ProcessStore on InfluxDB 2.x: line protocol in (point builder), Flux out (queries.ts). */
+import {
+  HttpError,
+  InfluxDB,
+  type ParameterizedQuery,
+  Point,
+  RequestTimedOutError,
+  setLogger,
+} from "@influxdata/influxdb-client";
+import { BucketsAPI, OrgsAPI } from "@influxdata/influxdb-client-apis";
+import type { Logger } from "../../log.ts";
+import { assembleDuration } from "../runs.ts";
+import {
+  type DurationFacts,
+  type DurationQuery,
+  type FilterQuery,
+  type FilterResult,
+  type ProcessStore,
+  type SampleBatch,
+  StorageUnavailableError,
+  type StoredSample,
+  type SystemSummary,
+  type TimeRange,
+} from "../types.ts";
+import { durationFacts, filterCount, filterPage, MEASUREMENT, systemsSummary } from "./queries.ts";
+
+export interface InfluxStoreOptions {
+  url: string;
+  token: string;
+  org: string;
+  bucket: string;
+  retentionDays: number;
+  timeoutMs: number;
+  log: Logger;
+}
+
+type Row = Record<string, unknown>;
+
+/** Anything that means "InfluxDB cannot serve us now" becomes StorageUnavailableError. */
+function classify(err: unknown): Error {
+  if (err instanceof StorageUnavailableError) return err;
+  if (err instanceof RequestTimedOutError) return new StorageUnavailableError("InfluxDB timed out");
+  if (err instanceof HttpError) {
+    if (
+      err.statusCode >= 500 ||
+      err.statusCode === 401 ||
+      err.statusCode === 403 ||
+      err.statusCode === 404 ||
+      err.statusCode === 429
+    ) {
+      return new StorageUnavailableError(`InfluxDB answered ${err.statusCode}`);
+    }
+    return new Error(`InfluxDB answered ${err.statusCode}: ${err.body ?? err.message}`);
+  }
+  const code = (err as { code?: string } | undefined)?.code;
+  if (code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|EAI_AGAIN)$/.test(code)) {
+    return new StorageUnavailableError(`InfluxDB unreachable (${code})`);
+  }
+  if (err instanceof Error && /socket hang up|ECONNREFUSED|aborted/i.test(err.message)) {
+    return new StorageUnavailableError(`InfluxDB unreachable (${err.message})`);
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+const ms = (v: unknown): number => Date.parse(String(v));
+
+export class InfluxStore implements ProcessStore {
+  readonly kind = "influxdb" as const;
+  private readonly db: InfluxDB;
+
+  constructor(private readonly opts: InfluxStoreOptions) {
+    this.db = new InfluxDB({ url: opts.url, token: opts.token, timeout: opts.timeoutMs });
+    // The client logs failed writes itself; route that through our logger (never the token).
+    setLogger({
+      error: (message, error) => opts.log.debug({ err: String(error) }, `influxdb-client: ${message}`),
+      warn: (message, error) => opts.log.debug({ err: String(error) }, `influxdb-client: ${message}`),
+    });
+  }
+
+  async init(): Promise<void> {
+    const { org, bucket, retentionDays, log } = this.opts;
+    try {
+      const buckets = new BucketsAPI(this.db);
+      const found = await buckets.getBuckets({ org, name: bucket }).catch((err: unknown) => {
+        if (err instanceof HttpError && err.statusCode === 404) return { buckets: [] };
+        throw err;
+      });
+      if (found.buckets?.length) return;
+      const orgs = await new OrgsAPI(this.db).getOrgs({ org });
+      const orgID = orgs.orgs?.[0]?.id;
+      if (!orgID) throw new Error(`InfluxDB org "${org}" not found`);
+      await buckets.postBuckets({
+        body: {
+          orgID,
+          name: bucket,
+          retentionRules: [{ type: "expire", everySeconds: retentionDays * 86_400 }],
+        },
+      });
+      log.info({ bucket, retentionDays }, "created InfluxDB bucket");
+    } catch (err) {
+      if (err instanceof HttpError && (err.statusCode === 401 || err.statusCode === 403)) {
+        log.warn({ bucket }, "cannot check or create the bucket with this token; assuming it exists");
+        return;
+      }
+      throw classify(err);
+    }
+  }
+
+  async write(batch: SampleBatch): Promise<number> {
+    const writeApi = this.db.getWriteApi(this.opts.org, this.opts.bucket, "ms", {
+      batchSize: batch.processes.length + 1,
+      flushInterval: 0,
+      maxRetries: 0,
+      maxBufferLines: batch.processes.length + 1,
+      defaultTags: {},
+    });
+    const time = new Date(batch.timestamp);
+    for (const p of batch.processes) {
+      const point = new Point(MEASUREMENT)
+        .tag("system", batch.system_name)
+        .tag("name", p.name)
+        .tag("pid", String(p.pid))
+        .floatField("cpu_percent", p.cpu_percent)
+        .floatField("memory_percent", p.memory_percent)
+        .timestamp(time);
+      if (p.memory_rss !== undefined) point.intField("memory_rss", p.memory_rss);
+      if (p.started_at !== undefined) point.intField("started_at", p.started_at);
+      if (p.parent_pid !== undefined) point.intField("parent_pid", p.parent_pid);
+      if (p.user) point.stringField("user", p.user);
+      if (p.command) point.stringField("command", p.command);
+      if (p.state) point.stringField("state", p.state);
+      writeApi.writePoint(point);
+    }
+    try {
+      await writeApi.close();
+    } catch (err) {
+      throw classify(err);
+    }
+    return batch.processes.length;
+  }
+
+  private async rows(query: ParameterizedQuery): Promise<Row[]> {
+    try {
+      return await this.db.getQueryApi(this.opts.org).collectRows<Row>(query);
+    } catch (err) {
+      throw classify(err);
+    }
+  }
+
+  async filter(q: FilterQuery): Promise<FilterResult> {
+    if (q.ranges.length === 0) return { count: 0, rows: [] };
+    const [counted, page] = await Promise.all([
+      this.rows(filterCount(this.opts.bucket, q)),
+      this.rows(filterPage(this.opts.bucket, q)),
+    ]);
+    const count = num(counted[0]?._value) ?? 0;
+    const rows: StoredSample[] = page.map((r) => {
+      const startedAt = num(r.started_at);
+      return {
+        system_name: String(r.system),
+        name: String(r.name),
+        pid: Number(r.pid),
+        timestamp: ms(r._time),
+        cpu_percent: num(r.cpu_percent) ?? 0,
+        memory_percent: num(r.memory_percent) ?? 0,
+        memory_rss: num(r.memory_rss),
+        started_at: startedAt,
+        parent_pid: num(r.parent_pid),
+        user: str(r.user),
+        command: str(r.command),
+        state: str(r.state),
+      };
+    });
+    return { count, rows };
+  }
+
+  async duration(q: DurationQuery): Promise<DurationFacts | null> {
+    const result = await this.rows(durationFacts(this.opts.bucket, q));
+    const by = (name: string) => result.filter((r) => r.result === name);
+    const firsts = by("pid_first").map((r) => ({ pid: Number(r.pid), t: ms(r._time) }));
+    const lasts = new Map(by("pid_last").map((r) => [Number(r.pid), ms(r._time)]));
+    if (firsts.length === 0) return null;
+    const pids = firsts.map((f) => ({ pid: f.pid, first: f.t, last: lasts.get(f.pid) ?? f.t }));
+    const gaps = by("gaps").map((r) => ({ t: ms(r._time), elapsed: Number(r.elapsed) }));
+    const started = by("started").map((r) => ({ pid: Number(r.pid), t: ms(r._time), v: Number(r._value) }));
+    return assembleDuration(pids, gaps, started);
+  }
+
+  async systems(range: TimeRange): Promise<SystemSummary[]> {
+    const result = await this.rows(systemsSummary(this.opts.bucket, range));
+    const firsts = new Map(
+      result.filter((r) => r.result === "first").map((r) => [String(r.system), ms(r._time)]),
+    );
+    return result
+      .filter((r) => r.result === "latest")
+      .map((r) => {
+        const last = ms(r._time);
+        return {
+          system_name: String(r.system),
+          first_seen: firsts.get(String(r.system)) ?? last,
+          last_seen: last,
+          process_count: Number(r._value),
+        };
+      })
+      .sort((a, b) => (a.system_name < b.system_name ? -1 : a.system_name > b.system_name ? 1 : 0));
+  }
+
+  async ping(): Promise<void> {
+    try {
+      const res = await fetch(`${this.opts.url.replace(/\/$/, "")}/ping`, {
+        signal: AbortSignal.timeout(Math.min(this.opts.timeoutMs, 5000)),
+      });
+      if (res.status >= 300) throw new StorageUnavailableError(`InfluxDB /ping answered ${res.status}`);
+    } catch (err) {
+      if (err instanceof StorageUnavailableError) throw err;
+      throw new StorageUnavailableError(`InfluxDB unreachable: ${(err as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {}
+}

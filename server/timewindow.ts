@@ -1,0 +1,81 @@
+/**
+ * Time-of-day windows → absolute time ranges, one per local day, in an IANA zone and correct across
+ * daylight-saving changes. Both stores receive the ranges, so the meaning of "00:30 to 01:05" is
+ * decided once, here.
+ */
+import { DateTime, IANAZone } from "luxon";
+import type { TimeRange } from "./store/types.ts";
+
+/** Seconds since local midnight. */
+export type TimeOfDay = number;
+
+const TIME_OF_DAY = /^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/;
+
+/** "HH:MM" or "HH:MM:SS" → seconds since midnight; undefined when malformed. */
+export function parseTimeOfDay(text: string): TimeOfDay | undefined {
+  const m = TIME_OF_DAY.exec(text);
+  if (!m) return undefined;
+  return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0);
+}
+
+export function isValidZone(zone: string): boolean {
+  return IANAZone.isValidZone(zone);
+}
+
+export interface WindowSpec {
+  /** Start of the window, inclusive; undefined = local midnight. */
+  start?: TimeOfDay | undefined;
+  /** End of the window, exclusive; undefined = the next local midnight. */
+  end?: TimeOfDay | undefined;
+  zone: string;
+}
+
+function at(day: DateTime, secondOfDay: TimeOfDay): DateTime {
+  return day.startOf("day").plus({ seconds: secondOfDay });
+}
+
+/** The window anchored on one local day (it ends on the next day when it crosses midnight). */
+export function windowOnDay(spec: WindowSpec, day: DateTime): TimeRange {
+  const start = at(day, spec.start ?? 0);
+  let stop: DateTime;
+  if (spec.end === undefined) stop = day.startOf("day").plus({ days: 1 });
+  else if (spec.start !== undefined && spec.end <= spec.start)
+    stop = at(day.plus({ days: 1 }), spec.end); // crosses midnight: 22:00 → 02:00
+  else stop = at(day, spec.end);
+  return { start: start.toMillis(), stop: stop.toMillis() };
+}
+
+/** A calendar date "YYYY-MM-DD" in the zone → that local day; undefined when not a real date. */
+export function localDay(date: string, zone: string): DateTime | undefined {
+  const day = DateTime.fromISO(date, { zone });
+  return day.isValid && /^\d{4}-\d{2}-\d{2}$/.test(date) ? day.startOf("day") : undefined;
+}
+
+export function today(zone: string, nowMs: number): DateTime {
+  return DateTime.fromMillis(nowMs, { zone }).startOf("day");
+}
+
+/**
+ * The window on every local day whose occurrence overlaps [from, to), clipped to it. Ranges are
+ * ascending and disjoint. `maxDays` bounds the work a single request can ask for.
+ */
+export function windowsBetween(spec: WindowSpec, from: number, to: number): TimeRange[] {
+  const ranges: TimeRange[] = [];
+  // A window anchored on the day before `from` can cross midnight into it.
+  let day = DateTime.fromMillis(from, { zone: spec.zone }).startOf("day").minus({ days: 1 });
+  while (day.toMillis() < to) {
+    const w = windowOnDay(spec, day);
+    const start = Math.max(w.start, from);
+    const stop = Math.min(w.stop, to);
+    if (start < stop) ranges.push({ start, stop });
+    day = day.plus({ days: 1 });
+  }
+  return ranges;
+}
+
+/** How many local days [from, to) touches: what a request costs. */
+export function daysBetween(from: number, to: number, zone: string): number {
+  const a = DateTime.fromMillis(from, { zone }).startOf("day");
+  const b = DateTime.fromMillis(to, { zone }).startOf("day");
+  return Math.round(b.diff(a, "days").days) + 1;
+}

@@ -1,0 +1,83 @@
+/**
+ * tRPC initialisation: the context every procedure sees, the error shape every client gets, and the
+ * middleware that turns validation and storage failures into clear 4xx/503 answers.
+ */
+import { initTRPC, TRPCError } from "@trpc/server";
+import type { OpenApiMeta } from "trpc-to-openapi";
+import { ZodError } from "zod";
+import type { Config } from "./config.ts";
+import { badRequest, fieldErrors, InputError } from "./errors.ts";
+import type { Logger } from "./log.ts";
+import { type ProcessStore, StorageUnavailableError } from "./store/types.ts";
+
+export interface Context {
+  store: ProcessStore;
+  config: Config;
+  log: Logger;
+  /** Which door the call came through; REST error bodies carry no tRPC-only fields. */
+  transport: "rest" | "trpc";
+  /** The request's own URL (absolute), for pagination links. */
+  url: URL | undefined;
+  now: () => number;
+}
+
+export interface Meta extends OpenApiMeta {
+  /** Message for a request missing its required fields, as the old service worded it. */
+  requiredMessage?: string;
+  /** Top-level input keys whose absence or emptiness gets `requiredMessage`. */
+  requiredKeys?: string[];
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    errorFormatter({ shape, error, ctx }) {
+      const errors = error.cause instanceof InputError ? error.cause.errors : undefined;
+      const message = error.code === "INTERNAL_SERVER_ERROR" ? "Internal server error" : error.message;
+      const body = { success: false as const, message, ...(errors ? { errors } : {}) };
+      if (ctx?.transport === "rest") return { ...body, code: shape.code, data: undefined };
+      return {
+        ...body,
+        code: shape.code,
+        data: { code: shape.data.code, httpStatus: shape.data.httpStatus },
+      };
+    },
+  });
+
+const isMissing = (issue: ZodError["issues"][number]) =>
+  issue.path.length === 1 &&
+  (issue.code === "too_small" || (issue.code === "invalid_type" && issue.message.includes("undefined")));
+
+/**
+ * Runs around input parsing: a ZodError becomes a 400 naming each field; storage trouble becomes
+ * 503; anything unexpected is logged and answered as a bare 500 (never with its stack).
+ */
+const errorBoundary = t.middleware(async ({ next, meta, path, ctx }) => {
+  const result = await next();
+  if (result.ok) return result;
+  const { error } = result;
+  if (error.cause instanceof ZodError) {
+    const issues = error.cause.issues;
+    const required = meta?.requiredKeys;
+    if (required && meta?.requiredMessage) {
+      const missing = issues.some((i) => isMissing(i) && required.includes(String(i.path[0])));
+      if (missing) throw badRequest(meta.requiredMessage, fieldErrors(issues));
+    }
+    const errors = fieldErrors(issues);
+    const first = errors[0];
+    throw badRequest(first ? `${first.path}: ${first.message}` : "Invalid input", errors);
+  }
+  if (error.cause instanceof StorageUnavailableError) {
+    ctx.log.warn({ path, err: error.cause.message }, "storage unavailable");
+    throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "storage unavailable", cause: error.cause });
+  }
+  if (error.code === "INTERNAL_SERVER_ERROR") {
+    ctx.log.error({ path, err: String(error.cause ?? error) }, "unexpected error");
+  }
+  return result;
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure.use(errorBoundary);
