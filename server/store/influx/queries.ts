@@ -8,14 +8,15 @@
  */
 import { flux, fluxExpression, type ParameterizedQuery } from "@influxdata/influxdb-client";
 import type { DurationQuery, FilterQuery, TimeRange } from "../types.ts";
+import { encodeTag } from "./tags.ts";
 
 export const MEASUREMENT = "process";
 
 /** Extra predicates on the narrowing tags, as a Flux boolean expression over `r`. */
 function narrowing(q: Pick<FilterQuery, "system_name" | "process_name" | "pid">): ParameterizedQuery {
   let expr = flux`true`;
-  if (q.system_name !== undefined) expr = flux`${expr} and r.system == ${q.system_name}`;
-  if (q.process_name !== undefined) expr = flux`${expr} and r.name == ${q.process_name}`;
+  if (q.system_name !== undefined) expr = flux`${expr} and r.system == ${encodeTag(q.system_name)}`;
+  if (q.process_name !== undefined) expr = flux`${expr} and r.name == ${encodeTag(q.process_name)}`;
   if (q.pid !== undefined) expr = flux`${expr} and r.pid == ${String(q.pid)}`;
   return expr;
 }
@@ -58,7 +59,7 @@ export function filterPage(bucket: string, q: FilterQuery): ParameterizedQuery {
 export function durationFacts(bucket: string, q: DurationQuery): ParameterizedQuery {
   const series = flux`from(bucket: ${bucket})
   |> range(start: ${time(q.range.start)}, stop: ${time(q.range.stop)})
-  |> filter(fn: (r) => r._measurement == ${MEASUREMENT} and r.system == ${q.system_name} and r.name == ${q.process_name}`;
+  |> filter(fn: (r) => r._measurement == ${MEASUREMENT} and r.system == ${encodeTag(q.system_name)} and r.name == ${encodeTag(q.process_name)}`;
   return flux`samples = ${series} and r._field == "cpu_percent")
 samples
   |> group()

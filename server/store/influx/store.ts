@@ -23,6 +23,7 @@ import {
   type TimeRange,
 } from "../types.ts";
 import { durationFacts, filterCount, filterPage, MEASUREMENT, systemsSummary } from "./queries.ts";
+import { decodeTag, encodeTag } from "./tags.ts";
 
 export interface InfluxStoreOptions {
   url: string;
@@ -117,10 +118,11 @@ export class InfluxStore implements ProcessStore {
       defaultTags: {},
     });
     const time = new Date(batch.timestamp);
+    const system = encodeTag(batch.system_name);
     for (const p of batch.processes) {
       const point = new Point(MEASUREMENT)
-        .tag("system", batch.system_name)
-        .tag("name", p.name)
+        .tag("system", system)
+        .tag("name", encodeTag(p.name))
         .tag("pid", String(p.pid))
         .floatField("cpu_percent", p.cpu_percent)
         .floatField("memory_percent", p.memory_percent)
@@ -159,8 +161,8 @@ export class InfluxStore implements ProcessStore {
     const rows: StoredSample[] = page.map((r) => {
       const startedAt = num(r.started_at);
       return {
-        system_name: String(r.system),
-        name: String(r.name),
+        system_name: decodeTag(String(r.system)),
+        name: decodeTag(String(r.name)),
         pid: Number(r.pid),
         timestamp: ms(r._time),
         cpu_percent: num(r.cpu_percent) ?? 0,
@@ -198,7 +200,7 @@ export class InfluxStore implements ProcessStore {
       .map((r) => {
         const last = ms(r._time);
         return {
-          system_name: String(r.system),
+          system_name: decodeTag(String(r.system)),
           first_seen: firsts.get(String(r.system)) ?? last,
           last_seen: last,
           process_count: Number(r._value),
