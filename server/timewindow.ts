@@ -30,8 +30,11 @@ export interface WindowSpec {
   zone: string;
 }
 
+/** Wall-clock time on a local day (not "seconds after midnight": DST days have 23 or 25 hours). */
 function at(day: DateTime, secondOfDay: TimeOfDay): DateTime {
-  return day.startOf("day").plus({ seconds: secondOfDay });
+  const hour = Math.floor(secondOfDay / 3600);
+  const minute = Math.floor((secondOfDay % 3600) / 60);
+  return day.startOf("day").set({ hour, minute, second: secondOfDay % 60 });
 }
 
 /** The window anchored on one local day (it ends on the next day when it crosses midnight). */

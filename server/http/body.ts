@@ -24,9 +24,14 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   }
   const text = Buffer.concat(chunks).toString("utf8");
   if (text.trim() === "") throw new BodyError(400, "Request body is empty; expected JSON");
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (err) {
     throw new BodyError(400, `Request body is not valid JSON: ${(err as Error).message}`);
   }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new BodyError(400, "Request body must be a JSON object");
+  }
+  return parsed;
 }

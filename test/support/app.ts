@@ -1,0 +1,98 @@
+/**
+ * The HTTP app in-process, listening on a real port, over a real store. For API tests that need
+ * to choose the clock or the configuration; test/support/server.ts runs the real entry point.
+ */
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import { loadConfig } from "../../server/config.ts";
+import { createApp } from "../../server/http/app.ts";
+import { createLogger } from "../../server/log.ts";
+import { InfluxStore } from "../../server/store/influx/store.ts";
+import type { ProcessStore } from "../../server/store/types.ts";
+import type { InfluxConnection } from "./influxd.ts";
+
+export interface RunningApp {
+  url: string;
+  store: ProcessStore;
+  /** Every JSON log line the app wrote. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  env?: Record<string, string>;
+  now?: () => number;
+  store?: ProcessStore;
+}
+
+export function influxStore(conn: InfluxConnection, timeoutMs = 10_000): ProcessStore {
+  return new InfluxStore({
+    ...conn,
+    retentionDays: 30,
+    timeoutMs,
+    log: createLogger("silent"),
+  });
+}
+
+export async function startApp(
+  conn: InfluxConnection | undefined,
+  opts: AppOptions = {},
+): Promise<RunningApp> {
+  const env = {
+    ...(conn
+      ? { INFLUX_URL: conn.url, INFLUX_TOKEN: conn.token, INFLUX_ORG: conn.org, INFLUX_BUCKET: conn.bucket }
+      : {}),
+    ...opts.env,
+  };
+  const config = loadConfig(env);
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(...String(chunk).split("\n").filter(Boolean));
+      done();
+    },
+  });
+  const log = createLogger("debug", sink);
+  const store = opts.store ?? (conn ? influxStore(conn, config.STORAGE_TIMEOUT_MS) : undefined);
+  if (!store) throw new Error("startApp needs an InfluxDB connection or a store");
+  await store.init().catch(() => undefined);
+  const server = createApp({ config, store, log, ...(opts.now ? { now: opts.now } : {}) });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    store,
+    logs,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** fetch + JSON, returning status, headers and the parsed body (or the raw text when not JSON). */
+export async function call(
+  url: string,
+  init: RequestInit & { json?: unknown } = {},
+): Promise<{ status: number; headers: Headers; body: any }> {
+  const { json, ...rest } = init;
+  const res = await fetch(url, {
+    ...rest,
+    ...(json !== undefined
+      ? {
+          method: rest.method ?? "POST",
+          body: JSON.stringify(json),
+          headers: { "content-type": "application/json", ...rest.headers },
+        }
+      : {}),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text, the test will say so
+  }
+  return { status: res.status, headers: res.headers, body };
+}
