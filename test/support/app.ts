@@ -72,10 +72,13 @@ export async function startApp(
 }
 
 /** fetch + JSON, returning status, headers and the parsed body (or the raw text when not JSON). */
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies and assert on them
+export type Body = any;
+
 export async function call(
   url: string,
   init: RequestInit & { json?: unknown } = {},
-): Promise<{ status: number; headers: Headers; body: any }> {
+): Promise<{ status: number; headers: Headers; body: Body }> {
   const { json, ...rest } = init;
   const res = await fetch(url, {
     ...rest,

@@ -64,7 +64,7 @@ describe("InfluxDB round trip (point builder in, Flux out)", () => {
     });
   });
 
-  it("cannot carry a tag value ending in a backslash: why InfluxStore doubles backslashes in tags", async () => {
+  it("cannot carry a tag value ending in a backslash: why InfluxStore percent-encodes backslashes in tags", async () => {
     const db = new InfluxDB({ url: conn.url, token: conn.token });
     const write = db.getWriteApi(conn.org, conn.bucket, "ms", { maxRetries: 0 });
     write.writePoint(new Point("roundtrip").tag("name", "x\\").tag("system", "s").floatField("cpu", 1));

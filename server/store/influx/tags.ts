@@ -1,9 +1,10 @@
 /**
- * Tag values as stored. Line protocol cannot carry a tag value whose backslash precedes a comma,
- * space, `=` or the end of the value (`x\` is unwritable: the parser reads `\,` as an escaped
- * comma, and InfluxDB never unescapes `\\`). So every backslash in the `system` and `name` tags is
- * stored doubled, and halved again on the way out; queries compare against the encoded form.
- * Only names that contain a backslash are affected (Grafana shows those doubled).
+ * Tag values as stored. InfluxDB's line-protocol parser treats any backslash as escaping the byte
+ * after it and never unescapes `\\`, so a tag value with a backslash before a comma, space, `=` or
+ * its end (`x\`) cannot be written at all, escaped or not. Backslashes in the `system` and `name`
+ * tags are therefore stored percent-encoded (`\` → `%5C`, and `%` → `%25` so that decoding is
+ * exact), and decoded on the way out; queries compare against the encoded form. Only names that
+ * contain `\` or `%` look different in Grafana.
  */
-export const encodeTag = (value: string): string => value.replaceAll("\\", "\\\\");
-export const decodeTag = (value: string): string => value.replaceAll("\\\\", "\\");
+export const encodeTag = (value: string): string => value.replace(/[%\\]/g, (c) => (c === "%" ? "%25" : "%5C"));
+export const decodeTag = (value: string): string => value.replace(/%(25|5C)/g, (m) => (m === "%25" ? "%" : "\\"));
