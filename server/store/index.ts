@@ -26,5 +26,5 @@ export async function createStore(config: Config, log: Logger): Promise<ProcessS
     dataDir: config.DATA_DIR,
     retentionDays: config.RETENTION_DAYS,
     log,
-  }) as unknown as ProcessStore;
+  });
 }

@@ -1,10 +1,269 @@
-/** Placeholder until the embedded store lands (issue 4). */
+/** ProcessStore on an embedded SQLite file (better-sqlite3): zero set-up, one machine. */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import type { Logger } from "../../log.ts";
-import type { ProcessStore } from "../types.ts";
+import { assembleDuration } from "../runs.ts";
+import {
+  type DurationFacts,
+  type DurationQuery,
+  type FilterQuery,
+  type FilterResult,
+  type ProcessStore,
+  type SampleBatch,
+  StorageUnavailableError,
+  type StoredSample,
+  type SystemSummary,
+  type TimeRange,
+} from "../types.ts";
+import {
+  COUNT_AT,
+  DURATION_GAPS,
+  DURATION_PIDS,
+  DURATION_STARTED,
+  FIRST_NAME,
+  FIRST_SYSTEM,
+  filterCountSql,
+  filterPageSql,
+  NAME_FIRST_TS,
+  NAME_LAST_TS,
+  NEXT_NAME,
+  NEXT_SYSTEM,
+  narrowingSql,
+  UPSERT,
+} from "./queries.ts";
+import { Retention } from "./retention.ts";
+import { configure, migrate } from "./schema.ts";
 
-export class SqliteStore {
-  constructor(_opts: { dataDir: string; retentionDays: number; log: Logger }) {
-    throw new Error("the embedded SQLite store is not implemented yet: set INFLUX_URL and INFLUX_TOKEN");
+export interface SqliteStoreOptions {
+  /** Directory of the data file (created when missing). */
+  dataDir: string;
+  /** Samples older than this many days are deleted in the background. */
+  retentionDays: number;
+  log: Logger;
+  /** How often the retention sweep runs (default 10 minutes). */
+  retentionIntervalMs?: number;
+  /** File name inside dataDir (default procscope.sqlite). */
+  fileName?: string;
+}
+
+interface SampleRow {
+  system: string;
+  name: string;
+  ts: number;
+  pid: number;
+  cpu_percent: number;
+  memory_percent: number;
+  memory_rss: number | null;
+  started_at: number | null;
+  parent_pid: number | null;
+  user: string | null;
+  command: string | null;
+  state: string | null;
+}
+
+const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+/**
+ * As InfluxStore: carriage returns are not stored (InfluxDB's CSV cannot return them), and an
+ * empty string field is not stored at all (it reads back as absent).
+ */
+const text = (v: string | undefined): string | null => (v ? v.replaceAll("\r", "") || null : null);
+
+function toSample(r: SampleRow): StoredSample {
+  return {
+    system_name: r.system,
+    name: r.name,
+    pid: r.pid,
+    timestamp: r.ts,
+    cpu_percent: r.cpu_percent,
+    memory_percent: r.memory_percent,
+    memory_rss: opt(r.memory_rss),
+    started_at: opt(r.started_at),
+    parent_pid: opt(r.parent_pid),
+    user: opt(r.user),
+    command: opt(r.command),
+    state: opt(r.state),
+  };
+}
+
+export class SqliteStore implements ProcessStore {
+  readonly kind = "sqlite" as const;
+  /** Path of the data file. */
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly retention: Retention;
+  private readonly insertBatch: (batch: SampleBatch) => void;
+
+  constructor(opts: SqliteStoreOptions) {
+    mkdirSync(opts.dataDir, { recursive: true });
+    this.path = join(opts.dataDir, opts.fileName ?? "procscope.sqlite");
+    this.db = new Database(this.path);
+    configure(this.db);
+    migrate(this.db);
+    const upsert = this.db.prepare(UPSERT);
+    this.insertBatch = this.db.transaction((batch: SampleBatch) => {
+      for (const p of batch.processes) {
+        upsert.run({
+          system: batch.system_name,
+          name: p.name,
+          ts: Math.trunc(batch.timestamp),
+          pid: p.pid,
+          cpu_percent: p.cpu_percent,
+          memory_percent: p.memory_percent,
+          memory_rss: p.memory_rss ?? null,
+          started_at: p.started_at ?? null,
+          parent_pid: p.parent_pid ?? null,
+          user: text(p.user),
+          command: text(p.command),
+          state: text(p.state),
+        });
+      }
+    });
+    this.retention = new Retention(this.db, {
+      retentionDays: opts.retentionDays,
+      intervalMs: opts.retentionIntervalMs ?? 10 * 60_000,
+      log: opts.log,
+    });
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private open(): void {
+    if (!this.db.open) throw new StorageUnavailableError("the SQLite store is closed");
+  }
+
+  async init(): Promise<void> {
+    this.open();
+    migrate(this.db);
+    this.retention.start();
+  }
+
+  async write(batch: SampleBatch): Promise<number> {
+    this.open();
+    this.insertBatch(batch);
+    return batch.processes.length;
+  }
+
+  async filter(q: FilterQuery): Promise<FilterResult> {
+    this.open();
+    const where = narrowingSql(q);
+    const count = this.stmt(filterCountSql(where)).pluck();
+    const page = this.stmt(filterPageSql(where));
+    const narrow = {
+      ...(q.system_name !== undefined ? { system: q.system_name } : {}),
+      ...(q.process_name !== undefined ? { name: q.process_name } : {}),
+      ...(q.pid !== undefined ? { pid: q.pid } : {}),
+    };
+    // The ranges are disjoint and ascending, so the rows of range i all sort before those of
+    // range i + 1: count each range, then read the page from the ranges it falls in.
+    return this.db.transaction((): FilterResult => {
+      const counts = q.ranges.map((r) => count.get({ ...narrow, start: r.start, stop: r.stop }) as number);
+      const rows: StoredSample[] = [];
+      let skip = q.offset;
+      q.ranges.forEach((r, i) => {
+        const n = counts[i] ?? 0;
+        const need = q.limit - rows.length;
+        if (need <= 0) return;
+        if (skip >= n) {
+          skip -= n;
+          return;
+        }
+        const got = page.all({ ...narrow, start: r.start, stop: r.stop, limit: need, offset: skip });
+        for (const row of got as SampleRow[]) rows.push(toSample(row));
+        skip = 0;
+      });
+      return { count: counts.reduce((a, b) => a + b, 0), rows };
+    })();
+  }
+
+  async duration(q: DurationQuery): Promise<DurationFacts | null> {
+    this.open();
+    const params = {
+      system: q.system_name,
+      name: q.process_name,
+      start: q.range.start,
+      stop: q.range.stop,
+    };
+    return this.db.transaction((): DurationFacts | null => {
+      const pids = this.stmt(DURATION_PIDS).all(params) as { pid: number; first: number; last: number }[];
+      if (pids.length === 0) return null;
+      const gaps = this.stmt(DURATION_GAPS).all({ ...params, gap: q.gap_ms }) as {
+        t: number;
+        elapsed: number;
+      }[];
+      const started = this.stmt(DURATION_STARTED).all(params) as { pid: number; t: number; v: number }[];
+      return assembleDuration(pids, gaps, started);
+    })();
+  }
+
+  async systems(range: TimeRange): Promise<SystemSummary[]> {
+    this.open();
+    const firstSystem = this.stmt(FIRST_SYSTEM).pluck();
+    const nextSystem = this.stmt(NEXT_SYSTEM).pluck();
+    const firstName = this.stmt(FIRST_NAME).pluck();
+    const nextName = this.stmt(NEXT_NAME).pluck();
+    const firstTs = this.stmt(NAME_FIRST_TS).pluck();
+    const lastTs = this.stmt(NAME_LAST_TS).pluck();
+    const countAt = this.stmt(COUNT_AT).pluck();
+    return this.db.transaction((): SystemSummary[] => {
+      const out: SystemSummary[] = [];
+      for (
+        let system = firstSystem.get() as string | undefined;
+        system !== undefined;
+        system = nextSystem.get({ system }) as string | undefined
+      ) {
+        let first = Number.POSITIVE_INFINITY;
+        let last = Number.NEGATIVE_INFINITY;
+        for (
+          let name = firstName.get({ system }) as string | undefined;
+          name !== undefined;
+          name = nextName.get({ system, name }) as string | undefined
+        ) {
+          const p = { system, name, start: range.start, stop: range.stop };
+          const a = firstTs.get(p) as number | undefined;
+          if (a === undefined) continue;
+          first = Math.min(first, a);
+          last = Math.max(last, lastTs.get(p) as number);
+        }
+        if (first === Number.POSITIVE_INFINITY) continue;
+        out.push({
+          system_name: system,
+          first_seen: first,
+          last_seen: last,
+          process_count: countAt.get({ system, ts: last }) as number,
+        });
+      }
+      // The same order as InfluxStore.systems().
+      return out.sort((a, b) => (a.system_name < b.system_name ? -1 : a.system_name > b.system_name ? 1 : 0));
+    })();
+  }
+
+  /** Deletes samples older than the retention period now; resolves with how many. */
+  deleteExpired(now: number = Date.now()): Promise<number> {
+    this.open();
+    return this.retention.sweep(now);
+  }
+
+  async ping(): Promise<void> {
+    this.open();
+    try {
+      this.db.prepare("SELECT 1").get();
+    } catch (err) {
+      throw new StorageUnavailableError(`SQLite store unusable: ${(err as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.retention.stop();
+    await this.retention.idle();
+    if (this.db.open) this.db.close();
   }
 }
-export type _Unused = ProcessStore;

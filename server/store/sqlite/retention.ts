@@ -1,0 +1,73 @@
+/**
+ * Retention for the embedded store: samples older than N days are deleted in the background, a
+ * bounded chunk per transaction, yielding to the event loop between chunks so that requests and
+ * writes are never held up for long. The file does not shrink; SQLite reuses the freed pages.
+ */
+import type Database from "better-sqlite3";
+import type { Logger } from "../../log.ts";
+import { DELETE_EXPIRED_CHUNK } from "./queries.ts";
+
+const CHUNK = 5000;
+const DAY_MS = 86_400_000;
+
+export class Retention {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+  private stopped = false;
+  private readonly remove: Database.Statement;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly opts: { retentionDays: number; intervalMs: number; log: Logger },
+  ) {
+    this.remove = db.prepare(DELETE_EXPIRED_CHUNK);
+  }
+
+  /** Sweep now and then every intervalMs; the timer never keeps the process alive. Idempotent. */
+  start(): void {
+    if (this.timer || this.stopped) return;
+    const tick = () => {
+      this.sweep().catch((err: unknown) => {
+        this.opts.log.warn({ err: (err as Error).message }, "retention sweep failed");
+      });
+    };
+    this.timer = setInterval(tick, this.opts.intervalMs);
+    this.timer.unref();
+    tick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Resolves once no sweep is running. */
+  async idle(): Promise<void> {
+    await this.running?.catch(() => 0);
+  }
+
+  /** Deletes every sample older than the retention period; one sweep at a time. */
+  sweep(now: number = Date.now()): Promise<number> {
+    if (!this.running) {
+      this.running = this.run(now - this.opts.retentionDays * DAY_MS).finally(() => {
+        this.running = undefined;
+      });
+    }
+    return this.running;
+  }
+
+  private async run(cutoff: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      if (!this.db.open) return total;
+      const { changes } = this.remove.run({ cutoff, chunk: CHUNK });
+      total += changes;
+      if (changes < CHUNK || this.stopped) break;
+      await new Promise((r) => setImmediate(r));
+    }
+    if (total > 0)
+      this.opts.log.info({ deleted: total, before: new Date(cutoff).toISOString() }, "retention");
+    return total;
+  }
+}

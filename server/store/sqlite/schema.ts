@@ -1,0 +1,53 @@
+/**
+ * The embedded store's file: one table of samples and one index, WAL mode.
+ *
+ * - Primary key (system, name, ts, pid), WITHOUT ROWID: the table itself is the B-tree the
+ *   duration query walks (one process on one system over a time range, in time order), and the key
+ *   makes a retried batch rewrite the same rows instead of duplicating them.
+ * - Index (ts): serves the time-of-day filter, one range seek per day. In a WITHOUT ROWID table a
+ *   secondary index carries the rest of the primary key, so its entries are (ts, system, name, pid)
+ *   — exactly the filter's sort order, so a page is read in order and counts are index-only.
+ *
+ * Durability: journal_mode=WAL with synchronous=FULL, so a committed batch is in the WAL on disk
+ * (fsync) before write() resolves — it survives kill -9 and power loss; a batch is one transaction,
+ * so it lands whole or not at all.
+ */
+import type Database from "better-sqlite3";
+
+export const SCHEMA_VERSION = 1;
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS samples (
+  system         TEXT    NOT NULL,
+  name           TEXT    NOT NULL,
+  ts             INTEGER NOT NULL,
+  pid            INTEGER NOT NULL,
+  cpu_percent    REAL    NOT NULL,
+  memory_percent REAL    NOT NULL,
+  memory_rss     INTEGER,
+  started_at     INTEGER,
+  parent_pid     INTEGER,
+  user           TEXT,
+  command        TEXT,
+  state          TEXT,
+  PRIMARY KEY (system, name, ts, pid)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS samples_by_time ON samples (ts);
+`;
+
+export function configure(db: Database.Database): void {
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.pragma("busy_timeout = 5000");
+}
+
+export function migrate(db: Database.Database): void {
+  const version = db.pragma("user_version", { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(
+      `the data file has schema version ${version}; this procscope understands up to ${SCHEMA_VERSION}`,
+    );
+  }
+  db.exec(DDL);
+  if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+}
