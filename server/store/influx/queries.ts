@@ -41,15 +41,33 @@ export function filterCount(bucket: string, q: FilterQuery): ParameterizedQuery 
   |> count()`;
 }
 
+/**
+ * Rows sort by the names as given, not as stored: `\` is stored as `%5C`, and `%` sorts before
+ * the digits and capitals that `\` sorts after. Putting `\` back (leaving `%25`, which starts
+ * with the `%` it stands for) gives a key in the same code-point order as the names themselves.
+ */
+const BACKSLASH = "\\";
 export function filterPage(bucket: string, q: FilterQuery): ParameterizedQuery {
   const pred = flux`r._measurement == ${MEASUREMENT} and ${narrowing(q)}`;
-  return flux`${windows(bucket, q.ranges, pred)}
+  return flux`import "strings"
+${windows(bucket, q.ranges, pred)}
   |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
   |> group()
-  |> map(fn: (r) => ({r with pid_n: int(v: r.pid)}))
-  |> sort(columns: ["_time", "system", "name", "pid_n"])
+  |> map(fn: (r) => ({r with
+      pid_n: int(v: r.pid),
+      system_k: strings.replaceAll(v: r.system, t: "%5C", u: ${BACKSLASH}),
+      name_k: strings.replaceAll(v: r.name, t: "%5C", u: ${BACKSLASH})}))
+  |> sort(columns: ["_time", "system_k", "name_k", "pid_n"])
   |> limit(n: ${q.limit}, offset: ${q.offset})`;
 }
+
+/**
+ * `elapsed()` goes through float64 (InfluxDB v2.8: 15.001 s comes out as 15000999936 ns, so with
+ * `unit: 1ms` it reads 15000 and a gap of 15.001 s is missed). Samples are written with
+ * millisecond precision, so a true elapsed time is a whole number of milliseconds: compare in
+ * nanoseconds against the threshold plus half a millisecond, and round to ms when reading.
+ */
+const gapNs = (gapMs: number) => Math.trunc(gapMs) * 1_000_000 + 500_000;
 
 /**
  * Three small results for one process: the gaps longer than the threshold (each ends one run and
@@ -65,8 +83,8 @@ samples
   |> group()
   |> keep(columns: ["_time"])
   |> sort(columns: ["_time"])
-  |> elapsed(unit: 1ms)
-  |> filter(fn: (r) => r.elapsed > ${q.gap_ms})
+  |> elapsed(unit: 1ns)
+  |> filter(fn: (r) => r.elapsed > ${gapNs(q.gap_ms)})
   |> yield(name: "gaps")
 samples |> first() |> keep(columns: ["_time", "pid"]) |> group() |> yield(name: "pid_first")
 samples |> last() |> keep(columns: ["_time", "pid"]) |> group() |> yield(name: "pid_last")

@@ -64,7 +64,14 @@ function classify(err: unknown): Error {
 }
 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
-const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+/**
+ * InfluxDB's annotated CSV is written with CRLF line ends, which turns every "\n" inside a string
+ * field into "\r\n" and drops a lone "\r". Carriage returns are therefore not stored (stripCr on
+ * write) and "\r\n" is read back as the "\n" that was written.
+ */
+const str = (v: unknown): string | undefined =>
+  typeof v === "string" && v !== "" ? v.replaceAll("\r\n", "\n") : undefined;
+const stripCr = (v: string | undefined): string => (v ? v.replaceAll("\r", "") : "");
 const ms = (v: unknown): number => Date.parse(String(v));
 
 export class InfluxStore implements ProcessStore {
@@ -130,9 +137,12 @@ export class InfluxStore implements ProcessStore {
       if (p.memory_rss !== undefined) point.intField("memory_rss", p.memory_rss);
       if (p.started_at !== undefined) point.intField("started_at", p.started_at);
       if (p.parent_pid !== undefined) point.intField("parent_pid", p.parent_pid);
-      if (p.user) point.stringField("user", p.user);
-      if (p.command) point.stringField("command", p.command);
-      if (p.state) point.stringField("state", p.state);
+      const user = stripCr(p.user);
+      const command = stripCr(p.command);
+      const state = stripCr(p.state);
+      if (user) point.stringField("user", user);
+      if (command) point.stringField("command", command);
+      if (state) point.stringField("state", state);
       writeApi.writePoint(point);
     }
     try {
@@ -185,7 +195,8 @@ export class InfluxStore implements ProcessStore {
     const lasts = new Map(by("pid_last").map((r) => [Number(r.pid), ms(r._time)]));
     if (firsts.length === 0) return null;
     const pids = firsts.map((f) => ({ pid: f.pid, first: f.t, last: lasts.get(f.pid) ?? f.t }));
-    const gaps = by("gaps").map((r) => ({ t: ms(r._time), elapsed: Number(r.elapsed) }));
+    // elapsed is in nanoseconds, through float64: round to the millisecond (see queries.ts).
+    const gaps = by("gaps").map((r) => ({ t: ms(r._time), elapsed: Math.round(Number(r.elapsed) / 1e6) }));
     const started = by("started").map((r) => ({ pid: Number(r.pid), t: ms(r._time), v: Number(r._value) }));
     return assembleDuration(pids, gaps, started);
   }

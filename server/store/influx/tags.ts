@@ -6,5 +6,7 @@
  * exact), and decoded on the way out; queries compare against the encoded form. Only names that
  * contain `\` or `%` look different in Grafana.
  */
-export const encodeTag = (value: string): string => value.replace(/[%\\]/g, (c) => (c === "%" ? "%25" : "%5C"));
-export const decodeTag = (value: string): string => value.replace(/%(25|5C)/g, (m) => (m === "%25" ? "%" : "\\"));
+export const encodeTag = (value: string): string =>
+  value.replace(/[%\\]/g, (c) => (c === "%" ? "%25" : "%5C"));
+export const decodeTag = (value: string): string =>
+  value.replace(/%(25|5C)/g, (m) => (m === "%25" ? "%" : "\\"));

@@ -1,0 +1,764 @@
+/**
+ * The storage contract as behaviour: one suite, run unchanged against every ProcessStore
+ * (test/contract/influx.test.ts, test/contract/sqlite.test.ts). Same inputs, same outputs; a
+ * difference between two stores is a bug in one of them. If a behaviour is not here, it is not
+ * part of the contract.
+ *
+ * Every test gets a new, empty store from the factory and uses fixed historical instants, so the
+ * results do not depend on when or where the suite runs.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type {
+  FilterQuery,
+  ProcessSample,
+  ProcessStore,
+  SampleBatch,
+  StoredSample,
+  TimeRange,
+} from "../../server/store/types.ts";
+import { parseTimeOfDay, windowsBetween } from "../../server/timewindow.ts";
+
+export type StoreFactory = () => Promise<{ store: ProcessStore; cleanup: () => Promise<void> }>;
+
+const SEC = 1000;
+const MIN = 60 * SEC;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+const at = (iso: string): number => Date.parse(iso);
+
+/** A process with only the required fields. */
+const proc = (pid: number, name: string, extra: Partial<ProcessSample> = {}): ProcessSample => ({
+  pid,
+  name,
+  cpu_percent: 1.5,
+  memory_percent: 0.25,
+  ...extra,
+});
+
+const batch = (system_name: string, timestamp: number, processes: ProcessSample[]): SampleBatch => ({
+  system_name,
+  timestamp,
+  processes,
+});
+
+/** The stored form of a written process. */
+const stored = (system_name: string, timestamp: number, p: ProcessSample): StoredSample => ({
+  system_name,
+  timestamp,
+  ...p,
+});
+
+/** Writes batches a few at a time (InfluxDB is over HTTP; order does not matter to the contract). */
+async function writeAll(store: ProcessStore, batches: SampleBatch[]): Promise<void> {
+  for (let i = 0; i < batches.length; i += 16) {
+    await Promise.all(batches.slice(i, i + 16).map((b) => store.write(b)));
+  }
+}
+
+/** Every instant from `from` to `to` inclusive, `step` apart. */
+function every(from: number, to: number, step: number): number[] {
+  const out: number[] = [];
+  for (let t = from; t <= to; t += step) out.push(t);
+  return out;
+}
+
+const inRanges = (t: number, ranges: TimeRange[]) => ranges.some((r) => t >= r.start && t < r.stop);
+
+/** Code-point (UTF-8 byte) order: the order of names in filter results. */
+const byCodePoint = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/** The documented row order: timestamp, system_name, name, then pid numerically. */
+function rowOrder(a: StoredSample, b: StoredSample): number {
+  return (
+    a.timestamp - b.timestamp ||
+    byCodePoint(a.system_name, b.system_name) ||
+    byCodePoint(a.name, b.name) ||
+    a.pid - b.pid
+  );
+}
+
+/** Names that need escaping somewhere (line protocol, Flux, SQL, URLs); all must round-trip. */
+export const AWKWARD_NAMES = [
+  'a"b',
+  "x\\",
+  "\\",
+  "a\\\\b",
+  "C:\\Windows\\System32\\svchost.exe",
+  '") |> drop(columns: ["_value"]) //',
+  "name with spaces, commas=1",
+  " leading and trailing ",
+  "=",
+  "it's",
+  "'; DROP TABLE samples; --",
+  "emoji 🚀🔥",
+  "Grüße, 東京, Ελλάδα",
+  "line\u2028separator\u00a0nbsp",
+  "%2F%20+&?#",
+];
+
+export function storeContract(label: string, factory: StoreFactory): void {
+  describe(`ProcessStore contract: ${label}`, () => {
+    let store: ProcessStore;
+    let cleanup: () => Promise<void>;
+
+    beforeEach(async () => {
+      ({ store, cleanup } = await factory());
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    const filterAll = (ranges: TimeRange[], narrow: Partial<FilterQuery> = {}) =>
+      store.filter({ ranges, offset: 0, limit: 10_000, ...narrow });
+
+    // ---------------------------------------------------------------- write → filter round trip
+
+    describe("write then filter", () => {
+      const t = at("2026-03-02T10:00:00.123Z");
+      const range = { start: at("2026-03-02T00:00:00Z"), stop: at("2026-03-03T00:00:00Z") };
+
+      it("returns every field as written, the optional extras included, and write counts the samples", async () => {
+        const full = proc(4242, "postgres", {
+          cpu_percent: 12.345678901234,
+          memory_percent: 99.5,
+          memory_rss: 17_179_869_184,
+          started_at: at("2026-03-01T23:59:58.987Z"),
+          user: "postgres ünïcode",
+          command: 'postgres -D "/var/lib/pg data" \\\nsecond line\ttab \\',
+          state: "sleeping",
+          parent_pid: 1,
+        });
+        const bare = proc(7, "init", { cpu_percent: 0, memory_percent: 0 });
+        expect(await store.write(batch("db-1", t, [full, bare]))).toBe(2);
+
+        const result = await filterAll([range]);
+        expect(result.count).toBe(2);
+        expect(result.rows).toEqual([stored("db-1", t, bare), stored("db-1", t, full)]); // "init" < "postgres"
+      });
+
+      it("reads absent extras back as undefined, not as null, zero or empty", async () => {
+        await store.write(batch("s", t, [proc(1, "bare")]));
+        const [row] = (await filterAll([range])).rows;
+        for (const key of ["memory_rss", "started_at", "user", "command", "state", "parent_pid"] as const) {
+          expect(row?.[key], key).toBeUndefined();
+        }
+      });
+
+      it("keeps zero-valued numeric extras", async () => {
+        const p = proc(3, "zeros", { memory_rss: 0, started_at: 0, parent_pid: 0 });
+        await store.write(batch("s", t, [p]));
+        expect((await filterAll([range])).rows).toEqual([stored("s", t, p)]);
+      });
+
+      it("does not store empty strings: they read back as absent", async () => {
+        await store.write(batch("s", t, [proc(1, "empty", { user: "", command: "", state: "" })]));
+        const [row] = (await filterAll([range])).rows;
+        expect(row?.user).toBeUndefined();
+        expect(row?.command).toBeUndefined();
+        expect(row?.state).toBeUndefined();
+      });
+
+      it("drops carriage returns from string fields and keeps every other character", async () => {
+        const command = 'sh -c "a\r\nb\rc\nd"\t\u0001 \\';
+        await store.write(batch("s", t, [proc(1, "crlf", { command }), proc(2, "cr", { command: "\r" })]));
+        const rows = (await filterAll([range])).rows;
+        expect(rows.map((r) => [r.name, r.command])).toEqual([
+          ["cr", undefined],
+          ["crlf", 'sh -c "a\nbc\nd"\t\u0001 \\'],
+        ]);
+      });
+
+      it("keeps processes sharing a name at one instant apart by pid", async () => {
+        const workers = [101, 102, 103].map((pid) => proc(pid, "nginx: worker", { cpu_percent: pid / 10 }));
+        await store.write(batch("web", t, workers));
+        const result = await filterAll([range]);
+        expect(result.count).toBe(3);
+        expect(result.rows).toEqual(workers.map((p) => stored("web", t, p)));
+      });
+
+      it("keeps the same pid apart across systems and across names", async () => {
+        await store.write(batch("a", t, [proc(5, "one"), proc(5, "two")]));
+        await store.write(batch("b", t, [proc(5, "one")]));
+        const rows = (await filterAll([range])).rows.map((r) => [r.system_name, r.name, r.pid]);
+        expect(rows).toEqual([
+          ["a", "one", 5],
+          ["a", "two", 5],
+          ["b", "one", 5],
+        ]);
+      });
+
+      it("is idempotent: rewriting a batch with the same timestamp changes nothing", async () => {
+        const b = batch("s", t, [proc(1, "a", { memory_rss: 10 }), proc(2, "b")]);
+        await store.write(b);
+        const before = await filterAll([range]);
+        await store.write(b);
+        await store.write(b);
+        const after = await filterAll([range]);
+        expect(after.count).toBe(2);
+        expect(after).toEqual(before);
+      });
+
+      it("lets a rewrite replace the values it carries and keep the extras it lacks (a point merge)", async () => {
+        await store.write(batch("s", t, [proc(1, "a", { memory_rss: 10, user: "root", cpu_percent: 1 })]));
+        await store.write(batch("s", t, [proc(1, "a", { cpu_percent: 2, state: "running" })]));
+        expect((await filterAll([range])).rows).toEqual([
+          stored("s", t, proc(1, "a", { cpu_percent: 2, memory_rss: 10, user: "root", state: "running" })),
+        ]);
+      });
+    });
+
+    // ---------------------------------------------------------------- time ranges
+
+    describe("time ranges", () => {
+      it("includes the start of a range and excludes its stop", async () => {
+        const start = at("2026-03-03T12:00:00Z");
+        const stop = at("2026-03-03T13:00:00Z");
+        const times = [start - 1, start, start + 1, stop - 1, stop, stop + 1];
+        await writeAll(
+          store,
+          times.map((ts) => batch("s", ts, [proc(1, "p")])),
+        );
+        const result = await filterAll([{ start, stop }]);
+        expect(result.rows.map((r) => r.timestamp)).toEqual([start, start + 1, stop - 1]);
+        expect(result.count).toBe(3);
+      });
+
+      it("unions several disjoint ranges: a window across midnight on several days", async () => {
+        const from = at("2026-03-04T00:00:00Z");
+        const to = at("2026-03-08T00:00:00Z");
+        const ranges = windowsBetween(
+          { start: parseTimeOfDay("22:00"), end: parseTimeOfDay("02:00"), zone: "UTC" },
+          from,
+          to,
+        );
+        expect(ranges).toHaveLength(5); // [00:00, 02:00) on the 4th, then 22:00 → 02:00 four times (the last clipped)
+        const times = every(from - HOUR, to + HOUR, 30 * MIN);
+        await writeAll(
+          store,
+          times.map((ts) => batch("s", ts, [proc(1, "p")])),
+        );
+        const expected = times.filter((ts) => inRanges(ts, ranges));
+        // 00:00–01:30 on the 4th, 8 per full night (three), 22:00–23:30 on the 7th
+        expect(expected).toHaveLength(4 + 3 * 8 + 4);
+        const result = await filterAll(ranges);
+        expect(result.rows.map((r) => r.timestamp)).toEqual(expected);
+        expect(result.count).toBe(expected.length);
+      });
+
+      it("applies a one-hour window on each of seven days", async () => {
+        const from = at("2026-03-09T00:00:00Z");
+        const to = from + 7 * DAY;
+        const ranges = windowsBetween(
+          { start: parseTimeOfDay("09:00"), end: parseTimeOfDay("10:00"), zone: "UTC" },
+          from,
+          to,
+        );
+        expect(ranges).toHaveLength(7);
+        const times = every(from, to, 20 * MIN);
+        await writeAll(
+          store,
+          times.map((ts) => batch("s", ts, [proc(1, "p"), proc(2, "q")])),
+        );
+        const result = await filterAll(ranges);
+        expect(result.count).toBe(7 * 3 * 2);
+        expect(result.rows.map((r) => r.timestamp)).toEqual(
+          times.filter((ts) => inRanges(ts, ranges)).flatMap((ts) => [ts, ts]),
+        );
+      });
+
+      it("follows the ranges across a daylight-saving change (Europe/Berlin, spring forward)", async () => {
+        const from = at("2026-03-28T00:00:00Z");
+        const to = at("2026-03-31T00:00:00Z");
+        const ranges = windowsBetween(
+          { start: parseTimeOfDay("01:30"), end: parseTimeOfDay("03:30"), zone: "Europe/Berlin" },
+          from,
+          to,
+        );
+        // 01:30 CET → 03:30 CEST on 29 March is one hour long, not two.
+        expect(ranges.map((r) => (r.stop - r.start) / HOUR)).toEqual([2, 1, 2, 0.5]);
+        const times = every(from - DAY, to + DAY, 15 * MIN);
+        await writeAll(
+          store,
+          times.map((ts) => batch("berlin", ts, [proc(1, "p")])),
+        );
+        const expected = times.filter((ts) => inRanges(ts, ranges));
+        expect(expected).toHaveLength(8 + 4 + 8 + 2);
+        const result = await filterAll(ranges);
+        expect(result.rows.map((r) => r.timestamp)).toEqual(expected);
+        expect(result.count).toBe(expected.length);
+      });
+
+      it("follows the ranges across a daylight-saving change (America/New_York, fall back)", async () => {
+        const from = at("2026-10-31T04:00:00Z");
+        const to = at("2026-11-03T05:00:00Z");
+        const ranges = windowsBetween(
+          { start: parseTimeOfDay("00:00"), end: parseTimeOfDay("03:00"), zone: "America/New_York" },
+          from,
+          to,
+        );
+        // 00:00 → 03:00 on 1 November is four hours long (01:00–02:00 happens twice).
+        expect(ranges.map((r) => (r.stop - r.start) / HOUR)).toEqual([3, 4, 3]);
+        const times = every(from - DAY, to + DAY, 30 * MIN);
+        await writeAll(
+          store,
+          times.map((ts) => batch("nyc", ts, [proc(1, "p")])),
+        );
+        const expected = times.filter((ts) => inRanges(ts, ranges));
+        expect(expected).toHaveLength(6 + 8 + 6);
+        const result = await filterAll(ranges);
+        expect(result.rows.map((r) => r.timestamp)).toEqual(expected);
+      });
+
+      it("returns nothing for no ranges or for ranges without samples", async () => {
+        await store.write(batch("s", at("2026-03-05T12:00:00Z"), [proc(1, "p")]));
+        expect(await filterAll([])).toEqual({ count: 0, rows: [] });
+        expect(
+          await filterAll([{ start: at("2026-03-06T00:00:00Z"), stop: at("2026-03-07T00:00:00Z") }]),
+        ).toEqual({ count: 0, rows: [] });
+      });
+
+      it("returns nothing from an empty store", async () => {
+        expect(
+          await filterAll([{ start: at("2026-03-01T00:00:00Z"), stop: at("2026-04-01T00:00:00Z") }]),
+        ).toEqual({ count: 0, rows: [] });
+      });
+    });
+
+    // ---------------------------------------------------------------- narrowing, count, pagination
+
+    describe("narrowing and pages", () => {
+      const t0 = at("2026-03-10T08:00:00Z");
+      const day = { start: at("2026-03-10T00:00:00Z"), stop: at("2026-03-11T00:00:00Z") };
+
+      /** Two systems × three instants × five processes (three names, pids 9, 10, 100, 42) = 30 rows. */
+      async function fleet(): Promise<StoredSample[]> {
+        const all: StoredSample[] = [];
+        const batches: SampleBatch[] = [];
+        for (const system of ["beta", "alpha"]) {
+          for (const ts of [t0, t0 + 5 * SEC, t0 + HOUR]) {
+            const ps = [
+              proc(10, "bash"),
+              proc(9, "bash"),
+              proc(100, "bash"),
+              proc(42, "sshd", { user: "root" }),
+              proc(10, "Xorg"),
+            ];
+            batches.push(batch(system, ts, ps));
+            for (const p of ps) all.push(stored(system, ts, p));
+          }
+        }
+        await writeAll(store, batches);
+        return all.sort(rowOrder);
+      }
+
+      it("narrows by system_name, process_name and pid, alone and together", async () => {
+        const all = await fleet();
+        const cases: [Partial<FilterQuery>, (r: StoredSample) => boolean][] = [
+          [{ system_name: "alpha" }, (r) => r.system_name === "alpha"],
+          [{ process_name: "bash" }, (r) => r.name === "bash"],
+          [{ pid: 10 }, (r) => r.pid === 10],
+          [
+            { system_name: "beta", process_name: "bash" },
+            (r) => r.system_name === "beta" && r.name === "bash",
+          ],
+          [{ system_name: "beta", pid: 10 }, (r) => r.system_name === "beta" && r.pid === 10],
+          [{ process_name: "bash", pid: 9 }, (r) => r.name === "bash" && r.pid === 9],
+          [
+            { system_name: "alpha", process_name: "Xorg", pid: 10 },
+            (r) => r.system_name === "alpha" && r.name === "Xorg" && r.pid === 10,
+          ],
+          [{ system_name: "gamma" }, () => false],
+          [{ process_name: "bas" }, () => false],
+          [{ pid: 11 }, () => false],
+        ];
+        for (const [narrow, keep] of cases) {
+          const expected = all.filter(keep);
+          const result = await filterAll([day], narrow);
+          expect(result.rows, JSON.stringify(narrow)).toEqual(expected);
+          expect(result.count, JSON.stringify(narrow)).toBe(expected.length);
+        }
+      });
+
+      it("orders rows by timestamp, system_name, name, then pid numerically (9 before 10 before 100)", async () => {
+        const all = await fleet();
+        const rows = (await filterAll([day])).rows;
+        expect(rows).toEqual(all);
+        expect(rows.slice(0, 5).map((r) => `${r.system_name}/${r.name}/${r.pid}`)).toEqual([
+          "alpha/Xorg/10",
+          "alpha/bash/9",
+          "alpha/bash/10",
+          "alpha/bash/100",
+          "alpha/sshd/42",
+        ]);
+      });
+
+      it("orders names by code point: uppercase, lowercase, accented, CJK, then emoji", async () => {
+        const names = ["😀 grin", "a", "\uff01 fullwidth", "é", "B", "東京", "a b", "ab", "Z"];
+        await store.write(
+          batch(
+            "s",
+            t0,
+            names.map((n, i) => proc(i + 1, n)),
+          ),
+        );
+        const rows = (await filterAll([day])).rows;
+        expect(rows.map((r) => r.name)).toEqual([...names].sort(byCodePoint));
+        expect(rows.map((r) => r.name)).toEqual([
+          "B",
+          "Z",
+          "a",
+          "a b",
+          "ab",
+          "é",
+          "東京",
+          "\uff01 fullwidth",
+          "😀 grin",
+        ]);
+      });
+
+      it("orders names and systems containing `\\` and `%` by those characters themselves", async () => {
+        const names = ["C:\\Windows", "C:A", "C:%", "C:~", "C:0", "C:\\\\x", "C:[", "C:%5C", "C:]"];
+        await writeAll(store, [
+          batch(
+            "sys\\1",
+            t0,
+            names.map((n, i) => proc(i + 1, n)),
+          ),
+          batch("sysZ", t0, [proc(1, "p")]),
+          batch("sys%", t0, [proc(1, "p")]),
+        ]);
+        const rows = (await filterAll([day])).rows;
+        expect([...new Set(rows.map((r) => r.system_name))]).toEqual(["sys%", "sysZ", "sys\\1"]);
+        expect(rows.filter((r) => r.system_name === "sys\\1").map((r) => r.name)).toEqual(
+          [...names].sort(byCodePoint),
+        );
+      });
+
+      it("counts every match, not just the page", async () => {
+        const all = await fleet();
+        const result = await store.filter({ ranges: [day], offset: 0, limit: 4 });
+        expect(result.count).toBe(all.length);
+        expect(result.rows).toEqual(all.slice(0, 4));
+      });
+
+      it("pages through everything in order: the last page is partial, past the end is empty", async () => {
+        const all = await fleet();
+        expect(all).toHaveLength(30);
+        const pages: StoredSample[][] = [];
+        for (let offset = 0; offset < 35; offset += 7) {
+          const result = await store.filter({ ranges: [day], offset, limit: 7 });
+          expect(result.count).toBe(30);
+          pages.push(result.rows);
+        }
+        expect(pages.map((p) => p.length)).toEqual([7, 7, 7, 7, 2]);
+        expect(pages.flat()).toEqual(all);
+        expect(await store.filter({ ranges: [day], offset: 30, limit: 7 })).toEqual({ count: 30, rows: [] });
+        expect(await store.filter({ ranges: [day], offset: 1000, limit: 7 })).toEqual({
+          count: 30,
+          rows: [],
+        });
+        expect(await store.filter({ ranges: [day], offset: 29, limit: 1 })).toEqual({
+          count: 30,
+          rows: all.slice(29),
+        });
+      });
+
+      it("pages across range boundaries as if the ranges were one", async () => {
+        const times = every(at("2026-03-12T00:00:00Z"), at("2026-03-15T23:00:00Z"), HOUR);
+        await writeAll(
+          store,
+          times.map((ts) => batch("s", ts, [proc(2, "p"), proc(1, "p")])),
+        );
+        const ranges = windowsBetween(
+          { start: parseTimeOfDay("10:00"), end: parseTimeOfDay("13:00"), zone: "UTC" },
+          at("2026-03-12T00:00:00Z"),
+          at("2026-03-16T00:00:00Z"),
+        );
+        const everything = (await filterAll(ranges)).rows;
+        expect(everything).toHaveLength(4 * 3 * 2);
+        for (const [offset, limit] of [
+          [0, 5],
+          [5, 5],
+          [4, 3],
+          [6, 6],
+          [17, 10],
+          [23, 1],
+          [24, 5],
+        ] as const) {
+          const result = await store.filter({ ranges, offset, limit });
+          expect(result.count).toBe(24);
+          expect(result.rows, `offset ${offset} limit ${limit}`).toEqual(
+            everything.slice(offset, offset + limit),
+          );
+        }
+      });
+    });
+
+    // ---------------------------------------------------------------- duration
+
+    describe("duration", () => {
+      const day = at("2026-03-16T00:00:00Z");
+      const march = { start: at("2026-03-01T00:00:00Z"), stop: at("2026-04-01T00:00:00Z") };
+      const GAP = 15 * SEC;
+
+      /** 09:00–10:00 and 15:00–15:30 every 5 s; pid 100 until 09:30, then pid 200, then pid 300. */
+      async function twoRuns(extra: (ts: number, pid: number) => Partial<ProcessSample> = () => ({})) {
+        const first = every(day + 9 * HOUR, day + 10 * HOUR, 5 * SEC);
+        const second = every(day + 15 * HOUR, day + 15.5 * HOUR, 5 * SEC);
+        const pidAt = (ts: number) => (ts < day + 9.5 * HOUR ? 100 : ts <= day + 10 * HOUR ? 200 : 300);
+        await writeAll(store, [
+          ...[...first, ...second].map((ts) =>
+            batch("host", ts, [proc(pidAt(ts), "worker", extra(ts, pidAt(ts))), proc(1, "init")]),
+          ),
+          // same name on another system, and another name on this one: neither counts
+          batch("other", day + 12 * HOUR, [proc(100, "worker")]),
+          batch("host", day + 12 * HOUR, [proc(555, "worker2")]),
+        ]);
+      }
+
+      it("splits a process seen 09:00–10:00 and 15:00–15:30 into two runs summing 1.5 hours", async () => {
+        await twoRuns();
+        const facts = await store.duration({
+          system_name: "host",
+          process_name: "worker",
+          range: march,
+          gap_ms: GAP,
+        });
+        expect(facts).toEqual({
+          first_seen: day + 9 * HOUR,
+          last_seen: day + 15.5 * HOUR,
+          runs: [
+            { start: day + 9 * HOUR, end: day + 10 * HOUR, pids: [100, 200] },
+            { start: day + 15 * HOUR, end: day + 15.5 * HOUR, pids: [300] },
+          ],
+          latest_started_at: null,
+        });
+        const total = facts?.runs.reduce((s, r) => s + (r.end - r.start), 0);
+        expect(total).toBe(1.5 * HOUR);
+      });
+
+      it("ends a run only where samples are more than the gap apart", async () => {
+        const base = day + 20 * HOUR;
+        // gaps of exactly 15 s (no split), then 15.001 s (split), then 5 s
+        const times = [base, base + 15 * SEC, base + 30 * SEC, base + 45 * SEC + 1, base + 50 * SEC + 1];
+        await writeAll(
+          store,
+          times.map((ts) => batch("host", ts, [proc(7, "edge")])),
+        );
+        const q = { system_name: "host", process_name: "edge", range: march };
+        expect((await store.duration({ ...q, gap_ms: GAP }))?.runs).toEqual([
+          { start: base, end: base + 30 * SEC, pids: [7] },
+          { start: base + 45 * SEC + 1, end: base + 50 * SEC + 1, pids: [7] },
+        ]);
+        expect((await store.duration({ ...q, gap_ms: GAP + 1 }))?.runs).toEqual([
+          { start: base, end: base + 50 * SEC + 1, pids: [7] },
+        ]);
+        expect((await store.duration({ ...q, gap_ms: 5 * SEC }))?.runs).toHaveLength(4);
+      });
+
+      it("gives a process seen once one run of zero length", async () => {
+        const t = day + 3 * HOUR;
+        await store.write(batch("host", t, [proc(1, "blip")]));
+        expect(
+          await store.duration({ system_name: "host", process_name: "blip", range: march, gap_ms: GAP }),
+        ).toEqual({
+          first_seen: t,
+          last_seen: t,
+          runs: [{ start: t, end: t, pids: [1] }],
+          latest_started_at: null,
+        });
+      });
+
+      it("lists in each run the pids whose first-to-last sighting overlaps it, ascending", async () => {
+        const a = day + HOUR;
+        await writeAll(store, [
+          batch("host", a, [proc(30, "svc"), proc(4, "svc")]),
+          batch("host", a + 5 * SEC, [proc(30, "svc")]),
+          // run 2: only pid 7 is sampled, but pid 30's sightings (run 1 to run 3) span it
+          batch("host", a + HOUR, [proc(7, "svc")]),
+          batch("host", a + 2 * HOUR, [proc(30, "svc"), proc(8, "svc")]),
+        ]);
+        const facts = await store.duration({
+          system_name: "host",
+          process_name: "svc",
+          range: march,
+          gap_ms: GAP,
+        });
+        expect(facts?.runs).toEqual([
+          { start: a, end: a + 5 * SEC, pids: [4, 30] },
+          { start: a + HOUR, end: a + HOUR, pids: [7, 30] },
+          { start: a + 2 * HOUR, end: a + 2 * HOUR, pids: [8, 30] },
+        ]);
+      });
+
+      it("reports started_at of the latest sample (the earliest when several pids share it)", async () => {
+        await twoRuns((_ts, pid) => ({ started_at: day + pid * SEC }));
+        const facts = await store.duration({
+          system_name: "host",
+          process_name: "worker",
+          range: march,
+          gap_ms: GAP,
+        });
+        expect(facts?.latest_started_at).toBe(day + 300 * SEC);
+
+        const t = day + 22 * HOUR;
+        await store.write(
+          batch("host", t, [
+            proc(11, "multi", { started_at: day + 50 * SEC }),
+            proc(12, "multi", { started_at: day + 40 * SEC }),
+            proc(13, "multi"),
+          ]),
+        );
+        const multi = await store.duration({
+          system_name: "host",
+          process_name: "multi",
+          range: march,
+          gap_ms: GAP,
+        });
+        expect(multi?.latest_started_at).toBe(day + 40 * SEC);
+      });
+
+      it("reports no started_at when the latest sample lacks it, even if earlier ones had it", async () => {
+        const t = day + 21 * HOUR;
+        await writeAll(store, [
+          batch("host", t, [proc(5, "late", { started_at: day })]),
+          batch("host", t + 5 * SEC, [proc(5, "late")]),
+        ]);
+        const facts = await store.duration({
+          system_name: "host",
+          process_name: "late",
+          range: march,
+          gap_ms: GAP,
+        });
+        expect(facts?.latest_started_at).toBeNull();
+        expect(facts?.runs).toEqual([{ start: t, end: t + 5 * SEC, pids: [5] }]);
+      });
+
+      it("is restricted to the range: runs are cut at its edges, its stop is exclusive", async () => {
+        await twoRuns();
+        const q = { system_name: "host", process_name: "worker", gap_ms: GAP };
+        expect(
+          await store.duration({ ...q, range: { start: day + 9.75 * HOUR, stop: day + 15 * HOUR } }),
+        ).toEqual({
+          first_seen: day + 9.75 * HOUR,
+          last_seen: day + 10 * HOUR,
+          runs: [{ start: day + 9.75 * HOUR, end: day + 10 * HOUR, pids: [200] }],
+          latest_started_at: null,
+        });
+        expect(
+          (await store.duration({ ...q, range: { start: day + 12 * HOUR, stop: day + 15 * HOUR + 1 } }))
+            ?.runs,
+        ).toEqual([{ start: day + 15 * HOUR, end: day + 15 * HOUR, pids: [300] }]);
+      });
+
+      it("is null for a process never seen: unknown name, other system, outside the range", async () => {
+        await twoRuns();
+        const q = { process_name: "worker", range: march, gap_ms: GAP };
+        expect(await store.duration({ ...q, system_name: "nowhere" })).toBeNull();
+        expect(await store.duration({ ...q, system_name: "host", process_name: "work" })).toBeNull();
+        expect(await store.duration({ ...q, system_name: "host", process_name: "Worker" })).toBeNull();
+        expect(
+          await store.duration({
+            ...q,
+            system_name: "host",
+            range: { start: day + 10 * HOUR + 1, stop: day + 15 * HOUR },
+          }),
+        ).toBeNull();
+        expect(
+          await store.duration({ ...q, system_name: "host", range: { start: day, stop: day + 9 * HOUR } }),
+        ).toBeNull();
+      });
+
+      it("is null on an empty store", async () => {
+        expect(
+          await store.duration({ system_name: "host", process_name: "worker", range: march, gap_ms: GAP }),
+        ).toBeNull();
+      });
+    });
+
+    // ---------------------------------------------------------------- systems
+
+    describe("systems", () => {
+      const t = at("2026-03-20T06:00:00Z");
+      const march = { start: at("2026-03-01T00:00:00Z"), stop: at("2026-04-01T00:00:00Z") };
+
+      it("lists each system with its first and last sighting and the size of its latest sample", async () => {
+        await writeAll(store, [
+          batch("web-2", t, [proc(1, "a"), proc(2, "b"), proc(3, "c")]),
+          batch("web-2", t + HOUR, [proc(1, "a"), proc(2, "b"), proc(3, "c"), proc(4, "c")]),
+          batch("web-2", t + 2 * HOUR, [proc(1, "a"), proc(4, "c")]),
+          batch("db", t + 30 * MIN, [proc(1, "postgres")]),
+        ]);
+        expect(await store.systems(march)).toEqual([
+          { system_name: "db", first_seen: t + 30 * MIN, last_seen: t + 30 * MIN, process_count: 1 },
+          { system_name: "web-2", first_seen: t, last_seen: t + 2 * HOUR, process_count: 2 },
+        ]);
+      });
+
+      it("looks only inside the range", async () => {
+        await writeAll(store, [
+          batch("web", t, [proc(1, "a"), proc(2, "b"), proc(3, "c")]),
+          batch("web", t + HOUR, [proc(1, "a"), proc(2, "b")]),
+          batch("web", t + 2 * HOUR, [proc(1, "a")]),
+          batch("old", t - 10 * DAY, [proc(1, "a")]),
+        ]);
+        expect(await store.systems({ start: t + 1, stop: t + 2 * HOUR })).toEqual([
+          { system_name: "web", first_seen: t + HOUR, last_seen: t + HOUR, process_count: 2 },
+        ]);
+        expect(await store.systems({ start: t + 3 * HOUR, stop: t + 4 * HOUR })).toEqual([]);
+      });
+
+      it("is empty on an empty store", async () => {
+        expect(await store.systems(march)).toEqual([]);
+      });
+    });
+
+    // ---------------------------------------------------------------- awkward names
+
+    describe("names that need escaping", () => {
+      const t = at("2026-03-25T12:00:00Z");
+      const day = { start: at("2026-03-25T00:00:00Z"), stop: at("2026-03-26T00:00:00Z") };
+      const march = { start: at("2026-03-01T00:00:00Z"), stop: at("2026-04-01T00:00:00Z") };
+
+      it("round-trip exactly through write → filter (by name and system) → duration → systems", async () => {
+        const batches = AWKWARD_NAMES.flatMap((name, i) => [
+          batch(`sys ${name}`, t, [proc(i + 1, name, { user: name, command: name })]),
+          batch(`sys ${name}`, t + 5 * SEC, [proc(i + 1, name, { user: name, command: name })]),
+        ]);
+        await writeAll(store, batches);
+
+        for (const [i, name] of AWKWARD_NAMES.entries()) {
+          const system = `sys ${name}`;
+          const byName = await filterAll([day], { process_name: name });
+          expect(byName.rows, name).toEqual([
+            stored(system, t, proc(i + 1, name, { user: name, command: name })),
+            stored(system, t + 5 * SEC, proc(i + 1, name, { user: name, command: name })),
+          ]);
+          const bySystem = await filterAll([day], { system_name: system });
+          expect(bySystem.count, name).toBe(2);
+          expect(
+            await store.duration({ system_name: system, process_name: name, range: march, gap_ms: 15 * SEC }),
+            name,
+          ).toEqual({
+            first_seen: t,
+            last_seen: t + 5 * SEC,
+            runs: [{ start: t, end: t + 5 * SEC, pids: [i + 1] }],
+            latest_started_at: null,
+          });
+        }
+
+        const systems = await store.systems(march);
+        expect(systems.map((s) => s.system_name).sort()).toEqual(AWKWARD_NAMES.map((n) => `sys ${n}`).sort());
+        expect(systems.every((s) => s.process_count === 1 && s.last_seen === t + 5 * SEC)).toBe(true);
+      });
+
+      it("match names exactly: a prefix, a pattern or an unescaped form finds nothing", async () => {
+        await store.write(batch("s", t, [proc(1, "x\\"), proc(2, "a.b"), proc(3, "a%")]));
+        for (const probe of ["x", "x\\\\", "a_b", "a.", "a", "%", ".*", "a%b"]) {
+          expect((await filterAll([day], { process_name: probe })).count, probe).toBe(0);
+        }
+        expect((await filterAll([day], { process_name: "a%" })).rows.map((r) => r.pid)).toEqual([3]);
+      });
+    });
+  });
+}
