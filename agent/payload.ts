@@ -1,0 +1,52 @@
+/**
+ * A sample as the server's `process.submit` takes it: names cleaned of what the server refuses
+ * (control characters, over 255 characters), commands cut to 4096 characters.
+ */
+import type { inferRouterInputs } from "@trpc/server";
+import type { AppRouter } from "../server/router.ts";
+import type { ProcessSample, Sample } from "./collect/index.ts";
+
+export type SubmitPayload = inferRouterInputs<AppRouter>["process"]["submit"];
+type ProcessPayload = SubmitPayload["processes"][number];
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+const NAME_MAX = 255;
+const COMMAND_MAX = 4096;
+const STATE_MAX = 32;
+
+/** Cuts to `max` UTF-16 units without splitting a surrogate pair. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
+/** Control characters become U+FFFD (the server refuses them in names rather than altering them). */
+export function cleanLabel(text: string, max = NAME_MAX): string {
+  return truncate(text.replace(CONTROL, "\uFFFD"), max);
+}
+
+function processPayload(p: ProcessSample): ProcessPayload {
+  const out: ProcessPayload = {
+    pid: p.pid,
+    name: cleanLabel(p.name) || `pid ${p.pid}`,
+    cpu_percent: p.cpu_percent,
+    memory_percent: Math.round(p.memory_percent * 10_000) / 10_000,
+    memory_rss: p.memory_rss,
+  };
+  if (p.started_at !== undefined) out.started_at = p.started_at;
+  if (p.user) out.user = cleanLabel(p.user);
+  if (p.command) out.command = truncate(p.command, COMMAND_MAX);
+  if (p.state) out.state = cleanLabel(p.state, STATE_MAX);
+  if (p.parent_pid !== undefined) out.parent_pid = p.parent_pid;
+  return out;
+}
+
+export function toPayload(systemName: string, sample: Sample): SubmitPayload {
+  return {
+    system_name: systemName,
+    timestamp: sample.timestamp,
+    processes: sample.processes.map(processPayload),
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * The agent as a real child process, under Node (tsx) or Deno, and what it said: its JSON log
+ * lines (stderr) and its stdout. Plus the store as the API shows it.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const repoRoot = resolve(import.meta.dirname, "..", "..");
+
+export type Runtime = "node" | "deno";
+export const RUNTIMES: Runtime[] = ["node", "deno"];
+
+/**
+ * How each runtime starts the agent. Deno reads /proc only with --allow-all (it treats every path
+ * under /proc, /dev and /sys as special), so that is the narrowest set that works; see README.
+ */
+export function agentCommand(runtime: Runtime): { command: string; args: string[] } {
+  const bin = (name: string) => join(repoRoot, "node_modules", ".bin", name);
+  const main = join(repoRoot, "agent", "main.ts");
+  if (runtime === "node") return { command: bin("tsx"), args: [main] };
+  return { command: bin("deno"), args: ["run", "--allow-all", "--no-prompt", main] };
+}
+
+export interface LogLine {
+  level: string;
+  msg: string;
+  [field: string]: unknown;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface AgentProcess {
+  readonly child: ChildProcess;
+  logs(): LogLine[];
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first log line (in order) matching, waiting for it if need be. */
+  waitForLog(match: (line: LogLine) => boolean, what: string, timeoutMs?: number): Promise<LogLine>;
+  /** Resolves once `count` log lines match. */
+  waitForLogs(
+    match: (line: LogLine) => boolean,
+    count: number,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<LogLine[]>;
+  exited: Promise<Exit>;
+  /** SIGTERM, then the exit. */
+  stop(): Promise<Exit>;
+  /** SIGKILL, then the exit. */
+  kill(): Promise<Exit>;
+}
+
+/** Distinct names per test, so tests sharing a server and bucket do not see each other's samples. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `procscope-${prefix}-`));
+}
+
+export function startAgent(runtime: Runtime, args: string[], env: Record<string, string> = {}): AgentProcess {
+  const { command, args: base } = agentCommand(runtime);
+  const child = spawn(command, [...base, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  const lines: LogLine[] = [];
+  let partial = "";
+  const listeners = new Set<() => void>();
+  child.stdout?.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr?.on("data", (c: Buffer) => {
+    const text = c.toString();
+    err += text;
+    partial += text;
+    const complete = partial.split("\n");
+    partial = complete.pop() ?? "";
+    for (const line of complete) {
+      if (!line.startsWith("{")) continue;
+      try {
+        lines.push(JSON.parse(line) as LogLine);
+      } catch {
+        // not a log line
+      }
+    }
+    for (const listener of listeners) listener();
+  });
+  const exited = new Promise<Exit>((resolveExit) => {
+    child.once("exit", (code, signal) => resolveExit({ code, signal }));
+  });
+  const waitForLogs = (match: (line: LogLine) => boolean, count: number, what: string, timeoutMs = 30_000) =>
+    new Promise<LogLine[]>((resolveWait, reject) => {
+      const check = () => {
+        const found = lines.filter(match);
+        if (found.length >= count) {
+          done();
+          resolveWait(found.slice(0, count));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`agent (${runtime}) did not log ${what} within ${timeoutMs} ms; stderr:\n${err}`));
+      }, timeoutMs);
+      const onExit = () => {
+        check();
+        if (!listeners.has(check)) return;
+        done();
+        reject(new Error(`agent (${runtime}) exited before logging ${what}; stderr:\n${err}`));
+      };
+      const done = () => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        child.off("exit", onExit);
+      };
+      listeners.add(check);
+      child.once("exit", onExit);
+      check();
+    });
+  const end = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  return {
+    child,
+    logs: () => [...lines],
+    stdout: () => out,
+    stderr: () => err,
+    waitForLogs,
+    waitForLog: async (match, what, timeoutMs) =>
+      (await waitForLogs(match, 1, what, timeoutMs))[0] as LogLine,
+    exited,
+    stop: () => end("SIGTERM"),
+    kill: () => end("SIGKILL"),
+  };
+}
+
+/** Runs the agent to completion (`--once`, `--dry-run --once`, `--help`...). */
+export async function runAgent(runtime: Runtime, args: string[], env: Record<string, string> = {}) {
+  const agent = startAgent(runtime, args, env);
+  const exit = await agent.exited;
+  return { ...exit, stdout: agent.stdout(), stderr: agent.stderr(), logs: agent.logs() };
+}
+
+export const is =
+  (msg: string) =>
+  (line: LogLine): boolean =>
+    line.msg === msg;
+
+/** Timestamps (epoch ms) of the batches the agent logged with `msg` ("sampled", "sent"). */
+export const timestampsOf = (lines: LogLine[], msg: string): number[] =>
+  lines.filter(is(msg)).map((l) => l.timestamp as number);
+
+/** Every stored row of one process (pid) of one system, in the last and next hour. */
+export async function storedRows(server: string, systemName: string, pid: number) {
+  const from = new Date(Date.now() - 3_600_000).toISOString();
+  const to = new Date(Date.now() + 3_600_000).toISOString();
+  const query = new URLSearchParams({
+    system_name: systemName,
+    pid: String(pid),
+    from,
+    to,
+    page_size: "10000",
+  });
+  const res = await fetch(`${server}/api/filter-processes/?${query}`);
+  if (!res.ok) throw new Error(`filter: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as {
+    count: number;
+    data: { timestamp: string; pid: number; name: string }[];
+  };
+  return body.data.map((row) => ({ ...row, time: Date.parse(row.timestamp) }));
+}
+
+/** Polls until `check` returns a value (not undefined); fails with `what` after the deadline. */
+export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
