@@ -1,0 +1,128 @@
+/** The command line as promised: --help, bad options, --dry-run and --once, under Node and Deno. */
+import { existsSync, readdirSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SubmitIn } from "../../server/schemas.ts";
+import { freshBucket } from "../support/influx.ts";
+import { type ServerProcess, startServer } from "../support/server.ts";
+import { is, RUNTIMES, runAgent, storedRows, tempDir, uniqueName } from "./support.ts";
+
+const FLAGS = [
+  "--server",
+  "--token",
+  "--system-name",
+  "--interval",
+  "--once",
+  "--dry-run",
+  "--spool-dir",
+  "--spool-max-mb",
+  "--log-level",
+  "--help",
+];
+const VARIABLES = [
+  "PROCSCOPE_SERVER",
+  "PROCSCOPE_TOKEN",
+  "PROCSCOPE_SYSTEM_NAME",
+  "PROCSCOPE_INTERVAL",
+  "PROCSCOPE_SPOOL_DIR",
+  "PROCSCOPE_SPOOL_MAX_MB",
+  "PROCSCOPE_LOG_LEVEL",
+];
+
+let server: ServerProcess;
+/** A real HTTP server that only counts what reaches it: a dry run must send nothing. */
+let counter: { url: string; hits: () => number; close: () => Promise<void> };
+
+beforeAll(async () => {
+  const conn = await freshBucket("agent-cli");
+  server = await startServer({
+    env: { INFLUX_URL: conn.url, INFLUX_TOKEN: conn.token, INFLUX_ORG: conn.org, INFLUX_BUCKET: conn.bucket },
+  });
+  let hits = 0;
+  const http = createServer((_req, res) => {
+    hits++;
+    res.writeHead(500).end();
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  counter = {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    hits: () => hits,
+    close: () => new Promise<void>((resolve) => http.close(() => resolve())),
+  };
+});
+
+afterAll(async () => {
+  await Promise.all([server?.stop(), counter?.close()]);
+});
+
+describe.each(RUNTIMES)("agent command line under %s", (runtime) => {
+  it("--help lists every option and its environment variable, and exits 0", async () => {
+    const run = await runAgent(runtime, ["--help"]);
+    expect(run.code).toBe(0);
+    for (const word of [...FLAGS, ...VARIABLES]) expect(run.stdout).toContain(word);
+  });
+
+  it("refuses bad options with exit code 2, naming the option", async () => {
+    const bad = await runAgent(runtime, ["--interval", "soon"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--interval");
+    const unknown = await runAgent(runtime, ["--bogus"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("--bogus");
+  });
+
+  it("--dry-run --once prints one valid payload on stdout and sends and spools nothing", async () => {
+    const spool = join(tempDir("dry"), "never-created");
+    const before = counter.hits();
+    const run = await runAgent(runtime, [
+      "--dry-run",
+      "--once",
+      "--server",
+      counter.url,
+      "--system-name",
+      "dry run",
+      "--spool-dir",
+      spool,
+    ]);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    const payload = JSON.parse(lines[0] as string);
+    expect(SubmitIn.safeParse(payload).error).toBeUndefined();
+    expect(payload.system_name).toBe("dry run");
+    const me = payload.processes.find((p: { pid: number }) => p.pid === process.pid);
+    expect(me).toMatchObject({ parent_pid: process.ppid });
+    expect(me.memory_rss).toBeGreaterThan(0);
+    expect(counter.hits()).toBe(before);
+    expect(existsSync(spool)).toBe(false);
+  });
+
+  it("--once sends one sample, exits 0, and the sample is stored", async () => {
+    const name = uniqueName("once");
+    const run = await runAgent(runtime, [
+      "--once",
+      "--server",
+      server.url,
+      "--system-name",
+      name,
+      "--spool-dir",
+      tempDir("once"),
+      "--log-level",
+      "debug",
+    ]);
+    expect(run.code).toBe(0);
+    const sent = run.logs.find(is("sent"));
+    const rows = await storedRows(server.url, name, process.pid);
+    expect(rows.map((r) => r.time)).toEqual([sent?.timestamp]);
+  });
+
+  it("--once exits 1 when no server answers, keeping the sample for the next run", async () => {
+    const spool = tempDir("once-down");
+    const run = await runAgent(runtime, ["--once", "--server", "http://127.0.0.1:1", "--spool-dir", spool]);
+    expect(run.code).toBe(1);
+    expect(run.logs.find((l) => l.level === "error")?.msg).toMatch(/send failed/);
+    expect(readdirSync(spool).filter((f) => f.endsWith(".json"))).toHaveLength(1);
+  });
+});

@@ -1,0 +1,75 @@
+/** The /proc collector against this machine's real processes (children started for the purpose). */
+import { type ChildProcess, spawn } from "node:child_process";
+import { symlinkSync } from "node:fs";
+import { userInfo } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ProcCollector } from "../../agent/collect/linux.ts";
+import type { ProcessSample } from "../../agent/collect/types.ts";
+import { toPayload } from "../../agent/payload.ts";
+import { SubmitIn } from "../../server/schemas.ts";
+import { tempDir } from "./support.ts";
+
+const children: ChildProcess[] = [];
+const start = (command: string, args: string[]) => {
+  const child = spawn(command, args, { stdio: "ignore" });
+  children.push(child);
+  return child.pid as number;
+};
+const find = (processes: ProcessSample[], pid: number) => {
+  const found = processes.find((p) => p.pid === pid);
+  if (!found) throw new Error(`pid ${pid} not in the sample`);
+  return found;
+};
+
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill("SIGKILL");
+});
+
+describe("ProcCollector", () => {
+  it("describes a process: name, parent, command, user, state, start time, memory", async () => {
+    const startedAround = Date.now();
+    const pid = start("sleep", ["30"]);
+    await new Promise((r) => setTimeout(r, 200));
+    const { processes, timestamp } = await new ProcCollector().sample();
+    const me = find(processes, pid);
+    expect(me).toMatchObject({
+      name: "sleep",
+      parent_pid: process.pid,
+      command: "sleep 30",
+      user: userInfo().username,
+      state: "sleeping",
+    });
+    // Boot time has whole-second resolution, so the start time is good to about a second.
+    expect(Math.abs((me.started_at as number) - startedAround)).toBeLessThan(2000);
+    expect(me.memory_rss).toBeGreaterThan(0);
+    expect(me.memory_percent).toBeGreaterThan(0);
+    expect(me.memory_percent).toBeLessThan(100);
+    expect(timestamp).toBeGreaterThanOrEqual(startedAround);
+    expect(find(processes, process.pid).name).toBeTruthy();
+  });
+
+  it("measures CPU since the previous sample: a busy process shows it, a sleeping one does not", async () => {
+    const busy = start(process.execPath, ["-e", "for (;;) {}"]);
+    const idle = start("sleep", ["30"]);
+    const collector = new ProcCollector();
+    await collector.sample();
+    await new Promise((r) => setTimeout(r, 1000));
+    const { processes } = await collector.sample();
+    expect(find(processes, busy).cpu_percent).toBeGreaterThan(5);
+    expect(find(processes, idle).cpu_percent).toBe(0);
+  });
+
+  it("reports names the server would refuse in a form it accepts", async () => {
+    const dir = tempDir("names");
+    const weird = join(dir, "tab\there\nnl");
+    symlinkSync("/bin/sleep", weird);
+    const pid = start(weird, ["30"]);
+    await new Promise((r) => setTimeout(r, 200));
+    const sample = await new ProcCollector().sample();
+    expect(find(sample.processes, pid).name).toBe("tab\there\nnl");
+    const payload = toPayload("names", sample);
+    expect(payload.processes.find((p) => p.pid === pid)?.name).toBe("tab\uFFFDhere\uFFFDnl");
+    expect(SubmitIn.safeParse(payload).error).toBeUndefined();
+  });
+});

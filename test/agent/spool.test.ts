@@ -1,0 +1,73 @@
+/** The disk spool on a real directory: order, durability across reopen, the size bound. */
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { createLogger } from "../../agent/log.ts";
+import type { SubmitPayload } from "../../agent/payload.ts";
+import { Spool } from "../../agent/spool.ts";
+import { tempDir } from "./support.ts";
+
+const batch = (timestamp: number): SubmitPayload => ({
+  system_name: "s",
+  timestamp,
+  processes: [{ pid: 1, name: "init", cpu_percent: 0, memory_percent: 0 }],
+});
+const silent = createLogger("silent");
+
+describe("Spool", () => {
+  it("hands batches back in the order they were put, across a reopen", () => {
+    const dir = tempDir("spool-order");
+    const first = new Spool(dir, 1e6, silent).open();
+    for (const t of [30, 10, 20]) first.put(batch(t));
+    const entry = first.take();
+    expect(entry && first.load(entry).timestamp).toBe(30);
+    if (entry) first.remove(entry);
+
+    const again = new Spool(dir, 1e6, silent).open();
+    again.put(batch(5));
+    const order: number[] = [];
+    for (let e = again.take(); e; e = again.take()) {
+      order.push(again.load(e).timestamp as number);
+      again.remove(e);
+    }
+    expect(order).toEqual([10, 20, 5]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("removes half-written files left by a crash", () => {
+    const dir = tempDir("spool-tmp");
+    writeFileSync(join(dir, "000000000001.json.tmp"), '{"system_na');
+    const spool = new Spool(dir, 1e6, silent).open();
+    expect(spool.count).toBe(0);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("stays under its size by dropping the oldest batches, counted and logged", () => {
+    const dir = tempDir("spool-full");
+    const lines: string[] = [];
+    const size = Buffer.byteLength(JSON.stringify(batch(1000)));
+    const spool = new Spool(
+      dir,
+      size * 3,
+      createLogger("warn", (l) => lines.push(l)),
+    ).open();
+    for (let t = 1000; t < 1005; t++) spool.put(batch(t));
+    expect(spool.count).toBe(3);
+    expect(spool.bytes).toBeLessThanOrEqual(size * 3);
+    expect(spool.dropped).toBe(2);
+    expect(lines.map((l) => JSON.parse(l).dropped_total)).toEqual([1, 2]);
+    const left = readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")).timestamp);
+    expect(left).toEqual([1002, 1003, 1004]);
+  });
+
+  it("never drops the batch in flight to make room", () => {
+    const dir = tempDir("spool-lease");
+    const size = Buffer.byteLength(JSON.stringify(batch(1000)));
+    const spool = new Spool(dir, size * 2, silent).open();
+    spool.put(batch(1000));
+    const inFlight = spool.take();
+    for (let t = 1001; t < 1004; t++) spool.put(batch(t));
+    expect(inFlight && spool.load(inFlight).timestamp).toBe(1000);
+    expect(spool.take()).toBe(inFlight);
+  });
+});
