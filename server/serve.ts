@@ -32,7 +32,13 @@ export async function runServer() {
   };
   void init();
   const server = createApp({ config, store, log });
-  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject); // e.g. EADDRINUSE: the caller says what to do about it
+    server.listen(config.PORT, config.HOST, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
   const { port } = server.address() as AddressInfo;
   log.info({ host: config.HOST, port, store: store.kind }, "listening");
 
