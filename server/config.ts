@@ -3,6 +3,7 @@
  * reported, each with its variable's name; a secret's value never appears in a message.
  */
 import { z } from "zod";
+import { TokenRegistry } from "./auth.ts";
 import { isValidZone } from "./timewindow.ts";
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
@@ -36,9 +37,22 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PUBLIC_URL: z.url().optional(),
   LOCAL_AGENT: flag,
+  /** `name:scopes:token` entries, comma- or newline-separated; scopes `read`, `write`, `read+write`. */
+  API_TOKENS: z.string().optional(),
+  API_TOKENS_FILE: z.string().optional(),
+  ALLOW_UNAUTHENTICATED: flag,
+  /** Per API token (or for all unauthenticated clients together); 0 turns the limit off. */
+  WRITE_RATE_PER_MINUTE: int(6000, 0, 10_000_000),
+  /** Comma-separated origins allowed by CORS; empty = CORS off. */
+  CORS_ORIGINS: z.string().default(""),
 });
 
-export type Config = z.infer<typeof EnvSchema>;
+export type Config = z.infer<typeof EnvSchema> & {
+  tokens: TokenRegistry;
+  corsOrigins: string[];
+};
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -58,7 +72,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   }
-  const config = parsed.data;
+  let tokens: TokenRegistry;
+  try {
+    tokens = TokenRegistry.parse(parsed.data.API_TOKENS, parsed.data.API_TOKENS_FILE);
+  } catch (err) {
+    throw new ConfigError([`API_TOKENS: ${(err as Error).message}`]);
+  }
+  const corsOrigins = parsed.data.CORS_ORIGINS.split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
+  const config: Config = { ...parsed.data, tokens, corsOrigins };
+  if (!LOOPBACK.test(config.HOST) && !tokens.enabled && !config.ALLOW_UNAUTHENTICATED) {
+    throw new ConfigError([
+      `HOST: listening on ${config.HOST} with no API tokens would let anyone on the network read and ` +
+        "write samples; set API_TOKENS or API_TOKENS_FILE, or ALLOW_UNAUTHENTICATED=1 to accept that",
+    ]);
+  }
   if (config.INFLUX_URL && !config.INFLUX_TOKEN) {
     throw new ConfigError(["INFLUX_TOKEN: required when INFLUX_URL is set"]);
   }

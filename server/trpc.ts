@@ -5,9 +5,11 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { OpenApiMeta } from "trpc-to-openapi";
 import { ZodError } from "zod";
+import type { Principal, Scope } from "./auth.ts";
 import type { Config } from "./config.ts";
 import { badRequest, fieldErrors, InputError } from "./errors.ts";
 import type { Logger } from "./log.ts";
+import type { RateLimiter } from "./ratelimit.ts";
 import { type ProcessStore, StorageUnavailableError } from "./store/types.ts";
 
 export interface Context {
@@ -19,6 +21,19 @@ export interface Context {
   /** The request's own URL (absolute), for pagination links. */
   url: URL | undefined;
   now: () => number;
+  /** The caller, when it presented a valid token; undefined otherwise. */
+  principal: Principal | undefined;
+  /** Whether a token was presented at all (a wrong one is still a 401). */
+  presentedToken: boolean;
+  writeLimiter: RateLimiter;
+}
+
+/** Carried as the cause of a TOO_MANY_REQUESTS: when to try again. */
+export class RateLimited extends Error {
+  override readonly name = "RateLimited";
+  constructor(readonly retryAfterSeconds: number) {
+    super("rate limited");
+  }
 }
 
 export interface Meta extends OpenApiMeta {
@@ -78,6 +93,39 @@ const errorBoundary = t.middleware(async ({ next, meta, path, ctx }) => {
   return result;
 });
 
+/**
+ * With tokens configured, a call needs a valid token (401 otherwise — the same answer for a
+ * missing and an unknown token) carrying the scope (403 otherwise). Checked before the input is.
+ */
+const requireScope = (scope: Scope) =>
+  t.middleware(({ ctx, next }) => {
+    if (!ctx.config.tokens.enabled) return next();
+    if (!ctx.principal) {
+      throw new TRPCError({
+        code: "UNAUTHORIZED",
+        message: "A valid API token is required (Authorization: Bearer <token>).",
+      });
+    }
+    if (!ctx.principal.scopes.has(scope)) {
+      throw new TRPCError({ code: "FORBIDDEN", message: `This token does not have the "${scope}" scope.` });
+    }
+    return next();
+  });
+
+const writeRateLimit = t.middleware(({ ctx, next }) => {
+  const wait = ctx.writeLimiter.take(ctx.principal?.name ?? "(unauthenticated)");
+  if (wait > 0) {
+    throw new TRPCError({
+      code: "TOO_MANY_REQUESTS",
+      message: `Too many writes for this token; retry in ${wait} s.`,
+      cause: new RateLimited(wait),
+    });
+  }
+  return next();
+});
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(errorBoundary);
+const baseProcedure = t.procedure.use(errorBoundary);
+export const readProcedure = baseProcedure.use(requireScope("read"));
+export const writeProcedure = baseProcedure.use(requireScope("write")).use(writeRateLimit);

@@ -5,13 +5,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AnyTRPCRouter } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import { createOpenApiHttpHandler } from "trpc-to-openapi";
+import { createOpenApiNodeHttpHandler } from "trpc-to-openapi";
+import { bearer } from "../auth.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { buildOpenApiDocument, FILTER_ALIAS } from "../openapi.ts";
+import { RateLimiter } from "../ratelimit.ts";
 import { appRouter } from "../router.ts";
 import type { ProcessStore } from "../store/types.ts";
-import type { Context } from "../trpc.ts";
+import { type Context, RateLimited } from "../trpc.ts";
 import { BodyError, readJsonBody } from "./body.ts";
 import { DOCS_HTML, docsAsset } from "./docs.ts";
 
@@ -30,14 +32,18 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(JSON.stringify(body));
 }
 
-/** 201 for a stored submission; Retry-After on 503. Shared by both doors. */
+/** 201 for a stored submission; Retry-After on 503 and 429. Shared by both doors. */
 function responseMeta(opts: {
   paths?: readonly string[];
-  errors: readonly { code: string }[];
+  errors: readonly { code: string; cause?: unknown }[];
   type: string;
 }) {
   if (opts.errors.some((e) => e.code === "SERVICE_UNAVAILABLE")) {
     return { headers: { "retry-after": RETRY_AFTER_SECONDS } };
+  }
+  const limited = opts.errors.find((e) => e.cause instanceof RateLimited)?.cause;
+  if (limited instanceof RateLimited) {
+    return { headers: { "retry-after": String(limited.retryAfterSeconds) } };
   }
   if (opts.errors.length === 0 && opts.paths?.length === 1 && opts.paths[0] === "process.submit") {
     return { status: 201 };
@@ -50,14 +56,31 @@ export function createApp(deps: AppDeps): Server {
   const now = deps.now ?? Date.now;
   const base = (req: IncomingMessage) =>
     config.PUBLIC_URL ?? `http://${req.headers.host ?? `${config.HOST}:${config.PORT}`}`;
-  const context = (req: IncomingMessage, transport: Context["transport"]): Context => ({
-    store,
-    config,
-    log,
-    transport,
-    now,
-    url: new URL(req.url ?? "/", base(req)),
-  });
+  const writeLimiter = new RateLimiter(config.WRITE_RATE_PER_MINUTE);
+  const context = (req: IncomingMessage, transport: Context["transport"]): Context => {
+    const token = bearer(req.headers.authorization);
+    return {
+      store,
+      config,
+      log,
+      transport,
+      now,
+      url: new URL(req.url ?? "/", base(req)),
+      principal: token === undefined ? undefined : config.tokens.authenticate(token),
+      presentedToken: token !== undefined,
+      writeLimiter,
+    };
+  };
+  const cors = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const origin = req.headers.origin;
+    if (!origin || !config.corsOrigins.includes(origin)) return false;
+    res.setHeader("access-control-allow-origin", origin);
+    res.setHeader("vary", "Origin");
+    res.setHeader("access-control-allow-headers", "authorization, content-type");
+    res.setHeader("access-control-allow-methods", "GET, POST, OPTIONS");
+    res.setHeader("access-control-max-age", "600");
+    return true;
+  };
 
   const trpc = createHTTPHandler({
     router: appRouter as AnyTRPCRouter,
@@ -66,7 +89,9 @@ export function createApp(deps: AppDeps): Server {
     createContext: ({ req }) => context(req, "trpc"),
     responseMeta: ({ paths, errors, type }) => responseMeta({ paths, errors, type }),
   });
-  const rest = createOpenApiHttpHandler({
+  // The node-http flavour hands procedures the IncomingMessage itself (the "standalone" one turns
+  // it into a fetch Request first), so one createContext serves both doors.
+  const rest = createOpenApiNodeHttpHandler({
     router: appRouter,
     createContext: ({ req }) => context(req, "rest"),
     // biome-ignore lint/suspicious/noExplicitAny: trpc-to-openapi's responseMeta type is not exported
@@ -77,6 +102,11 @@ export function createApp(deps: AppDeps): Server {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const path = url.pathname;
+    const corsAllowed = cors(req, res);
+    if (req.method === "OPTIONS") {
+      res.writeHead(corsAllowed ? 204 : 403);
+      return res.end();
+    }
     if (path === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (path === "/readyz") {
       try {

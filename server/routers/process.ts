@@ -21,7 +21,7 @@ import {
   windowOnDay,
   windowsBetween,
 } from "../timewindow.ts";
-import { type Context, publicProcedure, router } from "../trpc.ts";
+import { type Context, readProcedure, router, writeProcedure } from "../trpc.ts";
 
 const toMillis = (value: string | number): number => (typeof value === "number" ? value : Date.parse(value));
 
@@ -63,7 +63,7 @@ function pageLink(url: URL | undefined, page: number): string | null {
 }
 
 export const processRouter = router({
-  submit: publicProcedure
+  submit: writeProcedure
     .meta({
       openapi: {
         method: "POST",
@@ -98,7 +98,7 @@ export const processRouter = router({
       return { success: true as const, message: "Data received successfully.", accepted };
     }),
 
-  filter: publicProcedure
+  filter: readProcedure
     .meta({
       openapi: {
         method: "GET",
@@ -139,7 +139,7 @@ export const processRouter = router({
       };
     }),
 
-  duration: publicProcedure
+  duration: readProcedure
     .meta({
       openapi: {
         method: "GET",

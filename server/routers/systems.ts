@@ -3,10 +3,10 @@
 import { z } from "zod";
 import { iso } from "../format.ts";
 import { SystemsOut } from "../schemas.ts";
-import { publicProcedure, router } from "../trpc.ts";
+import { readProcedure, router } from "../trpc.ts";
 
 export const systemsRouter = router({
-  list: publicProcedure
+  list: readProcedure
     .meta({
       openapi: {
         method: "GET",

@@ -66,7 +66,7 @@ describe("tRPC door", () => {
       })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TRPCClientError);
-    const shape = (err as TRPCClientError<AppRouter>).shape as {
+    const shape = (err as TRPCClientError<AppRouter>).shape as unknown as {
       message: string;
       errors: { path: string }[];
     };
@@ -77,9 +77,9 @@ describe("tRPC door", () => {
 
   it("strings are not coerced to numbers on the tRPC door either", async () => {
     const err = await client.process.submit
-      // @ts-expect-error: the wrong type on purpose
       .mutate({
         system_name: "typed",
+        // @ts-expect-error: the wrong type on purpose
         processes: [{ pid: "7", name: "x", cpu_percent: 1, memory_percent: 1 }],
       })
       .catch((e: unknown) => e);

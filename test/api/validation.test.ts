@@ -1,6 +1,6 @@
 /** Bad input always gets a 4xx JSON error naming the field; nothing invalid is stored. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, type RunningApp, startApp } from "../support/app.ts";
+import { type Body, call, type RunningApp, startApp } from "../support/app.ts";
 import { freshBucket } from "../support/influx.ts";
 
 const ok = { pid: 1, name: "ok", cpu_percent: 1, memory_percent: 1 };
@@ -28,7 +28,7 @@ describe("validation", () => {
       method: "POST",
       body,
       headers: { "content-type": contentType },
-    }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as Body }));
 
   it.each([
     ["wrong type", { cpu_percent: "5" }, "processes.1.cpu_percent"],

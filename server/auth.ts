@@ -1,0 +1,73 @@
+/**
+ * API tokens with scopes. Tokens are configured as `name:scopes:token` entries (scopes `read`,
+ * `write` or `read+write`), kept only as SHA-256 digests, and compared in constant time against
+ * every configured digest, so neither the comparison nor the lookup leaks timing.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
+
+export type Scope = "read" | "write";
+
+export interface Principal {
+  name: string;
+  scopes: ReadonlySet<Scope>;
+}
+
+interface TokenEntry extends Principal {
+  digest: Buffer;
+}
+
+const digest = (token: string) => createHash("sha256").update(token, "utf8").digest();
+
+export class TokenRegistry {
+  private constructor(private readonly entries: TokenEntry[]) {}
+
+  /** Parses `API_TOKENS` (comma- or newline-separated entries) and/or the file at `API_TOKENS_FILE`. */
+  static parse(inline: string | undefined, file: string | undefined): TokenRegistry {
+    const text = [inline ?? "", file ? readFileSync(file, "utf8") : ""].join("\n");
+    const entries: TokenEntry[] = [];
+    const problems: string[] = [];
+    const lines = text
+      .split(/[\n,]/)
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"));
+    lines.forEach((line, i) => {
+      const first = line.indexOf(":");
+      const second = line.indexOf(":", first + 1);
+      const name = line.slice(0, first);
+      const scopes = line.slice(first + 1, second).split("+");
+      const token = line.slice(second + 1);
+      if (first <= 0 || second < 0 || !token) {
+        problems.push(`entry ${i + 1}: expected name:scopes:token`);
+      } else if (!scopes.every((s): s is Scope => s === "read" || s === "write")) {
+        problems.push(`entry ${i + 1} (${name}): scopes must be read, write or read+write`);
+      } else if (token.length < 16) {
+        problems.push(`entry ${i + 1} (${name}): the token must be at least 16 characters`);
+      } else {
+        entries.push({ name, scopes: new Set(scopes), digest: digest(token) });
+      }
+    });
+    if (problems.length) throw new Error(problems.join("; "));
+    return new TokenRegistry(entries);
+  }
+
+  get enabled(): boolean {
+    return this.entries.length > 0;
+  }
+
+  /** The principal for a presented token, or undefined. Always compares against every entry. */
+  authenticate(token: string): Principal | undefined {
+    const presented = digest(token);
+    let found: TokenEntry | undefined;
+    for (const entry of this.entries) {
+      if (timingSafeEqual(entry.digest, presented) && !found) found = entry;
+    }
+    return found && { name: found.name, scopes: found.scopes };
+  }
+}
+
+/** The bearer token of an Authorization header, if it is one. */
+export function bearer(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  return match?.[1];
+}
