@@ -190,7 +190,8 @@ describe("dashboard queries on a seeded InfluxDB", () => {
 
   afterAll(() => {
     if (report.length === 0) return;
-    const header = ["dashboard", "panel", "type", `rows (${SCENARIOS.plain.system})`, "rows (odd names)"];
+    const plain = `rows (${SCENARIOS.plain.system}, ${SCENARIOS.plain.process})`;
+    const header = ["dashboard", "panel", "type", plain, "rows (odd system and process names)"];
     const lines = report.map((r) => [r.dashboard, r.panel, r.type, String(r.plain), String(r.odd)]);
     const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
     const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(" | ")} |`;
