@@ -1,9 +1,11 @@
 /**
  * The Linux hot path: every process straight from /proc, as psutil and Telegraf's gopsutil do, with
- * no child process. Three small reads per process (stat, status, cmdline); see bench/agent.ts.
+ * no child process. One small read per process and sample (stat), plus status and cmdline when
+ * the process is new to the agent or its identity is due for a re-read (identity.ts).
  */
 import { readdirSync } from "node:fs";
 import { CpuTracker } from "./cpu.ts";
+import { type Identity, IdentityCache } from "./identity.ts";
 import { UserNames } from "./passwd.ts";
 import {
   type PidStat,
@@ -20,6 +22,9 @@ import type { Collector, ProcessSample, Sample } from "./types.ts";
 
 /** USER_HZ: fixed at 100 for userland on every architecture Linux runs on today. */
 const CLOCK_TICKS = 100;
+/** User and command line are re-read every this many samples (one minute at the default 5 s). */
+const IDENTITY_REFRESH_SAMPLES = 12;
+const KERNEL_THREAD: Identity = { uid: 0, command: "", argv0: "" };
 /** The kernel truncates comm to 15 bytes (TASK_COMM_LEN - 1). */
 const COMM_MAX = 15;
 
@@ -30,6 +35,7 @@ export class ProcCollector implements Collector {
   private readonly bootMs: number;
   private readonly pageSize: number;
   private readonly cpu: CpuTracker;
+  private readonly identities = new IdentityCache(IDENTITY_REFRESH_SAMPLES);
 
   constructor(private readonly root = "/proc") {
     const { bootMs, cpus } = parseProcStat(this.read.text(`${root}/stat`));
@@ -53,24 +59,25 @@ export class ProcCollector implements Collector {
       else skipped++;
     }
     this.cpu.endSample();
+    this.identities.endSample();
     return { timestamp, processes, skipped };
   }
 
   /** One process, or undefined when it vanished meanwhile or the OS refuses to describe it. */
   private describe(pid: number, memTotal: number, now: number): ProcessSample | undefined {
     let stat: PidStat | undefined;
-    let status: string;
-    let cmdline: string;
+    let identity: Identity;
     try {
       stat = parseStat(this.read.text(`${this.root}/${pid}/stat`));
-      status = this.read.text(`${this.root}/${pid}/status`);
-      cmdline = this.read.text(`${this.root}/${pid}/cmdline`);
+      if (!stat) return undefined;
+      // Kernel threads (often half the list) are root and have no command line.
+      identity = stat.kernelThread
+        ? KERNEL_THREAD
+        : this.identities.get(pid, `${stat.startTicks}:${stat.comm}`, () => this.identity(pid));
     } catch {
       return undefined; // ENOENT/ESRCH: gone; EACCES: hidepid or similar
     }
-    if (!stat) return undefined;
-    const uid = parseRealUid(status);
-    const { command, argv0 } = parseCmdline(cmdline);
+    const { uid, command, argv0 } = identity;
     const rss = stat.rssPages * this.pageSize;
     const startedSeconds = stat.startTicks / CLOCK_TICKS;
     return {
@@ -90,6 +97,11 @@ export class ProcCollector implements Collector {
       command: command === "" ? undefined : command,
       state: stateName(stat.state),
     };
+  }
+
+  private identity(pid: number): Identity {
+    const uid = parseRealUid(this.read.text(`${this.root}/${pid}/status`));
+    return { uid, ...parseCmdline(this.read.text(`${this.root}/${pid}/cmdline`)) };
   }
 
   /** Page size from our own resident set, counted in pages (stat) and in kB (status); else 4096. */

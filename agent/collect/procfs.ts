@@ -32,7 +32,11 @@ export interface PidStat {
   /** Start time after boot, in clock ticks. */
   startTicks: number;
   rssPages: number;
+  /** A kernel thread (PF_KTHREAD): no command line, no user-space memory, always root. */
+  kernelThread: boolean;
 }
+
+const PF_KTHREAD = 0x00200000;
 
 export function parseStat(text: string): PidStat | undefined {
   // comm is in parentheses and may itself contain spaces and ")": the last ")" ends it.
@@ -51,6 +55,7 @@ export function parseStat(text: string): PidStat | undefined {
     cpuTicks: Number(f[11]) + Number(f[12]),
     startTicks: Number(f[19]),
     rssPages,
+    kernelThread: (Number(f[6]) & PF_KTHREAD) !== 0,
   };
 }
 

@@ -104,8 +104,9 @@ describe.each(RUNTIMES)("agent under %s", (runtime) => {
       expect(String(lines[0]?.message)).toContain("at most 1 processes per batch");
       refused = lines.map((l) => l.timestamp as number);
     } finally {
-      expect((await agent.stop()).code).toBe(0);
+      await agent.stop();
     }
+    expect((await agent.exited).code).toBe(0);
     expect(new Set(refused).size).toBe(refused.length); // each sample tried once, not retried
     expect(agent.logs().filter(is(FAILED))).toEqual([]);
     expect(spooledTimestamps(spool)).not.toEqual(expect.arrayContaining([refused[0]]));

@@ -1,6 +1,6 @@
 /** The /proc collector against this machine's real processes (children started for the purpose). */
-import { type ChildProcess, spawn } from "node:child_process";
-import { symlinkSync } from "node:fs";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { symlinkSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -58,6 +58,22 @@ describe("ProcCollector", () => {
     const { processes } = await collector.sample();
     expect(find(processes, busy).cpu_percent).toBeGreaterThan(5);
     expect(find(processes, idle).cpu_percent).toBe(0);
+  });
+
+  it("notices an exec (same pid, new program) on the next sample", async () => {
+    const fifo = join(tempDir("exec"), "go");
+    spawnSync("mkfifo", [fifo]);
+    const pid = start("sh", ["-c", `read _ < ${fifo}; exec sleep 30`]);
+    const collector = new ProcCollector();
+    let seen = find((await collector.sample()).processes, pid);
+    expect(seen).toMatchObject({ name: "sh", command: `sh -c read _ < ${fifo}; exec sleep 30` });
+    writeFileSync(fifo, "go\n"); // lets sh go on to exec
+    const deadline = Date.now() + 20_000;
+    while (seen.name !== "sleep" && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = find((await collector.sample()).processes, pid);
+    }
+    expect(seen).toMatchObject({ name: "sleep", command: "sleep 30" });
   });
 
   it("reports names the server would refuse in a form it accepts", async () => {

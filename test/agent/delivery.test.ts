@@ -63,8 +63,9 @@ describe.each(RUNTIMES)("agent under %s, against the real server", (runtime) => 
       expect(row).toMatchObject({ system_name: name, pid: process.pid });
       expect(sent.accepted).toBe(sent.processes);
     } finally {
-      expect((await agent.stop()).code).toBe(0);
+      await agent.stop();
     }
+    expect((await agent.exited).code).toBe(0);
   });
 
   it("keeps sampling through a server outage, then stores every sample exactly once and in order", async () => {
@@ -87,8 +88,9 @@ describe.each(RUNTIMES)("agent under %s, against the real server", (runtime) => 
       );
       await agent.waitForLogs(is("sent"), afterRestart + 1, "a sample taken after the restart sent");
     } finally {
-      expect((await agent.stop()).code).toBe(0);
+      await agent.stop();
     }
+    expect((await agent.exited).code).toBe(0);
     const sampled = timestampsOf(agent.logs(), "sampled");
     const sent = timestampsOf(agent.logs(), "sent");
     expect(agent.logs().filter(is("server answers again; replaying the spool")).length).toBeGreaterThan(0);
@@ -123,9 +125,10 @@ describe.each(RUNTIMES)("agent under %s, against the real server", (runtime) => 
         "the last spooled sample sent",
       );
     } finally {
-      expect((await second.stop()).code).toBe(0);
+      await second.stop();
       await late.stop();
     }
+    expect((await second.exited).code).toBe(0);
     const sent = timestampsOf(second.logs(), "sent");
     expect(strictlyIncreasing(sent)).toBe(true);
     expect(sent.slice(0, spooled.length)).toEqual(spooled);

@@ -13,14 +13,18 @@ export type Runtime = "node" | "deno";
 export const RUNTIMES: Runtime[] = ["node", "deno"];
 
 /**
- * How each runtime starts the agent. Deno reads /proc only with --allow-all (it treats every path
- * under /proc, /dev and /sys as special), so that is the narrowest set that works; see README.
+ * How each runtime starts the agent. Node runs it through tsx's loader in one process
+ * (`node --import tsx`): the `tsx` command would put a wrapper process in between, and a kill -9
+ * must reach the agent itself. Deno reads /proc only with --allow-all (it treats every path under
+ * /proc, /dev and /sys as special), so that is the narrowest set that works; see README.
  */
 export function agentCommand(runtime: Runtime): { command: string; args: string[] } {
-  const bin = (name: string) => join(repoRoot, "node_modules", ".bin", name);
   const main = join(repoRoot, "agent", "main.ts");
-  if (runtime === "node") return { command: bin("tsx"), args: [main] };
-  return { command: bin("deno"), args: ["run", "--allow-all", "--no-prompt", main] };
+  if (runtime === "node") return { command: process.execPath, args: ["--import", "tsx", main] };
+  return {
+    command: join(repoRoot, "node_modules", ".bin", "deno"),
+    args: ["run", "--allow-all", "--no-prompt", main],
+  };
 }
 
 export interface LogLine {
