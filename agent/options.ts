@@ -107,6 +107,14 @@ function systemName(raw: string): string {
   return raw;
 }
 
+function hostName(host: () => string): string {
+  try {
+    return host();
+  } catch (err) {
+    throw new UsageError(`cannot read the host name (${(err as Error).message}); give --system-name`);
+  }
+}
+
 function defaultSpoolDir(env: Env): string {
   const state =
     env("XDG_STATE_HOME") ?? (env("HOME") ? join(env("HOME") as string, ".local", "state") : undefined);
@@ -138,7 +146,7 @@ export function parseOptions(argv: string[], env: Env = processEnv, host: () => 
     options: {
       server: serverUrl(pick("server", "PROCSCOPE_SERVER") ?? "http://127.0.0.1:8000"),
       token: pick("token", "PROCSCOPE_TOKEN"),
-      systemName: systemName(pick("system-name", "PROCSCOPE_SYSTEM_NAME") ?? host()),
+      systemName: systemName(pick("system-name", "PROCSCOPE_SYSTEM_NAME") ?? hostName(host)),
       intervalMs: positive("--interval", pick("interval", "PROCSCOPE_INTERVAL") ?? "5", 0.1) * 1000,
       once: values.once === true,
       dryRun,

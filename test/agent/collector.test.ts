@@ -4,6 +4,7 @@ import { symlinkSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { SystemInformationCollector } from "../../agent/collect/fallback.ts";
 import { ProcCollector } from "../../agent/collect/linux.ts";
 import type { ProcessSample } from "../../agent/collect/types.ts";
 import { toPayload } from "../../agent/payload.ts";
@@ -87,5 +88,16 @@ describe("ProcCollector", () => {
     const payload = toPayload("names", sample);
     expect(payload.processes.find((p) => p.pid === pid)?.name).toBe("tab\uFFFDhere\uFFFDnl");
     expect(SubmitIn.safeParse(payload).error).toBeUndefined();
+  });
+});
+
+describe("SystemInformationCollector (the fallback for other platforms, run here on Linux)", () => {
+  it("describes this process well enough for the server", async () => {
+    const sample = await new SystemInformationCollector().sample();
+    const me = find(sample.processes, process.pid);
+    expect(me.parent_pid).toBe(process.ppid);
+    expect(me.memory_rss).toBeGreaterThan(0);
+    expect(Math.abs((me.started_at as number) - (Date.now() - process.uptime() * 1000))).toBeLessThan(5000);
+    expect(SubmitIn.safeParse(toPayload("si", sample)).error).toBeUndefined();
   });
 });

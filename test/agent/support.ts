@@ -165,7 +165,7 @@ export const timestampsOf = (lines: LogLine[], msg: string): number[] =>
   lines.filter(is(msg)).map((l) => l.timestamp as number);
 
 /** Every stored row of one process (pid) of one system, in the last and next hour. */
-export async function storedRows(server: string, systemName: string, pid: number) {
+export async function storedRows(server: string, systemName: string, pid: number, token?: string) {
   const from = new Date(Date.now() - 3_600_000).toISOString();
   const to = new Date(Date.now() + 3_600_000).toISOString();
   const query = new URLSearchParams({
@@ -175,7 +175,8 @@ export async function storedRows(server: string, systemName: string, pid: number
     to,
     page_size: "10000",
   });
-  const res = await fetch(`${server}/api/filter-processes/?${query}`);
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const res = await fetch(`${server}/api/filter-processes/?${query}`, { headers });
   if (!res.ok) throw new Error(`filter: ${res.status} ${await res.text()}`);
   const body = (await res.json()) as {
     count: number;
