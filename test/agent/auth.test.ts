@@ -8,7 +8,7 @@ import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshBucket } from "../support/influx.ts";
 import { type ServerProcess, startServer } from "../support/server.ts";
-import { is, RUNTIMES, runAgent, storedRows, tempDir, uniqueName } from "./support.ts";
+import { is, RUNTIMES, runAgent, spooledTimestamps, storedRows, tempDir, uniqueName } from "./support.ts";
 
 const WRITE_TOKEN = "agent-write-token-0123456789";
 const READ_TOKEN = "reader-read-token-0123456789";
@@ -47,7 +47,7 @@ describe.each(RUNTIMES)("agent under %s, server with API tokens", (runtime) => {
     const wrong = await once(runtime, name, spool, WRONG_TOKEN);
     expect(wrong.code).toBe(1);
     expect(wrong.logs.find((l) => String(l.msg).startsWith("send failed"))).toMatchObject({ status: 401 });
-    expect(readdirSync(spool).filter((f) => f.endsWith(".json"))).toHaveLength(1);
+    expect(spooledTimestamps(spool)).toHaveLength(1);
     expect(wrong.stderr).not.toContain(WRONG_TOKEN);
 
     const right = await once(runtime, name, spool, WRITE_TOKEN);

@@ -3,10 +3,8 @@
  * answering garbage, and one that never answers. The agent drops what is refused (saying why), keeps
  * what failed, and stops cleanly with a send in flight.
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshBucket } from "../support/influx.ts";
 import { type ServerProcess, startServer } from "../support/server.ts";
@@ -14,6 +12,7 @@ import {
   is,
   RUNTIMES,
   runAgent,
+  spooledTimestamps,
   startAgent,
   storedRows,
   tempDir,
@@ -43,12 +42,6 @@ async function httpServer(handler: (req: IncomingMessage, res: ServerResponse) =
     },
   };
 }
-
-const spooledTimestamps = (dir: string): number[] =>
-  readdirSync(dir)
-    .filter((f) => f.endsWith(".json"))
-    .sort()
-    .map((f) => (JSON.parse(readFileSync(join(dir, f), "utf8")) as { timestamp: number }).timestamp);
 
 const args = (server: string, systemName: string, spoolDir: string, ...more: string[]) => [
   "--server",

@@ -1,5 +1,5 @@
 /** The command line as promised: --help, bad options, --dry-run and --once, under Node and Deno. */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SubmitIn } from "../../server/schemas.ts";
 import { freshBucket } from "../support/influx.ts";
 import { type ServerProcess, startServer } from "../support/server.ts";
-import { is, RUNTIMES, runAgent, storedRows, tempDir, uniqueName } from "./support.ts";
+import { is, RUNTIMES, runAgent, spooledTimestamps, storedRows, tempDir, uniqueName } from "./support.ts";
 
 const FLAGS = [
   "--server",
@@ -123,6 +123,6 @@ describe.each(RUNTIMES)("agent command line under %s", (runtime) => {
     const run = await runAgent(runtime, ["--once", "--server", "http://127.0.0.1:1", "--spool-dir", spool]);
     expect(run.code).toBe(1);
     expect(run.logs.find((l) => l.level === "error")?.msg).toMatch(/send failed/);
-    expect(readdirSync(spool).filter((f) => f.endsWith(".json"))).toHaveLength(1);
+    expect(spooledTimestamps(spool)).toHaveLength(1);
   });
 });

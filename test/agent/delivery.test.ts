@@ -3,14 +3,24 @@
  * server on a real InfluxDB, through a server outage and through a `kill -9` of the agent itself.
  * The samples are followed through the vitest worker's own process (its pid is in every sample).
  */
-import { readdirSync, readFileSync } from "node:fs";
+
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshBucket } from "../support/influx.ts";
 import type { InfluxConnection } from "../support/influxd.ts";
 import { freePort } from "../support/influxd.ts";
 import { type ServerProcess, startServer } from "../support/server.ts";
-import { is, RUNTIMES, startAgent, storedRows, tempDir, timestampsOf, uniqueName } from "./support.ts";
+import {
+  is,
+  RUNTIMES,
+  spooledTimestamps,
+  startAgent,
+  storedRows,
+  tempDir,
+  timestampsOf,
+  uniqueName,
+} from "./support.ts";
 
 const influxEnv = (conn: InfluxConnection) => ({
   INFLUX_URL: conn.url,
@@ -33,11 +43,6 @@ const agentArgs = (server: string, systemName: string, spoolDir: string) => [
 ];
 
 const FAILED = "send failed; the sample stays in the spool";
-const spooledTimestamps = (dir: string): number[] =>
-  readdirSync(dir)
-    .filter((f) => f.endsWith(".json"))
-    .sort()
-    .map((f) => (JSON.parse(readFileSync(join(dir, f), "utf8")) as { timestamp: number }).timestamp);
 const strictlyIncreasing = (xs: number[]) => xs.every((x, i) => i === 0 || x > (xs[i - 1] as number));
 
 describe.each(RUNTIMES)("agent under %s, against the real server", (runtime) => {
@@ -135,5 +140,31 @@ describe.each(RUNTIMES)("agent under %s, against the real server", (runtime) => 
     const stored = (await storedRows(server.url, name, process.pid)).map((r) => r.time).sort((a, b) => a - b);
     expect(stored).toEqual(expect.arrayContaining(spooled));
     expect(new Set(stored).size).toBe(stored.length);
+  });
+
+  it("bounds its spool during a long outage: the oldest samples go, counted and logged", async () => {
+    const spool = tempDir("full");
+    const port = await freePort(); // nothing listens here
+    const maxBytes = 0.03 * 1024 * 1024;
+    const agent = startAgent(runtime, [
+      ...agentArgs(`http://127.0.0.1:${port}`, uniqueName("full"), spool),
+      "--spool-max-mb",
+      "0.03",
+    ]);
+    try {
+      const drops = await agent.waitForLogs(
+        is("spool full: dropped the oldest unsent sample"),
+        3,
+        "three drops",
+      );
+      expect(drops.map((l) => l.dropped_total)).toEqual([1, 2, 3]);
+    } finally {
+      await agent.stop();
+    }
+    const files = readdirSync(spool).map((f) => statSync(join(spool, f)).size);
+    expect(files.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(maxBytes);
+    // What is left is the newest samples, in order.
+    const sampled = timestampsOf(agent.logs(), "sampled");
+    expect(sampled.slice(-spooledTimestamps(spool).length)).toEqual(spooledTimestamps(spool));
   });
 });

@@ -1,11 +1,11 @@
 /** The disk spool on a real directory: order, durability across reopen, the size bound. */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../agent/log.ts";
 import type { SubmitPayload } from "../../agent/payload.ts";
 import { Spool } from "../../agent/spool.ts";
-import { tempDir } from "./support.ts";
+import { spooledTimestamps, tempDir } from "./support.ts";
 
 const batch = (timestamp: number): SubmitPayload => ({
   system_name: "s",
@@ -13,6 +13,8 @@ const batch = (timestamp: number): SubmitPayload => ({
   processes: [{ pid: 1, name: "init", cpu_percent: 0, memory_percent: 0 }],
 });
 const silent = createLogger("silent");
+/** The size one of these batches takes in a spool (compressed). */
+const probeSize = () => new Spool(tempDir("spool-probe"), 1e6, silent).open().put(batch(1000)).bytes;
 
 describe("Spool", () => {
   it("hands batches back in the order they were put, across a reopen", () => {
@@ -36,7 +38,7 @@ describe("Spool", () => {
 
   it("removes half-written files left by a crash", () => {
     const dir = tempDir("spool-tmp");
-    writeFileSync(join(dir, "000000000001.json.tmp"), '{"system_na');
+    writeFileSync(join(dir, "000000000001.json.gz.tmp"), "half a batch");
     const spool = new Spool(dir, 1e6, silent).open();
     expect(spool.count).toBe(0);
     expect(readdirSync(dir)).toEqual([]);
@@ -56,13 +58,13 @@ describe("Spool", () => {
     expect(spool.bytes).toBeLessThanOrEqual(size * 3);
     expect(spool.dropped).toBe(2);
     expect(lines.map((l) => JSON.parse(l).dropped_total)).toEqual([1, 2]);
-    const left = readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")).timestamp);
+    const left = spooledTimestamps(dir);
     expect(left).toEqual([1002, 1003, 1004]);
   });
 
   it("never drops the batch in flight to make room", () => {
     const dir = tempDir("spool-lease");
-    const size = Buffer.byteLength(JSON.stringify(batch(1000)));
+    const size = probeSize();
     const spool = new Spool(dir, size * 2, silent).open();
     spool.put(batch(1000));
     const inFlight = spool.take();

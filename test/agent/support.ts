@@ -3,9 +3,10 @@
  * lines (stderr) and its stdout. Plus the store as the API shows it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { gunzipSync } from "node:zlib";
 
 export const repoRoot = resolve(import.meta.dirname, "..", "..");
 
@@ -62,6 +63,17 @@ export interface AgentProcess {
 /** Distinct names per test, so tests sharing a server and bucket do not see each other's samples. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Timestamps of the batches waiting in a spool directory, in replay order (read from the files). */
+export function spooledTimestamps(dir: string): number[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json.gz"))
+    .sort()
+    .map(
+      (f) =>
+        (JSON.parse(gunzipSync(readFileSync(join(dir, f))).toString()) as { timestamp: number }).timestamp,
+    );
 }
 
 export function tempDir(prefix: string): string {
