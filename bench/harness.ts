@@ -1,0 +1,316 @@
+/**
+ * What the HTTP benchmarks share: the real server as a child process (test/support/server.ts, or
+ * `node --cpu-prof --import tsx server/main.ts` when profiling) with its peak RSS read from
+ * /proc, the storage under it (an influxd started with the test harness, or a SQLite file in a
+ * temporary directory), agent-like payloads, and percentiles.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  freePort,
+  type InfluxdInstance,
+  resolveInfluxdBinary,
+  startInfluxd,
+} from "../test/support/influxd.ts";
+import { startServer } from "../test/support/server.ts";
+
+export const root = resolve(import.meta.dirname, "..");
+
+// ------------------------------------------------------------------------------------ storage
+
+export type StoreKind = "influxdb" | "sqlite";
+
+/** Where a server keeps its samples: `env()` gives a fresh, empty place each call. */
+export interface Storage {
+  kind: StoreKind;
+  label: string;
+  /** Server environment for a new, empty bucket (InfluxDB) or data directory (SQLite). */
+  fresh(name: string): Record<string, string | undefined>;
+  /** The database server's pid when it runs on this machine (influxd), for its CPU time. */
+  pid(): number | undefined;
+  dispose(): Promise<void>;
+}
+
+export function sqliteStorage(): Storage {
+  const dirs: string[] = [];
+  return {
+    kind: "sqlite",
+    label: "SQLite (embedded)",
+    fresh(name) {
+      const dir = mkdtempSync(join(tmpdir(), `procscope-bench-${name}-`));
+      dirs.push(dir);
+      return { INFLUX_URL: undefined, INFLUX_TOKEN: undefined, DATA_DIR: dir };
+    },
+    pid: () => undefined,
+    async dispose() {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** INFLUX_URL + INFLUX_TOKEN from the environment, else an influxd of our own (the tests' binary). */
+export async function influxStorage(): Promise<Storage> {
+  let instance: InfluxdInstance | undefined;
+  let conn: { url: string; token: string; org: string };
+  let version = "";
+  if (process.env.INFLUX_URL && process.env.INFLUX_TOKEN) {
+    conn = {
+      url: process.env.INFLUX_URL,
+      token: process.env.INFLUX_TOKEN,
+      org: process.env.INFLUX_ORG ?? "procscope",
+    };
+  } else {
+    const binary = resolveInfluxdBinary();
+    if (!binary) {
+      throw new Error("no influxd: set INFLUX_URL and INFLUX_TOKEN, or see README 'InfluxDB for tests'");
+    }
+    instance = await startInfluxd({ binary });
+    conn = instance;
+    version = binary.replace(/.*influxd-?/, "");
+  }
+  return {
+    kind: "influxdb",
+    label: `InfluxDB ${version}`.trim(),
+    // The server creates the bucket on start (retention RETENTION_DAYS = 30).
+    fresh: (name) => ({
+      INFLUX_URL: conn.url,
+      INFLUX_TOKEN: conn.token,
+      INFLUX_ORG: conn.org,
+      INFLUX_BUCKET: `bench-${name}-${Date.now().toString(36)}`,
+      DATA_DIR: undefined,
+    }),
+    pid: () => {
+      const { host } = new URL(conn.url);
+      return host.startsWith("127.0.0.1:") || host.startsWith("localhost:")
+        ? findPid(`--http-bind-address 127.0.0.1:${host.split(":")[1]}`)
+        : undefined;
+    },
+    async dispose() {
+      await instance?.dispose();
+    },
+  };
+}
+
+// ------------------------------------------------------------------------------------ the server
+
+export interface BenchServer {
+  url: string;
+  /** Pid of the node process running server/main.ts (not tsx's wrapper). */
+  pid: number;
+  /** VmHWM of the server process, MB: the peak since start or since the last resetPeak(). */
+  peakRssMb(): number;
+  /** Resets VmHWM (writes 5 to /proc/<pid>/clear_refs), so the next peak is this phase's alone. */
+  resetPeak(): boolean;
+  output(): string;
+  /** SIGTERM and wait for the exit (a --cpu-prof profile is written then). */
+  stop(): Promise<void>;
+}
+
+/** Server settings every benchmark uses: quiet logs, no per-token write limit. */
+export const BENCH_ENV = {
+  LOG_LEVEL: "warn",
+  WRITE_RATE_PER_MINUTE: "0",
+  // InfluxDB queries over a million points can take longer than the default 10 s; a benchmark
+  // wants the time, not a 503.
+  STORAGE_TIMEOUT_MS: "120000",
+  TZ: "UTC",
+} as const;
+
+export function peakRssMb(pid: number): number {
+  const kb = Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+  return kb / 1024;
+}
+
+/** CPU time (user + system) a process has used so far, in seconds. */
+export function cpuSeconds(pid: number | "self"): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are fields 14 and 15 of proc(5): f[11], f[12]; USER_HZ = 100.
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/**
+ * Time a thread spent on a CPU and waiting in the run queue for one, in seconds
+ * (/proc/<pid>/task/<tid>/schedstat); the rest of the wall time it was blocked (I/O) or idle.
+ */
+export function schedSeconds(pid: number, tid: number = pid): { cpu: number; runqueue: number } {
+  const [cpu, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ").map(Number);
+  return { cpu: (cpu ?? 0) / 1e9, runqueue: (wait ?? 0) / 1e9 };
+}
+
+/** The pid of the process whose command line contains `needle` (e.g. influxd's bind address). */
+export function findPid(needle: string): number | undefined {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ");
+      if (cmd.includes(needle)) return Number(entry);
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
+}
+
+export function resetPeak(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The node process tsx started for the script (tsx's CLI runs it as its child). */
+function scriptPid(wrapper: number): number {
+  const path = `/proc/${wrapper}/task/${wrapper}/children`;
+  const kids = existsSync(path) ? readFileSync(path, "utf8").trim().split(/\s+/).filter(Boolean) : [];
+  if (kids.length !== 1) throw new Error(`expected one child of tsx (${wrapper}), found ${kids.length}`);
+  return Number(kids[0]);
+}
+
+async function waitReady(url: string, alive: () => boolean, output: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (!alive()) throw new Error(`server exited while starting:\n${output()}`);
+    try {
+      if ((await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) })).ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server not ready at ${url}:\n${output()}`);
+}
+
+/**
+ * The real server on a free port. Normally through startServer (what the tests run); with
+ * `profileDir`, as `node --cpu-prof --import tsx server/main.ts` (--cpu-prof is not allowed in
+ * NODE_OPTIONS, and tsx would profile its wrapper too).
+ */
+export async function launchServer(
+  env: Record<string, string | undefined>,
+  opts: { profileDir?: string } = {},
+): Promise<BenchServer> {
+  const fullEnv = { ...BENCH_ENV, ...env };
+  if (!opts.profileDir) {
+    const server = await startServer({ env: fullEnv });
+    const pid = scriptPid(server.child().pid as number);
+    return {
+      url: server.url,
+      pid,
+      peakRssMb: () => peakRssMb(pid),
+      resetPeak: () => resetPeak(pid),
+      output: server.output,
+      stop: server.stop,
+    };
+  }
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const childEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...fullEnv, PORT: String(port) })) {
+    if (v !== undefined) childEnv[k] = v;
+  }
+  let log = "";
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--cpu-prof", "--cpu-prof-dir", opts.profileDir, "--import", "tsx", join(root, "server", "main.ts")],
+    { cwd: root, env: childEnv, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  child.stdout?.on("data", (c: Buffer) => {
+    log += c.toString();
+  });
+  child.stderr?.on("data", (c: Buffer) => {
+    log += c.toString();
+  });
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  await waitReady(url, alive, () => log);
+  const pid = child.pid as number;
+  return {
+    url,
+    pid,
+    peakRssMb: () => peakRssMb(pid),
+    resetPeak: () => resetPeak(pid),
+    output: () => log,
+    stop: async () => {
+      if (!alive()) return;
+      const exited = new Promise<void>((r) => child.once("exit", () => r()));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+// ------------------------------------------------------------------------------------ payloads
+
+const BASE_NAMES = [
+  "nginx",
+  "postgres",
+  "python3",
+  "node",
+  "java",
+  "sshd",
+  "bash",
+  "cron",
+  "redis-server",
+  "dockerd",
+];
+/** 120 names, so several pids share one, as on a real machine. */
+export const NAMES = Array.from({ length: 120 }, (_, i) => `${BASE_NAMES[i % 10]}${i < 10 ? "" : `-${i}`}`);
+
+export interface BenchProcess {
+  pid: number;
+  name: string;
+  cpu_percent: number;
+  memory_percent: number;
+  memory_rss: number;
+  started_at: number;
+  user: string;
+  command: string;
+  state: string;
+  parent_pid: number;
+}
+
+/** A system's process list with every field the agent sends (about 200 bytes of JSON each). */
+export function processList(count: number, seed: number, startedAt: number): BenchProcess[] {
+  return Array.from({ length: count }, (_, i) => {
+    const name = NAMES[i % NAMES.length] as string;
+    return {
+      pid: 1000 + i * 7 + seed,
+      name,
+      cpu_percent: ((i * 37 + seed) % 400) / 4,
+      memory_percent: (i % 50) / 10,
+      memory_rss: 1_000_000 + i * 4096,
+      started_at: startedAt + i * 1000,
+      user: i % 3 === 0 ? "root" : "app",
+      command: `/usr/bin/${name} --config /etc/${name}/${name}.conf --worker ${i}`,
+      state: i % 5 === 0 ? "running" : "sleeping",
+      parent_pid: 1,
+    };
+  });
+}
+
+// ------------------------------------------------------------------------------------ numbers
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+export const fmt = (n: number, digits = 0): string =>
+  Number.isFinite(n)
+    ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : "—";
+
+/** A Markdown table (aligned), as the README quotes it. */
+export function markdownTable(header: string[], rows: string[][]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] as number)).join(" | ")} |`;
+  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
+}
+
+export const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);

@@ -1,0 +1,211 @@
+/**
+ * Ingest through the server's two doors: N simulated agents, each a loop posting one 300-process
+ * batch after the other (a new sampling instant each time), over REST (`POST /api/process-data/`,
+ * node:http with keep-alive) or over tRPC (the typed client, `createTRPCClient<AppRouter>`, as the
+ * agent uses it). Measures rows acknowledged per second, request latency and the server's peak RSS.
+ */
+import { Agent, request } from "node:http";
+import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
+import type { AppRouter } from "../server/router.ts";
+import {
+  type BenchProcess,
+  type BenchServer,
+  cpuSeconds,
+  percentile,
+  processList,
+  schedSeconds,
+} from "./harness.ts";
+
+export type Transport = "rest" | "trpc";
+
+export interface Batch {
+  system_name: string;
+  timestamp: number;
+  processes: BenchProcess[];
+}
+
+/** Posts one batch; resolves with the HTTP status (201 = stored). Rejects on a network error. */
+export type Post = (batch: Batch, json: string) => Promise<number>;
+
+export function restPoster(base: string, concurrency: number): { post: Post; close(): void } {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const url = new URL("/api/process-data/", base);
+  const post: Post = (_batch, json) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: "POST",
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(json) },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+          res.on("error", reject);
+        },
+      );
+      req.on("error", reject);
+      req.end(json);
+    });
+  return { post, close: () => agent.destroy() };
+}
+
+export function trpcPoster(base: string): { post: Post; close(): void } {
+  const client = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${base}/trpc` })] });
+  const post: Post = async (batch) => {
+    try {
+      await client.process.submit.mutate(batch);
+      return 201;
+    } catch (err) {
+      if (err instanceof TRPCClientError && typeof err.data?.httpStatus === "number") {
+        return err.data.httpStatus as number;
+      }
+      throw err;
+    }
+  };
+  return { post, close: () => undefined };
+}
+
+export interface IngestResult {
+  transport: Transport;
+  agents: number;
+  batch: number;
+  seconds: number;
+  requests: number;
+  rows: number;
+  rows_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  /** Answers other than 201 (and network errors). */
+  errors: number;
+  peak_rss_mb: number;
+  peak_rss_reset: boolean;
+  /** Cores each process kept busy during the timed phase (CPU seconds / wall seconds). */
+  cores: Record<string, number>;
+  /**
+   * Where the server's main thread spent the timed phase, as shares of wall time: running on a
+   * CPU, runnable but waiting for a CPU (other processes had both cores), and the rest (blocked
+   * in I/O such as SQLite's fsync, or idle waiting for requests).
+   */
+  server_thread: { on_cpu: number; waiting_for_cpu: number; blocked_or_idle: number };
+}
+
+export interface IngestOptions {
+  server: BenchServer;
+  transport: Transport;
+  agents: number;
+  /** Processes per batch. */
+  batch: number;
+  /** Timed phase length (after a short warm-up that is not counted)... */
+  seconds?: number;
+  /** ...or a fixed number of batches per agent, with no warm-up (loading a data set). */
+  batchesPerAgent?: number;
+  /** First sampling instant; agent i posts at `base + k * stepMs`, k = 0, 1, 2... */
+  base: number;
+  stepMs?: number;
+  /** System names are `${prefix}${i}`. */
+  prefix?: string;
+  /** Other processes whose CPU time to report (e.g. influxd), by label. */
+  watch?: Record<string, number | undefined>;
+}
+
+/**
+ * One cell of the matrix. Every agent keeps exactly one request in flight, so the concurrency is
+ * the number of agents. The payload JSON is assembled from a pre-serialised process list, so the
+ * load generator spends little CPU of its own on REST (tRPC's client serialises each batch itself).
+ */
+export async function ingest(opts: IngestOptions): Promise<IngestResult> {
+  const { server, transport, agents, batch, base } = opts;
+  const seconds = opts.seconds ?? Number.POSITIVE_INFINITY;
+  const quota = opts.batchesPerAgent ?? Number.POSITIVE_INFINITY;
+  if (!Number.isFinite(seconds) && !Number.isFinite(quota))
+    throw new Error("give seconds or batchesPerAgent");
+  const step = opts.stepMs ?? 1000;
+  const prefix = opts.prefix ?? "agent-";
+  const poster = transport === "rest" ? restPoster(server.url, agents) : trpcPoster(server.url);
+  const lists = Array.from({ length: agents }, (_, i) => {
+    const processes = processList(batch, i, base - 86_400_000);
+    return { processes, json: JSON.stringify(processes) };
+  });
+  const next = Array.from({ length: agents }, () => 0);
+  const send = async (i: number): Promise<{ status: number; ms: number }> => {
+    const k = next[i] ?? 0;
+    next[i] = k + 1;
+    const list = lists[i] as { processes: BenchProcess[]; json: string };
+    const b: Batch = { system_name: `${prefix}${i}`, timestamp: base + k * step, processes: list.processes };
+    const json = `{"system_name":${JSON.stringify(b.system_name)},"timestamp":${b.timestamp},"processes":${list.json}}`;
+    const t0 = performance.now();
+    let status: number;
+    try {
+      status = await poster.post(b, json);
+    } catch {
+      status = 0;
+    }
+    return { status, ms: performance.now() - t0 };
+  };
+
+  try {
+    // Warm-up: connections, JIT, InfluxDB series creation. Not counted.
+    if (Number.isFinite(seconds)) {
+      const warmEnd = performance.now() + Math.min(2000, seconds * 200);
+      await Promise.all(
+        Array.from({ length: agents }, async (_, i) => {
+          do await send(i);
+          while (performance.now() < warmEnd);
+        }),
+      );
+    }
+    const reset = server.resetPeak();
+    const watched: Record<string, number | "self"> = { server: server.pid, "load generator": "self" };
+    for (const [what, pid] of Object.entries(opts.watch ?? {})) if (pid !== undefined) watched[what] = pid;
+    const cpu0 = Object.fromEntries(Object.entries(watched).map(([k, pid]) => [k, cpuSeconds(pid)]));
+    const sched0 = schedSeconds(server.pid);
+    const latencies: number[] = [];
+    let ok = 0;
+    let errors = 0;
+    const t0 = performance.now();
+    const end = t0 + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: agents }, async (_, i) => {
+        while (performance.now() < end && (next[i] as number) < quota) {
+          const r = await send(i);
+          latencies.push(r.ms);
+          if (r.status === 201) ok++;
+          else errors++;
+        }
+      }),
+    );
+    const elapsed = (performance.now() - t0) / 1000;
+    const sched = schedSeconds(server.pid);
+    const onCpu = (sched.cpu - sched0.cpu) / elapsed;
+    const waiting = (sched.runqueue - sched0.runqueue) / elapsed;
+    const cores = Object.fromEntries(
+      Object.entries(watched).map(([k, pid]) => [k, (cpuSeconds(pid) - (cpu0[k] ?? 0)) / elapsed]),
+    );
+    return {
+      transport,
+      agents,
+      batch,
+      seconds: elapsed,
+      requests: latencies.length,
+      rows: ok * batch,
+      rows_per_s: (ok * batch) / elapsed,
+      p50_ms: percentile(latencies, 50),
+      p99_ms: percentile(latencies, 99),
+      errors,
+      peak_rss_mb: server.peakRssMb(),
+      peak_rss_reset: reset,
+      cores,
+      server_thread: {
+        on_cpu: onCpu,
+        waiting_for_cpu: waiting,
+        blocked_or_idle: Math.max(0, 1 - onCpu - waiting),
+      },
+    };
+  } finally {
+    poster.close();
+  }
+}
