@@ -135,7 +135,7 @@ describe.each(RUNTIMES)("agent under %s", (runtime) => {
   it("on SIGTERM lets the send in flight finish (here: time out), keeps its sample, exits 0", async () => {
     const spool = tempDir("silent");
     const before = silent.requests.length;
-    const agent = startAgent(runtime, args(silent.url, uniqueName("silent"), spool, "--timeout", "1"));
+    const agent = startAgent(runtime, args(silent.url, uniqueName("silent"), spool, "--timeout", "3"));
     await agent.waitForLog(is("sampled"), "a sample");
     await waitUntil(() => silent.requests.length > before, "the request to reach the server");
     const exit = await agent.stop();
@@ -145,7 +145,7 @@ describe.each(RUNTIMES)("agent under %s", (runtime) => {
     const failed = logs.findIndex(is(FAILED));
     expect(stopping).toBeGreaterThanOrEqual(0);
     expect(failed).toBeGreaterThan(stopping); // it waited for the send in flight
-    expect(logs[failed]?.reason).toBe("no answer within 1000 ms");
+    expect(logs[failed]?.reason).toBe("no answer within 3000 ms");
     expect(spooledTimestamps(spool)).toEqual(timestampsOf(logs, "sampled"));
   });
 });

@@ -1,4 +1,5 @@
 /** The command line as promised: --help, bad options, --dry-run and --once, under Node and Deno. */
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -7,7 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SubmitIn } from "../../server/schemas.ts";
 import { freshBucket } from "../support/influx.ts";
 import { type ServerProcess, startServer } from "../support/server.ts";
-import { is, RUNTIMES, runAgent, spooledTimestamps, storedRows, tempDir, uniqueName } from "./support.ts";
+import {
+  is,
+  RUNTIMES,
+  repoRoot,
+  runAgent,
+  spooledTimestamps,
+  storedRows,
+  tempDir,
+  uniqueName,
+} from "./support.ts";
 
 const FLAGS = [
   "--server",
@@ -124,5 +134,28 @@ describe.each(RUNTIMES)("agent command line under %s", (runtime) => {
     expect(run.code).toBe(1);
     expect(run.logs.find((l) => l.level === "error")?.msg).toMatch(/send failed/);
     expect(spooledTimestamps(spool)).toHaveLength(1);
+  });
+});
+
+describe("agent under Deno without --allow-all", () => {
+  it("cannot read /proc even when granted it, and says which permission it needs", async () => {
+    const deno = spawnSync(
+      join(repoRoot, "node_modules", ".bin", "deno"),
+      [
+        "run",
+        "--no-prompt",
+        "--allow-read=/proc,/etc/passwd",
+        "agent/main.ts",
+        "--dry-run",
+        "--once",
+        "--system-name",
+        "x",
+      ],
+      { cwd: repoRoot, encoding: "utf8" },
+    );
+    expect(deno.status).toBe(1);
+    expect(deno.stdout).toBe("");
+    expect(deno.stderr).toContain("Requires all access to");
+    expect(deno.stderr).toContain("deno run -A agent/main.ts");
   });
 });
