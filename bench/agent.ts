@@ -8,7 +8,7 @@
  * not leak into each other; CPU is read from /proc/<pid>/stat (utime + stime + cutime + cstime).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, release, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ProcCollector } from "../agent/collect/linux.ts";
@@ -148,7 +148,10 @@ async function wholeAgent(runtime: "node" | "deno", server: string, samples: num
   const cpu = await done;
   const rss = peakRssMb(pid);
   child.removeAllListeners("exit");
+  const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
+  await exited;
+  rmSync(spool, { recursive: true, force: true });
   return {
     what: `whole agent under ${runtime === "node" ? "Node (node --import tsx)" : "Deno"}: sample, spool, send`,
     processes,
@@ -168,11 +171,12 @@ interface Row {
 
 async function scenario(title: string): Promise<Row[]> {
   process.stderr.write(`measuring: ${title} (${countProcesses()} processes)\n`);
+  const dataDir = mkdtempSync(join(tmpdir(), "procscope-bench-db-"));
   const server = await startServer({
     env: {
       INFLUX_URL: undefined,
       INFLUX_TOKEN: undefined,
-      DATA_DIR: mkdtempSync(join(tmpdir(), "procscope-bench-db-")),
+      DATA_DIR: dataDir,
       LOG_LEVEL: "warn",
     },
   });
@@ -188,6 +192,7 @@ async function scenario(title: string): Promise<Row[]> {
     ];
   } finally {
     await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

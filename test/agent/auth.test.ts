@@ -8,7 +8,16 @@ import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshBucket } from "../support/influx.ts";
 import { type ServerProcess, startServer } from "../support/server.ts";
-import { is, RUNTIMES, runAgent, spooledTimestamps, storedRows, tempDir, uniqueName } from "./support.ts";
+import {
+  is,
+  RUNTIMES,
+  removeTempDirs,
+  runAgent,
+  spooledTimestamps,
+  storedRows,
+  tempDir,
+  uniqueName,
+} from "./support.ts";
 
 const WRITE_TOKEN = "agent-write-token-0123456789";
 const READ_TOKEN = "reader-read-token-0123456789";
@@ -30,6 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  removeTempDirs();
   await server?.stop();
 });
 

@@ -11,6 +11,7 @@ import { type ServerProcess, startServer } from "../support/server.ts";
 import {
   is,
   RUNTIMES,
+  removeTempDirs,
   runAgent,
   spooledTimestamps,
   startAgent,
@@ -83,6 +84,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  removeTempDirs();
   await Promise.all([real?.stop(), strict?.stop(), garbage?.close(), silent?.close()]);
 });
 

@@ -11,6 +11,7 @@ import { type ServerProcess, startServer } from "../support/server.ts";
 import {
   is,
   RUNTIMES,
+  removeTempDirs,
   repoRoot,
   runAgent,
   spooledTimestamps,
@@ -64,6 +65,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  removeTempDirs();
   await Promise.all([server?.stop(), counter?.close()]);
 });
 

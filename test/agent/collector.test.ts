@@ -3,13 +3,13 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { symlinkSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { SystemInformationCollector } from "../../agent/collect/fallback.ts";
 import { ProcCollector } from "../../agent/collect/linux.ts";
 import type { ProcessSample } from "../../agent/collect/types.ts";
 import { toPayload } from "../../agent/payload.ts";
 import { SubmitIn } from "../../server/schemas.ts";
-import { tempDir } from "./support.ts";
+import { removeTempDirs, tempDir } from "./support.ts";
 
 const children: ChildProcess[] = [];
 const start = (command: string, args: string[]) => {
@@ -26,6 +26,8 @@ const find = (processes: ProcessSample[], pid: number) => {
 afterEach(() => {
   for (const child of children.splice(0)) child.kill("SIGKILL");
 });
+
+afterAll(removeTempDirs);
 
 describe("ProcCollector", () => {
   it("describes a process: name, parent, command, user, state, start time, memory", async () => {

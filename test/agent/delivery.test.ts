@@ -14,6 +14,7 @@ import { type ServerProcess, startServer } from "../support/server.ts";
 import {
   is,
   RUNTIMES,
+  removeTempDirs,
   spooledTimestamps,
   startAgent,
   storedRows,
@@ -55,6 +56,7 @@ describe.each(RUNTIMES)("agent under %s, against the real server", (runtime) => 
   });
 
   afterAll(async () => {
+    removeTempDirs();
     await server?.stop();
   });
 

@@ -1,11 +1,11 @@
 /** The disk spool on a real directory: order, durability across reopen, the size bound. */
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../agent/log.ts";
 import type { SubmitPayload } from "../../agent/payload.ts";
 import { Spool } from "../../agent/spool.ts";
-import { spooledTimestamps, tempDir } from "./support.ts";
+import { removeTempDirs, spooledTimestamps, tempDir } from "./support.ts";
 
 const batch = (timestamp: number): SubmitPayload => ({
   system_name: "s",
@@ -15,6 +15,8 @@ const batch = (timestamp: number): SubmitPayload => ({
 const silent = createLogger("silent");
 /** The size one of these batches takes in a spool (compressed). */
 const probeSize = () => new Spool(tempDir("spool-probe"), 1e6, silent).open().put(batch(1000)).bytes;
+
+afterAll(removeTempDirs);
 
 describe("Spool", () => {
   it("hands batches back in the order they were put, across a reopen", () => {

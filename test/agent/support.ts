@@ -3,7 +3,7 @@
  * lines (stderr) and its stdout. Plus the store as the API shows it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -76,8 +76,17 @@ export function spooledTimestamps(dir: string): number[] {
     );
 }
 
+const tempDirs: string[] = [];
+
+/** A new empty directory, removed by `removeTempDirs` (call it in the test file's afterAll). */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `procscope-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `procscope-${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export function startAgent(runtime: Runtime, args: string[], env: Record<string, string> = {}): AgentProcess {
