@@ -9,7 +9,7 @@ import type { SubmitPayload } from "./payload.ts";
 export type Outcome =
   | { kind: "stored"; accepted: number }
   | { kind: "refused"; status: number; message: string; errors?: unknown }
-  | { kind: "failed"; reason: string; status?: number };
+  | { kind: "failed"; reason: string; status?: number; retryAfterMs?: number };
 
 export interface ClientOptions {
   server: string;
@@ -29,7 +29,7 @@ export function createSubmit(opts: ClientOptions): Submit {
   const headers: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
   return async (payload) => {
     // What the server really answered, even when the body is not the JSON tRPC expects.
-    const seen: { status?: number; body?: string } = {};
+    const seen: Seen = {};
     const client = createTRPCClient<AppRouter>({
       links: [
         httpLink({
@@ -40,6 +40,7 @@ export function createSubmit(opts: ClientOptions): Submit {
             const body = await res.text();
             seen.status = res.status;
             seen.body = body;
+            seen.retryAfter = res.headers.get("retry-after") ?? undefined;
             return new Response(body, {
               status: res.status,
               statusText: res.statusText,
@@ -60,7 +61,19 @@ export function createSubmit(opts: ClientOptions): Submit {
   };
 }
 
-function classify(err: unknown, seen: { status?: number; body?: string }, timeoutMs: number): Outcome {
+interface Seen {
+  status?: number;
+  body?: string;
+  retryAfter?: string;
+}
+
+/** `Retry-After` in seconds (the server's form; an HTTP date is ignored), as milliseconds. */
+function retryAfterMs(value: string | undefined): number | undefined {
+  const seconds = value === undefined ? Number.NaN : Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
+
+function classify(err: unknown, seen: Seen, timeoutMs: number): Outcome {
   const status = (err instanceof TRPCClientError ? err.data?.httpStatus : undefined) ?? seen.status;
   if (status === undefined) {
     const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
@@ -77,7 +90,8 @@ function classify(err: unknown, seen: { status?: number; body?: string }, timeou
       err instanceof TRPCClientError ? (err.shape as { errors?: unknown } | undefined)?.errors : undefined;
     return { kind: "refused", status, message, ...(errors ? { errors } : {}) };
   }
-  return { kind: "failed", status, reason: message };
+  const after = retryAfterMs(seen.retryAfter);
+  return { kind: "failed", status, reason: message, ...(after === undefined ? {} : { retryAfterMs: after }) };
 }
 
 function describe(err: unknown): string {

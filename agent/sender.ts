@@ -9,6 +9,9 @@ import { errorText, type Logger } from "./log.ts";
 import type { SubmitPayload } from "./payload.ts";
 import type { Spool, SpoolEntry } from "./spool.ts";
 
+/** A Retry-After is honoured up to this (a misconfigured proxy must not park the agent for hours). */
+const MAX_RETRY_AFTER_MS = 300_000;
+
 interface Waiter {
   /** An idle wait ends when a batch arrives; a backoff wait only when its time is up (or on stop). */
   idle: boolean;
@@ -85,7 +88,8 @@ export class Sender {
       }
       const outcome = await this.deliver(entry);
       if (outcome.kind === "failed") {
-        const ms = this.backoff.next();
+        // The server's Retry-After (503, 429), when longer than our own backoff, wins.
+        const ms = Math.max(this.backoff.next(), Math.min(outcome.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
         this.log.warn("send failed; the sample stays in the spool", {
           reason: outcome.reason,
           ...(outcome.status ? { status: outcome.status } : {}),
