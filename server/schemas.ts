@@ -7,12 +7,20 @@ import { z } from "zod";
 /** Control characters cannot be carried by InfluxDB line protocol tags, so they are refused. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
+/**
+ * A lone UTF-16 surrogate (valid in a JSON string escape, "\ud800") has no UTF-8 form: storage
+ * would write U+FFFD instead, so such text is refused rather than altered.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const wellFormed = (v: string) => !LONE_SURROGATE.test(v);
+const WELL_FORMED = "must be well-formed Unicode (no lone surrogate)";
 const label = (what: string) =>
   z
     .string()
     .min(1, `${what} must not be empty`)
     .max(255, `${what} must be at most 255 characters`)
-    .regex(NO_CONTROL, `${what} must not contain control characters (newline, tab, NUL, ...)`);
+    .regex(NO_CONTROL, `${what} must not contain control characters (newline, tab, NUL, ...)`)
+    .refine(wellFormed, `${what} ${WELL_FORMED}`);
 
 /**
  * A JSON number that stays strict: trpc-to-openapi coerces every number it finds in an input
@@ -43,9 +51,14 @@ export const ProcessIn = z
     ),
     memory_rss: jsonNumber(z.number().int().min(0)).optional().describe("Resident set size in bytes"),
     started_at: instant.optional().describe("When the process started"),
-    user: z.string().max(255).regex(NO_CONTROL).optional(),
-    command: z.string().max(4096).optional().describe("Command line (control characters are kept as sent)"),
-    state: z.string().max(32).regex(NO_CONTROL).optional(),
+    user: z.string().max(255).regex(NO_CONTROL).refine(wellFormed, WELL_FORMED).optional(),
+    command: z
+      .string()
+      .max(4096)
+      .refine(wellFormed, WELL_FORMED)
+      .optional()
+      .describe("Command line (control characters are kept as sent)"),
+    state: z.string().max(32).regex(NO_CONTROL).refine(wellFormed, WELL_FORMED).optional(),
     parent_pid: pid.optional(),
   })
   .meta({ id: "ProcessIn" });

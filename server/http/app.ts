@@ -2,7 +2,14 @@
  * The HTTP server: one router behind two doors (tRPC at /trpc, REST under /api), plus health,
  * the OpenAPI document and its reference page. Nothing a client sends can crash it.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from "node:http";
+import type { Duplex } from "node:stream";
 import type { AnyTRPCRouter } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { createOpenApiNodeHttpHandler } from "trpc-to-openapi";
@@ -25,6 +32,13 @@ export interface AppDeps {
 }
 
 const RETRY_AFTER_SECONDS = "5";
+
+/** Node's HTTP-level refusals, by error code: status and message of the JSON answer. */
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, "Request timeout: the request was not received in time"],
+  HPE_HEADER_OVERFLOW: [431, "Request header fields too large"],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, "Chunk extensions too large"],
+};
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   if (res.headersSent) return;
@@ -164,15 +178,39 @@ export function createApp(deps: AppDeps): Server {
     return sendJson(res, 404, { success: false, message: `Not found: ${path}` });
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      log.error({ err: String(err), url: req.url }, "request failed");
-      sendJson(res, 500, { success: false, message: "Internal server error" });
-    });
-  });
+  const server = createServer(
+    // Request and header timeouts are enforced when Node checks its connections: every second
+    // rather than its default 30 s, so that REQUEST_TIMEOUT_MS means what it says.
+    { connectionsCheckingInterval: 1000 },
+    (req, res) => {
+      handle(req, res).catch((err: unknown) => {
+        log.error({ err: String(err), url: req.url }, "request failed");
+        sendJson(res, 500, { success: false, message: "Internal server error" });
+      });
+    },
+  );
   // A client that dribbles its request must not hold a connection forever (slow-loris).
   server.requestTimeout = config.REQUEST_TIMEOUT_MS;
   server.headersTimeout = Math.min(config.REQUEST_TIMEOUT_MS, 20_000);
   server.keepAliveTimeout = 5_000;
+  // What Node's HTTP parser refuses (malformed requests, oversized headers, timeouts) is answered
+  // with a JSON error body like every other error, instead of Node's bare status line.
+  server.on(
+    "clientError",
+    (err: NodeJS.ErrnoException, socket: Duplex & { _httpMessage?: ServerResponse }) => {
+      // As Node's own handler: answer only when no response has started on this socket.
+      if (err.code === "ECONNRESET" || !socket.writable || socket._httpMessage?.headersSent) {
+        socket.destroy();
+        return;
+      }
+      const [status, message] = CLIENT_ERRORS[err.code ?? ""] ?? [400, "Malformed HTTP request"];
+      const body = JSON.stringify({ success: false, message });
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+          `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        () => socket.destroy(),
+      );
+    },
+  );
   return server;
 }

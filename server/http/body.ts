@@ -10,6 +10,31 @@ export class BodyError extends Error {
   }
 }
 
+/**
+ * How deeply a JSON body may nest. A submission nests three levels; the limit keeps recursive code
+ * further on (trpc-to-openapi re-serialises the body with JSON.stringify, which overflows the stack
+ * at a few thousand levels) away from hostile nesting.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** Deepest nesting of arrays and objects in JSON text (brackets inside strings do not count). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) {
@@ -17,13 +42,22 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new BodyError(413, `Request body too large: at most ${limit} bytes`);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw new BodyError(413, `Request body too large: at most ${limit} bytes`);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof BodyError) throw err;
+    // The client went away (or timed out) before sending the whole body: its fault, not ours.
+    throw new BodyError(400, "Request body incomplete: the connection ended before it did");
   }
   const text = Buffer.concat(chunks).toString("utf8");
   if (text.trim() === "") throw new BodyError(400, "Request body is empty; expected JSON");
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    throw new BodyError(400, `Request body nests more than ${MAX_JSON_DEPTH} levels deep`);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
