@@ -38,6 +38,16 @@ const pid = jsonNumber(
 );
 /** An instant: ISO-8601 with a zone, or epoch milliseconds. */
 const instant = z.union([z.iso.datetime({ offset: true }), z.number().int().min(0).max(8.64e15)]);
+/**
+ * The last instant InfluxDB can store (its point times are int64 nanoseconds: 2262-04-11). A
+ * sampling instant outside [1970, that] is refused here, for both stores, instead of InfluxDB
+ * refusing the write (which surfaced as a 500).
+ */
+const LAST_STORABLE_MS = 9_223_372_036_854; // ms; × 1e6 ≤ 2^63 - 1
+const storable = (v: string | number) => {
+  const ms = typeof v === "number" ? v : Date.parse(v);
+  return ms >= 0 && ms <= LAST_STORABLE_MS;
+};
 
 export const ProcessIn = z
   .object({
@@ -66,7 +76,13 @@ export const ProcessIn = z
 export const SubmitIn = z.object({
   system_name: label("system_name").describe("The machine the sample was taken on"),
   processes: z.array(ProcessIn).min(1, "processes must not be empty"),
-  timestamp: instant.optional().describe("Sampling instant; default: time of receipt. Retries reuse it."),
+  timestamp: instant
+    .refine(
+      storable,
+      `must be between ${new Date(0).toISOString()} and ${new Date(LAST_STORABLE_MS).toISOString()}`,
+    )
+    .optional()
+    .describe("Sampling instant; default: time of receipt. Retries reuse it."),
 });
 
 export const SubmitOut = z.object({
