@@ -43,7 +43,7 @@ const instant = z.union([z.iso.datetime({ offset: true }), z.number().int().min(
  * sampling instant outside [1970, that] is refused here, for both stores, instead of InfluxDB
  * refusing the write (which surfaced as a 500).
  */
-const LAST_STORABLE_MS = 9_223_372_036_854; // ms; × 1e6 ≤ 2^63 - 1
+export const LAST_STORABLE_MS = 9_223_372_036_853; // ms: (this + 1) × 1e6 < 2^63, so a range can stop after it
 const storable = (v: string | number) => {
   const ms = typeof v === "number" ? v : Date.parse(v);
   return ms >= 0 && ms <= LAST_STORABLE_MS;

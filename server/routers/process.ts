@@ -8,6 +8,7 @@ import {
   FilterIn,
   type FilterInput,
   FilterOut,
+  LAST_STORABLE_MS,
   SubmitIn,
   SubmitOut,
 } from "../schemas.ts";
@@ -24,6 +25,16 @@ import {
 import { type Context, readProcedure, router, writeProcedure } from "../trpc.ts";
 
 const toMillis = (value: string | number): number => (typeof value === "number" ? value : Date.parse(value));
+
+/**
+ * A range cut to the instants a sample can have (submit refuses the others); undefined when nothing
+ * is left. InfluxDB cannot even be asked about times outside int64 nanoseconds (a 500 before).
+ */
+function storable(r: TimeRange): TimeRange | undefined {
+  const start = Math.max(r.start, 0);
+  const stop = Math.min(r.stop, LAST_STORABLE_MS + 1);
+  return start < stop ? { start, stop } : undefined;
+}
 
 /** The absolute time ranges a filter request asks about (validated; 400 naming the parameter). */
 export function filterRanges(input: FilterInput, ctx: Context): TimeRange[] {
@@ -118,7 +129,7 @@ export const processRouter = router({
       if (pageSize > ctx.config.MAX_PAGE_SIZE) {
         throw fieldError("page_size", `must be at most ${ctx.config.MAX_PAGE_SIZE}`);
       }
-      const ranges = filterRanges(input, ctx);
+      const ranges = filterRanges(input, ctx).flatMap((r) => storable(r) ?? []);
       const { count, rows } = await ctx.store.filter({
         ranges,
         system_name: input.system_name,
@@ -168,12 +179,8 @@ export const processRouter = router({
         input.from === undefined ? now - ctx.config.RETENTION_DAYS * 86_400_000 : toMillis(input.from);
       if (from >= to) throw fieldError("from", "must be earlier than to");
       const gapMs = ctx.config.RUN_GAP_SECONDS * 1000;
-      const facts = await ctx.store.duration({
-        system_name,
-        process_name,
-        range: { start: from, stop: to + 1 },
-        gap_ms: gapMs,
-      });
+      const range = storable({ start: from, stop: to + 1 });
+      const facts = range && (await ctx.store.duration({ system_name, process_name, range, gap_ms: gapMs }));
       if (!facts) {
         throw new TRPCError({
           code: "NOT_FOUND",
