@@ -46,23 +46,24 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(JSON.stringify(body));
 }
 
-/** 201 for a stored submission; Retry-After on 503 and 429. Shared by both doors. */
+/**
+ * 201 for a stored submission; Retry-After on 503 and 429. Shared by both doors. Every error is
+ * labelled JSON: tRPC answers some (an unsupported content type, a body it cannot read) with a
+ * JSON body but no content type of its own, which came out as text/plain.
+ */
 function responseMeta(opts: {
   paths?: readonly string[];
   errors: readonly { code: string; cause?: unknown }[];
   type: string;
 }) {
-  if (opts.errors.some((e) => e.code === "SERVICE_UNAVAILABLE")) {
-    return { headers: { "retry-after": RETRY_AFTER_SECONDS } };
+  if (opts.errors.length === 0) {
+    return opts.paths?.length === 1 && opts.paths[0] === "process.submit" ? { status: 201 } : {};
   }
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (opts.errors.some((e) => e.code === "SERVICE_UNAVAILABLE")) headers["retry-after"] = RETRY_AFTER_SECONDS;
   const limited = opts.errors.find((e) => e.cause instanceof RateLimited)?.cause;
-  if (limited instanceof RateLimited) {
-    return { headers: { "retry-after": String(limited.retryAfterSeconds) } };
-  }
-  if (opts.errors.length === 0 && opts.paths?.length === 1 && opts.paths[0] === "process.submit") {
-    return { status: 201 };
-  }
-  return {};
+  if (limited instanceof RateLimited) headers["retry-after"] = String(limited.retryAfterSeconds);
+  return { headers };
 }
 
 export function createApp(deps: AppDeps): Server {
