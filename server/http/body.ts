@@ -53,7 +53,10 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     // The client went away (or timed out) before sending the whole body: its fault, not ours.
     throw new BodyError(400, "Request body incomplete: the connection ended before it did");
   }
-  const text = Buffer.concat(chunks).toString("utf8");
+  // A leading byte order mark is ignored (RFC 8259 allows it), as the tRPC door's decoder does.
+  const text = Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/^\uFEFF/, "");
   if (text.trim() === "") throw new BodyError(400, "Request body is empty; expected JSON");
   if (jsonDepth(text) > MAX_JSON_DEPTH) {
     throw new BodyError(400, `Request body nests more than ${MAX_JSON_DEPTH} levels deep`);
