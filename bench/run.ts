@@ -284,6 +284,12 @@ function targets(results: StoreResults[]): Target[] {
 // ------------------------------------------------------------------------------------ main
 
 const stamp = new Date().toISOString().replaceAll(":", "-");
+const git = (args: string[]) => spawnSync("git", args, { cwd: root, encoding: "utf8" }).stdout.trim();
+/** What was measured: the commit, and any server file that differed from it (others' work in progress). */
+const code = {
+  commit: git(["rev-parse", "--short", "HEAD"]),
+  uncommitted_server_files: git(["status", "--porcelain", "--", "server"]).split("\n").filter(Boolean),
+};
 const startedAt = new Date().toISOString();
 const load0 = loadavg();
 const results: StoreResults[] = [];
@@ -305,6 +311,7 @@ const load1 = loadavg();
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${fmt(totalmem() / 2 ** 30)} GiB, Linux ${release()}, Node ${process.version}`;
 const sections = [
   `procscope benchmark — ${machine}`,
+  `code: ${code.commit}${code.uncommitted_server_files.length ? ` + uncommitted ${code.uncommitted_server_files.map((l) => l.slice(3)).join(", ")}` : ""}`,
   `load average at start ${load0.map((l) => l.toFixed(1)).join(" ")}, at end ${load1.map((l) => l.toFixed(1)).join(" ")} (other work on this machine shares its cores)`,
 ];
 if (results.some((s) => s.ingest.length > 0)) {
@@ -349,6 +356,7 @@ writeFileSync(
       started: startedAt,
       finished: new Date().toISOString(),
       machine,
+      code,
       loadavg: { start: load0, end: load1 },
       options: {
         rows: ROWS,
