@@ -43,6 +43,29 @@ describe("SqliteStore durability", () => {
     await store.close();
   });
 
+  it("does not remember a command line from a batch that was rolled back", async () => {
+    const store = new SqliteStore({ dataDir, retentionDays: 36_500, log });
+    await store.init();
+    const bad = { ...proc(2), command: "first", cpu_percent: null as unknown as number };
+    await expect(
+      store.write({ system_name: "s", timestamp: T0, processes: [{ ...proc(1), command: "first" }, bad] }),
+    ).rejects.toThrow(/NOT NULL/);
+    // "second" now gets the id "first" had inside the rolled-back transaction
+    await store.write({
+      system_name: "s",
+      timestamp: T0 + 5000,
+      processes: [{ ...proc(1), command: "second" }],
+    });
+    await store.write({
+      system_name: "s",
+      timestamp: T0 + 10_000,
+      processes: [{ ...proc(1), command: "first" }],
+    });
+    const { rows } = await store.filter({ ...everything, limit: 10 });
+    expect(rows.map((r) => r.command)).toEqual(["second", "first"]);
+    await store.close();
+  });
+
   it("keeps data across a restart, in a WAL-mode file", async () => {
     const first = new SqliteStore({ dataDir, retentionDays: 36_500, log });
     await first.init();

@@ -6,9 +6,9 @@ import type { FilterQuery } from "../types.ts";
 
 export const UPSERT = `
 INSERT INTO samples (system, name, ts, pid, cpu_percent, memory_percent, memory_rss, started_at,
-                     parent_pid, user, command, state)
+                     parent_pid, user, command_id, state)
 VALUES (@system, @name, @ts, @pid, @cpu_percent, @memory_percent, @memory_rss, @started_at,
-        @parent_pid, @user, @command, @state)
+        @parent_pid, @user, @command_id, @state)
 ON CONFLICT (system, name, ts, pid) DO UPDATE SET
   cpu_percent    = excluded.cpu_percent,
   memory_percent = excluded.memory_percent,
@@ -16,7 +16,7 @@ ON CONFLICT (system, name, ts, pid) DO UPDATE SET
   started_at     = coalesce(excluded.started_at, started_at),
   parent_pid     = coalesce(excluded.parent_pid, parent_pid),
   user           = coalesce(excluded.user, user),
-  command        = coalesce(excluded.command, command),
+  command_id     = coalesce(excluded.command_id, command_id),
   state          = coalesce(excluded.state, state)`;
 // A rewrite merges like an InfluxDB point: fields it carries replace, fields it lacks are kept.
 
@@ -38,10 +38,15 @@ export function narrowingSql(q: Narrowing): string {
   return sql;
 }
 
+export const INSERT_COMMAND = "INSERT INTO commands (text) VALUES (?) ON CONFLICT (text) DO NOTHING";
+export const COMMAND_ID = "SELECT id FROM commands WHERE text = ?";
+
 export const filterCountSql = (where: string) => `SELECT count(*) FROM samples WHERE ${where}`;
 
 export const filterPageSql = (where: string) =>
-  `SELECT * FROM samples WHERE ${where} ORDER BY ts, system, name, pid LIMIT @limit OFFSET @offset`;
+  `SELECT samples.*, commands.text AS command
+FROM samples LEFT JOIN commands ON commands.id = samples.command_id
+WHERE ${where} ORDER BY ts, system, name, pid LIMIT @limit OFFSET @offset`;
 
 const PROCESS = "system = @system AND name = @name AND ts >= @start AND ts < @stop";
 

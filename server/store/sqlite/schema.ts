@@ -8,6 +8,11 @@
  *   secondary index carries the rest of the primary key, so its entries are (ts, system, name, pid)
  *   — exactly the filter's sort order, so a page is read in order and counts are index-only.
  *
+ * - Commands are stored once each in `commands` and referenced by id: a command line repeats in
+ *   every sample of its process (a browser's or a JVM's runs to kilobytes), and is most of a row.
+ *   The table only grows (ids are never reused, so a cached id stays valid); it holds one row per
+ *   distinct command line seen.
+ *
  * Durability: journal_mode=WAL with synchronous=FULL, so a committed batch is in the WAL on disk
  * (fsync) before write() resolves — it survives kill -9 and power loss; a batch is one transaction,
  * so it lands whole or not at all.
@@ -28,11 +33,15 @@ CREATE TABLE IF NOT EXISTS samples (
   started_at     INTEGER,
   parent_pid     INTEGER,
   user           TEXT,
-  command        TEXT,
+  command_id     INTEGER,
   state          TEXT,
   PRIMARY KEY (system, name, ts, pid)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS samples_by_time ON samples (ts);
+CREATE TABLE IF NOT EXISTS commands (
+  id   INTEGER PRIMARY KEY,
+  text TEXT NOT NULL UNIQUE
+);
 `;
 
 export function configure(db: Database.Database): void {

@@ -17,6 +17,7 @@ import {
   type TimeRange,
 } from "../types.ts";
 import {
+  COMMAND_ID,
   COUNT_AT,
   DURATION_GAPS,
   DURATION_PIDS,
@@ -25,6 +26,7 @@ import {
   FIRST_SYSTEM,
   filterCountSql,
   filterPageSql,
+  INSERT_COMMAND,
   NAME_FIRST_TS,
   NAME_LAST_TS,
   NEXT_NAME,
@@ -62,6 +64,7 @@ interface SampleRow {
   state: string | null;
 }
 
+const COMMAND_CACHE = 50_000;
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 /**
  * As InfluxStore: carriage returns are not stored (InfluxDB's CSV cannot return them), and an
@@ -94,6 +97,8 @@ export class SqliteStore implements ProcessStore {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly retention: Retention;
   private readonly insertBatch: (batch: SampleBatch) => void;
+  /** Command line → id in `commands`, for lines seen in committed batches. */
+  private readonly commandIds = new Map<string, number>();
 
   constructor(opts: SqliteStoreOptions) {
     mkdirSync(opts.dataDir, { recursive: true });
@@ -102,7 +107,19 @@ export class SqliteStore implements ProcessStore {
     configure(this.db);
     migrate(this.db);
     const upsert = this.db.prepare(UPSERT);
-    this.insertBatch = this.db.transaction((batch: SampleBatch) => {
+    const insertCommand = this.db.prepare(INSERT_COMMAND);
+    const commandId = this.db.prepare(COMMAND_ID).pluck();
+    const write = this.db.transaction((batch: SampleBatch, added: Map<string, number>) => {
+      const idOf = (command: string | null): number | null => {
+        if (command === null) return null;
+        let id = this.commandIds.get(command) ?? added.get(command);
+        if (id === undefined) {
+          insertCommand.run(command);
+          id = commandId.get(command) as number;
+          added.set(command, id);
+        }
+        return id;
+      };
       for (const p of batch.processes) {
         upsert.run({
           system: batch.system_name,
@@ -115,11 +132,18 @@ export class SqliteStore implements ProcessStore {
           started_at: p.started_at ?? null,
           parent_pid: p.parent_pid ?? null,
           user: text(p.user),
-          command: text(p.command),
+          command_id: idOf(text(p.command)),
           state: text(p.state),
         });
       }
     });
+    this.insertBatch = (batch) => {
+      const added = new Map<string, number>();
+      write(batch, added);
+      // only ids of committed transactions are remembered (a rolled-back id may be reused)
+      if (this.commandIds.size + added.size > COMMAND_CACHE) this.commandIds.clear();
+      for (const [command, id] of added) this.commandIds.set(command, id);
+    };
     this.retention = new Retention(this.db, {
       retentionDays: opts.retentionDays,
       intervalMs: opts.retentionIntervalMs ?? 10 * 60_000,
@@ -241,8 +265,8 @@ export class SqliteStore implements ProcessStore {
           process_count: countAt.get({ system, ts: last }) as number,
         });
       }
-      // The same order as InfluxStore.systems().
-      return out.sort((a, b) => (a.system_name < b.system_name ? -1 : a.system_name > b.system_name ? 1 : 0));
+      // in primary-key order: by code point, as InfluxStore sorts them
+      return out;
     })();
   }
 
