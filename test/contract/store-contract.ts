@@ -432,6 +432,11 @@ export function storeContract(label: string, factory: StoreFactory): void {
         expect(rows.filter((r) => r.system_name === "sys\\1").map((r) => r.name)).toEqual(
           [...names].sort(byCodePoint),
         );
+        const paged: StoredSample[] = [];
+        for (let offset = 0; offset < rows.length; offset += 2) {
+          paged.push(...(await store.filter({ ranges: [day], offset, limit: 2 })).rows);
+        }
+        expect(paged).toEqual(rows);
       });
 
       it("counts every match, not just the page", async () => {
@@ -693,6 +698,15 @@ export function storeContract(label: string, factory: StoreFactory): void {
           { system_name: "db", first_seen: t + 30 * MIN, last_seen: t + 30 * MIN, process_count: 1 },
           { system_name: "web-2", first_seen: t, last_seen: t + 2 * HOUR, process_count: 2 },
         ]);
+      });
+
+      it("orders systems by code point", async () => {
+        const names = ["😀 grin", "a", "\uff01 fullwidth", "é", "B", "a\\b", "a%", "aZ"];
+        await writeAll(
+          store,
+          names.map((n) => batch(n, t, [proc(1, "p")])),
+        );
+        expect((await store.systems(march)).map((s) => s.system_name)).toEqual([...names].sort(byCodePoint));
       });
 
       it("looks only inside the range", async () => {

@@ -22,7 +22,14 @@ import {
   type SystemSummary,
   type TimeRange,
 } from "../types.ts";
-import { durationFacts, filterCount, filterPage, MEASUREMENT, systemsSummary } from "./queries.ts";
+import {
+  durationFacts,
+  filterCounts,
+  filterPageRows,
+  filterPageTimes,
+  MEASUREMENT,
+  systemsSummary,
+} from "./queries.ts";
 import { decodeTag, encodeTag } from "./tags.ts";
 
 export interface InfluxStoreOptions {
@@ -73,6 +80,22 @@ const str = (v: unknown): string | undefined =>
   typeof v === "string" && v !== "" ? v.replaceAll("\r\n", "\n") : undefined;
 const stripCr = (v: string | undefined): string => (v ? v.replaceAll("\r", "") : "");
 const ms = (v: unknown): number => Date.parse(String(v));
+/**
+ * Code-point order (what InfluxDB and SQLite sort strings by: UTF-8 bytes). JavaScript's `<`
+ * compares UTF-16 units, which puts U+10000 and above before U+E000–U+FFFF.
+ */
+export function byCodePoint(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) {
+      const shift = (c: number) => (c >= 0xe000 ? c - 0x800 : c >= 0xd800 ? c + 0x2000 : c);
+      return shift(x) - shift(y);
+    }
+  }
+  return a.length - b.length;
+}
 
 export class InfluxStore implements ProcessStore {
   readonly kind = "influxdb" as const;
@@ -161,16 +184,68 @@ export class InfluxStore implements ProcessStore {
     }
   }
 
+  private async counts(q: FilterQuery, ranges: TimeRange[]): Promise<number[]> {
+    if (ranges.length === 0) return [];
+    const counted = new Map(
+      (await this.rows(filterCounts(this.opts.bucket, q, ranges))).map((r) => [
+        String(r.result),
+        num(r._value) ?? 0,
+      ]),
+    );
+    return ranges.map((_, i) => counted.get(`r${i}`) ?? 0);
+  }
+
   async filter(q: FilterQuery): Promise<FilterResult> {
     if (q.ranges.length === 0) return { count: 0, rows: [] };
-    const [counted, page] = await Promise.all([
-      this.rows(filterCount(this.opts.bucket, q)),
-      this.rows(filterPage(this.opts.bucket, q)),
+    const { bucket } = this.opts;
+    const counts = await this.counts(q, q.ranges);
+    const count = counts.reduce((a, b) => a + b, 0);
+
+    // The ranges are disjoint and ascending: the page lies in the ranges from the one holding
+    // sample number `offset` on, and starts `offset` samples into the concatenation of those.
+    const touched: TimeRange[] = [];
+    let skip = q.offset;
+    let offset = 0;
+    let need = q.limit;
+    q.ranges.forEach((r, i) => {
+      const n = counts[i] ?? 0;
+      if (need <= 0 || n === 0) return;
+      if (skip >= n) {
+        skip -= n;
+        return;
+      }
+      if (touched.length === 0) offset = skip;
+      touched.push(r);
+      need -= n - skip;
+      skip = 0;
+    });
+    if (touched.length === 0) return { count, rows: [] };
+
+    // The page's first and last instants; then every sample from the first to the last, and how
+    // many samples of the touched ranges come before the first.
+    const times = await this.rows(filterPageTimes(bucket, q, touched, offset));
+    if (times.length === 0) return { count, rows: [] };
+    const from = ms(times[0]?._time);
+    const to = ms(times[times.length - 1]?._time) + 1;
+    const clip = (start: number, stop: number) =>
+      touched
+        .map((r) => ({ start: Math.max(r.start, start), stop: Math.min(r.stop, stop) }))
+        .filter((r) => r.start < r.stop);
+    const [before, fields] = await Promise.all([
+      this.counts(q, clip(Number.NEGATIVE_INFINITY, from)),
+      this.rows(filterPageRows(bucket, q, clip(from, to))),
     ]);
-    const count = num(counted[0]?._value) ?? 0;
-    const rows: StoredSample[] = page.map((r) => {
-      const startedAt = num(r.started_at);
-      return {
+
+    const samples = new Map<string, Row>();
+    for (const f of fields) {
+      const id = `${ms(f._time)}\u0000${f.system}\u0000${f.name}\u0000${f.pid}`;
+      const sample = samples.get(id) ?? { _time: f._time, system: f.system, name: f.name, pid: f.pid };
+      sample[String(f._field)] = f._value;
+      samples.set(id, sample);
+    }
+    const rows: StoredSample[] = [...samples.values()]
+      .filter((r) => r.cpu_percent !== undefined)
+      .map((r) => ({
         system_name: decodeTag(String(r.system)),
         name: decodeTag(String(r.name)),
         pid: Number(r.pid),
@@ -178,14 +253,21 @@ export class InfluxStore implements ProcessStore {
         cpu_percent: num(r.cpu_percent) ?? 0,
         memory_percent: num(r.memory_percent) ?? 0,
         memory_rss: num(r.memory_rss),
-        started_at: startedAt,
+        started_at: num(r.started_at),
         parent_pid: num(r.parent_pid),
         user: str(r.user),
         command: str(r.command),
         state: str(r.state),
-      };
-    });
-    return { count, rows };
+      }))
+      .sort(
+        (a, b) =>
+          a.timestamp - b.timestamp ||
+          byCodePoint(a.system_name, b.system_name) ||
+          byCodePoint(a.name, b.name) ||
+          a.pid - b.pid,
+      );
+    const start = offset - before.reduce((a, b) => a + b, 0);
+    return { count, rows: rows.slice(start, start + q.limit) };
   }
 
   async duration(q: DurationQuery): Promise<DurationFacts | null> {
@@ -217,7 +299,7 @@ export class InfluxStore implements ProcessStore {
           process_count: Number(r._value),
         };
       })
-      .sort((a, b) => (a.system_name < b.system_name ? -1 : a.system_name > b.system_name ? 1 : 0));
+      .sort((a, b) => byCodePoint(a.system_name, b.system_name));
   }
 
   async ping(): Promise<void> {
