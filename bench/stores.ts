@@ -87,10 +87,12 @@ function* batches(): Generator<SampleBatch> {
   for (let n = 0; n < INSTANTS; n++) {
     const t = start + n * step;
     for (let s = 0; s < SYSTEMS; s++) {
+      // each agent samples on its own clock: systems are a few hundred ms apart
+      const ts = t + s * 173;
       yield {
         system_name: `system-${String(s).padStart(2, "0")}`,
-        timestamp: t,
-        processes: processesOf(s, t),
+        timestamp: ts,
+        processes: processesOf(s, ts),
       };
     }
   }
