@@ -284,7 +284,7 @@ function targets(results: StoreResults[]): Target[] {
 // ------------------------------------------------------------------------------------ main
 
 const stamp = new Date().toISOString().replaceAll(":", "-");
-const git = (args: string[]) => spawnSync("git", args, { cwd: root, encoding: "utf8" }).stdout.trim();
+const git = (args: string[]) => spawnSync("git", args, { cwd: root, encoding: "utf8" }).stdout.trimEnd();
 /** What was measured: the commit, and any server file that differed from it (others' work in progress). */
 const code = {
   commit: git(["rev-parse", "--short", "HEAD"]),
