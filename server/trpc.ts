@@ -10,7 +10,7 @@ import type { Config } from "./config.ts";
 import { badRequest, fieldErrors, InputError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import type { RateLimiter } from "./ratelimit.ts";
-import { type ProcessStore, StorageUnavailableError } from "./store/types.ts";
+import { type ProcessStore, StorageRefusedError, StorageUnavailableError } from "./store/types.ts";
 
 export interface Context {
   store: ProcessStore;
@@ -82,6 +82,10 @@ const errorBoundary = t.middleware(async ({ next, meta, path, ctx }) => {
     const errors = fieldErrors(issues);
     const first = errors[0];
     throw badRequest(first ? `${first.path}: ${first.message}` : "Invalid input", errors);
+  }
+  if (error.cause instanceof StorageRefusedError) {
+    const { field, message } = error.cause;
+    throw badRequest(`${field}: ${message}`, [{ path: field, message }]);
   }
   if (error.cause instanceof StorageUnavailableError) {
     ctx.log.warn({ path, err: error.cause.message }, "storage unavailable");

@@ -108,3 +108,18 @@ export interface ProcessStore {
 export class StorageUnavailableError extends Error {
   override readonly name = "StorageUnavailableError";
 }
+
+/**
+ * Storage refused the samples themselves, and would again on every retry (InfluxDB drops points
+ * older than the bucket's retention): the API answers 400 naming `field`, so that an agent drops
+ * the sample instead of retrying it forever.
+ */
+export class StorageRefusedError extends Error {
+  override readonly name = "StorageRefusedError";
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+  }
+}

@@ -17,6 +17,7 @@ import {
   type FilterResult,
   type ProcessStore,
   type SampleBatch,
+  StorageRefusedError,
   StorageUnavailableError,
   type StoredSample,
   type SystemSummary,
@@ -171,6 +172,15 @@ export class InfluxStore implements ProcessStore {
     try {
       await writeApi.close();
     } catch (err) {
+      // InfluxDB answers 422 "partial write: dropped N points outside retention policy" for points
+      // older than the bucket keeps: retrying cannot help (it was a 500, which agents retry).
+      if (
+        err instanceof HttpError &&
+        err.statusCode === 422 &&
+        /outside retention/i.test(`${err.body ?? ""} ${err.message}`)
+      ) {
+        throw new StorageRefusedError("older than the InfluxDB bucket's retention period", "timestamp");
+      }
       throw classify(err);
     }
     return batch.processes.length;
