@@ -12,8 +12,9 @@ import { createLogger } from "../../server/log.ts";
 import { SqliteStore } from "../../server/store/sqlite/store.ts";
 import type { ProcessSample } from "../../server/store/types.ts";
 
-const repoRoot = resolve(import.meta.dirname, "..", "..");
-const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
+// The writer runs as `node --import tsx`, one process: SIGKILL to the `tsx` command would kill only
+// its wrapper and leave the real writer running (and writing) as an orphan.
+const writerArgs = (...args: string[]) => ["--import", "tsx", ...args];
 const log = createLogger("silent");
 const T0 = Date.parse("2026-03-10T00:00:00Z");
 const everything = { ranges: [{ start: 0, stop: Date.parse("2100-01-01T00:00:00Z") }], offset: 0, limit: 1 };
@@ -83,8 +84,13 @@ describe("SqliteStore durability", () => {
   it("keeps every acknowledged batch, and no partial one, when the writer is killed with SIGKILL", async () => {
     const perBatch = 300;
     const child = spawn(
-      tsx,
-      [join(import.meta.dirname, "fixtures", "sqlite-writer.ts"), dataDir, String(perBatch), String(T0)],
+      process.execPath,
+      writerArgs(
+        join(import.meta.dirname, "fixtures", "sqlite-writer.ts"),
+        dataDir,
+        String(perBatch),
+        String(T0),
+      ),
       {
         stdio: ["ignore", "pipe", "pipe"],
       },
