@@ -6,7 +6,7 @@
  * once — including any batch stored by a server that was killed before it could answer.
  * On InfluxDB and on the SQLite file.
  */
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,20 +19,8 @@ const PROCESSES = 40;
 const KILLS = 2;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * `kill -9` of the server itself. startServer runs `tsx server/main.ts`, and tsx runs the script
- * in a child node process: SIGKILL to tsx (what ServerProcess.kill() sends) cannot be relayed, so
- * the server would live on as an orphan still holding the port. Kill the child, then tsx exits too.
- */
-async function kill9(server: ServerProcess): Promise<void> {
-  const wrapper = server.child();
-  const path = `/proc/${wrapper.pid}/task/${wrapper.pid}/children`;
-  const kids = existsSync(path) ? readFileSync(path, "utf8").trim().split(/\s+/).filter(Boolean) : [];
-  expect(kids, "the node process tsx started for server/main.ts").toHaveLength(1);
-  const exited = new Promise<void>((r) => wrapper.once("exit", () => r()));
-  process.kill(Number(kids[0]), "SIGKILL");
-  await exited;
-}
+/** `kill -9` of the server itself (startServer runs it as one `node --import tsx` process). */
+const kill9 = (server: ServerProcess): Promise<void> => server.kill();
 
 const stores = {
   influxdb: async () => {

@@ -7,7 +7,6 @@ import { join, resolve } from "node:path";
 import { freePort } from "./influxd.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..", "..");
-const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
 
 export interface ServerProcess {
   url: string;
@@ -60,7 +59,13 @@ export async function startServer(opts: StartServerOptions): Promise<ServerProce
     if (v !== undefined) env[k] = v;
   }
   const launch = async () => {
-    proc = spawn(tsx, [join(repoRoot, "server", "main.ts")], { env, stdio: ["ignore", "pipe", "pipe"] });
+    // `node --import tsx`: one process, so kill() reaches the server itself (the `tsx` command is a
+    // wrapper whose SIGKILL would leave the server running as an orphan).
+    proc = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "server", "main.ts")], {
+      env,
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     proc.stdout?.on("data", (c: Buffer) => {
       log += c.toString();
     });
