@@ -17,6 +17,8 @@ const INTERVAL_SECONDS = 5;
 const FIRST_SAMPLE_TIMEOUT_MS = 60_000;
 
 process.env.LOCAL_AGENT ??= "1"; // on unless LOCAL_AGENT=0; `npm run server` defaults to off
+// A machine sampled every 5 s fills ~200 MB a day at 100 processes: keep a week unless told otherwise.
+process.env.RETENTION_DAYS ??= "7";
 
 let started: Awaited<ReturnType<typeof runServer>>;
 try {
@@ -58,7 +60,7 @@ function banner(lines: string[]): void {
 
 if (!config.LOCAL_AGENT) {
   banner([
-    `procscope is running on ${where}.`,
+    `procscope is running on ${where} (keeping ${config.RETENTION_DAYS} days: RETENTION_DAYS).`,
     `  API reference: ${base}/docs`,
     "  No local agent (LOCAL_AGENT=0). Submit a sample:",
     `    curl${auth} -X POST '${base}/api/process-data/' -H 'content-type: application/json' \\`,
@@ -75,7 +77,7 @@ if (!config.LOCAL_AGENT) {
     // A window from an hour ago (or midnight) to the end of today: contains now, never crosses midnight.
     const from = DateTime.max(now.minus({ hours: 1 }), now.startOf("day")).toFormat("HH:mm");
     banner([
-      `procscope is running on ${where}.`,
+      `procscope is running on ${where} (keeping ${config.RETENTION_DAYS} days: RETENTION_DAYS).`,
       `  API reference: ${base}/docs`,
       `  Local agent: sampling "${systemName}" every ${INTERVAL_SECONDS} s (LOCAL_AGENT=0 turns it off).`,
       `  Its first sample is stored: ${first.count} processes. Try:`,
