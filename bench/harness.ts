@@ -5,7 +5,7 @@
  * temporary directory), agent-like payloads, and percentiles.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -97,7 +97,7 @@ export async function influxStorage(): Promise<Storage> {
 
 export interface BenchServer {
   url: string;
-  /** Pid of the node process running server/main.ts (not tsx's wrapper). */
+  /** Pid of the node process running server/main.ts. */
   pid: number;
   /** VmHWM of the server process, MB: the peak since start or since the last resetPeak(). */
   peakRssMb(): number;
@@ -163,14 +163,6 @@ export function resetPeak(pid: number): boolean {
   }
 }
 
-/** The node process tsx started for the script (tsx's CLI runs it as its child). */
-function scriptPid(wrapper: number): number {
-  const path = `/proc/${wrapper}/task/${wrapper}/children`;
-  const kids = existsSync(path) ? readFileSync(path, "utf8").trim().split(/\s+/).filter(Boolean) : [];
-  if (kids.length !== 1) throw new Error(`expected one child of tsx (${wrapper}), found ${kids.length}`);
-  return Number(kids[0]);
-}
-
 async function waitReady(url: string, alive: () => boolean, output: () => string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -197,7 +189,8 @@ export async function launchServer(
   const fullEnv = { ...BENCH_ENV, ...env };
   if (!opts.profileDir) {
     const server = await startServer({ env: fullEnv });
-    const pid = scriptPid(server.child().pid as number);
+    // startServer runs `node --import tsx server/main.ts`: its child is the server itself.
+    const pid = server.child().pid as number;
     return {
       url: server.url,
       pid,
