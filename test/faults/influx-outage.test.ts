@@ -7,7 +7,7 @@
  * A sample is followed through the vitest worker's own process, which is in every sample (its pid
  * is stable): the agent logs the instant of each sample it takes ("sampled") and sends ("sent").
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, is, startAgent, tempDir, timestampsOf, uniqueName } from "../agent/support.ts";
 import { duplicates, storedRows } from "../load/agents.ts";
@@ -47,6 +47,7 @@ describe("InfluxDB stopped during ingest from real agents", () => {
 
   afterAll(async () => {
     for (const a of agents) await a.process.stop();
+    for (const a of agents) rmSync(a.spool, { recursive: true, force: true });
     await server?.stop();
     await db?.dispose();
   });

@@ -6,7 +6,7 @@
  * once — including any batch stored by a server that was killed before it could answer.
  * On InfluxDB and on the SQLite file.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +22,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** `kill -9` of the server itself (startServer runs it as one `node --import tsx` process). */
 const kill9 = (server: ServerProcess): Promise<void> => server.kill();
 
+/** Data directories to remove at the end. */
+const dirs: string[] = [];
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+};
+
 const stores = {
   influxdb: async () => {
     const conn = await freshBucket("kill9");
@@ -35,7 +43,7 @@ const stores = {
   sqlite: async () => ({
     INFLUX_URL: undefined,
     INFLUX_TOKEN: undefined,
-    DATA_DIR: mkdtempSync(join(tmpdir(), "procscope-kill9-")),
+    DATA_DIR: tempDir("procscope-kill9-server-"),
   }),
 };
 
@@ -48,6 +56,7 @@ describe.each(Object.keys(stores) as (keyof typeof stores)[])("kill -9 of the se
   });
   afterAll(async () => {
     await server?.stop();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
   it(`loses no acknowledged batch and duplicates none across ${KILLS} kills`, async () => {

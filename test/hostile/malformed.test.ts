@@ -44,7 +44,7 @@ describe.each(STORES)("hand-picked hostile input on %s", (kind) => {
     t = await startTarget(kind);
   });
   afterAll(async () => {
-    await t?.server.stop();
+    await t?.dispose();
   });
 
   const post = async (door: "rest" | "trpc", body: string, type = "application/json"): Promise<Answer> => {

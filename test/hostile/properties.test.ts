@@ -194,7 +194,7 @@ describe.each(STORES)("hostile input, property-based, on %s", (kind) => {
     t = await startTarget(kind);
   });
   afterAll(async () => {
-    await t?.server.stop();
+    await t?.dispose();
   });
 
   const submit = (door: "rest" | "trpc", body: string, type = "application/json"): Promise<Answer> =>

@@ -27,7 +27,7 @@ describe("slow-loris", () => {
     t = await startTarget("sqlite", { REQUEST_TIMEOUT_MS: "2000" });
   });
   afterAll(async () => {
-    await t?.server.stop();
+    await t?.dispose();
   });
 
   it("dribbling requests time out with a JSON 408 and are closed; others are served meanwhile", async () => {

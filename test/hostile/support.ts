@@ -3,7 +3,7 @@
  * file, what its storage really holds (read from the database itself, not through the API), the
  * one rule every answer must follow, and raw TCP requests for what fetch cannot send.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +22,8 @@ export interface Target {
   server: ServerProcess;
   /** Every system name in storage, over all time, read from the database itself. */
   storedSystems(): Promise<string[]>;
+  /** Stops the server and removes its data directory (SQLite). */
+  dispose(): Promise<void>;
 }
 
 export async function startTarget(kind: StoreKind, env: Record<string, string> = {}): Promise<Target> {
@@ -41,6 +43,10 @@ export async function startTarget(kind: StoreKind, env: Record<string, string> =
         } finally {
           db.close();
         }
+      },
+      async dispose() {
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
       },
     };
   }
@@ -64,6 +70,7 @@ export async function startTarget(kind: StoreKind, env: Record<string, string> =
 schema.tagValues(bucket: ${conn.bucket}, tag: "system", start: time(v: 0))`);
       return rows.map((r) => decodeTag(r._value)).sort();
     },
+    dispose: () => server.stop(),
   };
 }
 

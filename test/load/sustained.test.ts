@@ -6,7 +6,7 @@
  * filter endpoint's count). Against the real server process on InfluxDB and on the SQLite file.
  * The per-token write limit is off (WRITE_RATE_PER_MINUTE=0): this measures the server, not it.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +18,14 @@ const SECONDS = Number(process.env.LOAD_SECONDS ?? 30);
 const AGENTS = 20;
 const PROCESSES = 50;
 const STEP_MS = 1000;
+
+/** Data directories to remove at the end. */
+const dirs: string[] = [];
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+};
 
 const stores = {
   influxdb: async () => {
@@ -32,7 +40,7 @@ const stores = {
   sqlite: async () => ({
     INFLUX_URL: undefined,
     INFLUX_TOKEN: undefined,
-    DATA_DIR: mkdtempSync(join(tmpdir(), "procscope-load-")),
+    DATA_DIR: tempDir("procscope-load-"),
   }),
 };
 
@@ -45,6 +53,7 @@ describe.each(Object.keys(stores) as (keyof typeof stores)[])("sustained load on
   });
   afterAll(async () => {
     await server?.stop();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
   it(
