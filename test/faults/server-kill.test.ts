@@ -6,13 +6,10 @@
  * once — including any batch stored by a server that was killed before it could answer.
  * On InfluxDB and on the SQLite file.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { duplicates, SimAgent, storedRows } from "../load/agents.ts";
-import { freshBucket } from "../support/influx.ts";
 import { type ServerProcess, startServer } from "../support/server.ts";
+import { storeEnvs } from "../support/stores.ts";
 
 const AGENTS = 6;
 const PROCESSES = 40;
@@ -22,41 +19,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** `kill -9` of the server itself (startServer runs it as one `node --import tsx` process). */
 const kill9 = (server: ServerProcess): Promise<void> => server.kill();
 
-/** Data directories to remove at the end. */
-const dirs: string[] = [];
-const tempDir = (prefix: string) => {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-};
+const stores = storeEnvs("kill9");
 
-const stores = {
-  influxdb: async () => {
-    const conn = await freshBucket("kill9");
-    return {
-      INFLUX_URL: conn.url,
-      INFLUX_TOKEN: conn.token,
-      INFLUX_ORG: conn.org,
-      INFLUX_BUCKET: conn.bucket,
-    };
-  },
-  sqlite: async () => ({
-    INFLUX_URL: undefined,
-    INFLUX_TOKEN: undefined,
-    DATA_DIR: tempDir("procscope-kill9-server-"),
-  }),
-};
-
-describe.each(Object.keys(stores) as (keyof typeof stores)[])("kill -9 of the server on %s", (store) => {
+describe.each(stores.kinds)("kill -9 of the server on %s", (store) => {
   let server: ServerProcess;
   beforeAll(async () => {
     server = await startServer({
-      env: { ...(await stores[store]()), WRITE_RATE_PER_MINUTE: "0", LOG_LEVEL: "warn" },
+      env: { ...(await stores.env(store)), WRITE_RATE_PER_MINUTE: "0", LOG_LEVEL: "warn" },
     });
   });
   afterAll(async () => {
     await server?.stop();
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    stores.cleanup();
   });
 
   it(`loses no acknowledged batch and duplicates none across ${KILLS} kills`, async () => {

@@ -6,12 +6,9 @@
  * filter endpoint's count). Against the real server process on InfluxDB and on the SQLite file.
  * The per-token write limit is off (WRITE_RATE_PER_MINUTE=0): this measures the server, not it.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freshBucket } from "../support/influx.ts";
 import { type ServerProcess, startServer } from "../support/server.ts";
+import { storeEnvs } from "../support/stores.ts";
 import { SimAgent, storedCount } from "./agents.ts";
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 30);
@@ -19,41 +16,18 @@ const AGENTS = 20;
 const PROCESSES = 50;
 const STEP_MS = 1000;
 
-/** Data directories to remove at the end. */
-const dirs: string[] = [];
-const tempDir = (prefix: string) => {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-};
+const stores = storeEnvs("load");
 
-const stores = {
-  influxdb: async () => {
-    const conn = await freshBucket("load");
-    return {
-      INFLUX_URL: conn.url,
-      INFLUX_TOKEN: conn.token,
-      INFLUX_ORG: conn.org,
-      INFLUX_BUCKET: conn.bucket,
-    };
-  },
-  sqlite: async () => ({
-    INFLUX_URL: undefined,
-    INFLUX_TOKEN: undefined,
-    DATA_DIR: tempDir("procscope-load-"),
-  }),
-};
-
-describe.each(Object.keys(stores) as (keyof typeof stores)[])("sustained load on %s", (store) => {
+describe.each(stores.kinds)("sustained load on %s", (store) => {
   let server: ServerProcess;
   beforeAll(async () => {
     server = await startServer({
-      env: { ...(await stores[store]()), WRITE_RATE_PER_MINUTE: "0", LOG_LEVEL: "warn" },
+      env: { ...(await stores.env(store)), WRITE_RATE_PER_MINUTE: "0", LOG_LEVEL: "warn" },
     });
   });
   afterAll(async () => {
     await server?.stop();
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    stores.cleanup();
   });
 
   it(

@@ -1,0 +1,38 @@
+/**
+ * Server environments for each store, for suites that run the real server on both: a fresh
+ * InfluxDB bucket, or a fresh SQLite data directory (removed by `cleanup()`).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freshBucket } from "./influx.ts";
+
+export type StoreKind = "influxdb" | "sqlite";
+export type ServerEnv = Record<string, string | undefined>;
+
+export function storeEnvs(prefix: string) {
+  const dirs: string[] = [];
+  const envs: Record<StoreKind, () => Promise<ServerEnv>> = {
+    influxdb: async () => {
+      const conn = await freshBucket(prefix);
+      return {
+        INFLUX_URL: conn.url,
+        INFLUX_TOKEN: conn.token,
+        INFLUX_ORG: conn.org,
+        INFLUX_BUCKET: conn.bucket,
+      };
+    },
+    sqlite: async () => {
+      const dir = mkdtempSync(join(tmpdir(), `procscope-${prefix}-`));
+      dirs.push(dir);
+      return { INFLUX_URL: undefined, INFLUX_TOKEN: undefined, DATA_DIR: dir };
+    },
+  };
+  return {
+    kinds: Object.keys(envs) as StoreKind[],
+    env: (kind: StoreKind) => envs[kind](),
+    cleanup: () => {
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
