@@ -50,26 +50,33 @@ export function sqliteStorage(): Storage {
   };
 }
 
+export interface InfluxTarget {
+  conn: { url: string; token: string; org: string };
+  /** "v2.8.0" for an influxd of our own, "" for one from the environment. */
+  version: string;
+  dispose(): Promise<void>;
+}
+
 /** INFLUX_URL + INFLUX_TOKEN from the environment, else an influxd of our own (the tests' binary). */
-export async function influxStorage(): Promise<Storage> {
-  let instance: InfluxdInstance | undefined;
-  let conn: { url: string; token: string; org: string };
-  let version = "";
+export async function influxTarget(): Promise<InfluxTarget> {
   if (process.env.INFLUX_URL && process.env.INFLUX_TOKEN) {
-    conn = {
+    const conn = {
       url: process.env.INFLUX_URL,
       token: process.env.INFLUX_TOKEN,
       org: process.env.INFLUX_ORG ?? "procscope",
     };
-  } else {
-    const binary = resolveInfluxdBinary();
-    if (!binary) {
-      throw new Error("no influxd: set INFLUX_URL and INFLUX_TOKEN, or see README 'InfluxDB for tests'");
-    }
-    instance = await startInfluxd({ binary });
-    conn = instance;
-    version = binary.replace(/.*influxd-?/, "");
+    return { conn, version: "", dispose: async () => {} };
   }
+  const binary = resolveInfluxdBinary();
+  if (!binary) {
+    throw new Error("no influxd: set INFLUX_URL and INFLUX_TOKEN, or see README 'InfluxDB for tests'");
+  }
+  const instance: InfluxdInstance = await startInfluxd({ binary });
+  return { conn: instance, version: binary.replace(/.*influxd-?/, ""), dispose: () => instance.dispose() };
+}
+
+export async function influxStorage(): Promise<Storage> {
+  const { conn, version, dispose } = await influxTarget();
   return {
     kind: "influxdb",
     label: `InfluxDB ${version}`.trim(),
@@ -87,9 +94,7 @@ export async function influxStorage(): Promise<Storage> {
         ? findPid(`--http-bind-address 127.0.0.1:${host.split(":")[1]}`)
         : undefined;
     },
-    async dispose() {
-      await instance?.dispose();
-    },
+    dispose,
   };
 }
 

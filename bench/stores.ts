@@ -26,7 +26,7 @@ import { InfluxStore } from "../server/store/influx/store.ts";
 import { SqliteStore } from "../server/store/sqlite/store.ts";
 import type { ProcessSample, ProcessStore, SampleBatch } from "../server/store/types.ts";
 import { parseTimeOfDay, windowsBetween } from "../server/timewindow.ts";
-import { type InfluxdInstance, resolveInfluxdBinary, startInfluxd } from "../test/support/influxd.ts";
+import { influxTarget } from "./harness.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -148,23 +148,7 @@ async function sqliteBench(): Promise<Bench> {
 }
 
 async function influxBench(): Promise<Bench> {
-  let instance: InfluxdInstance | undefined;
-  let conn: { url: string; token: string; org: string };
-  let version = "";
-  if (process.env.INFLUX_URL && process.env.INFLUX_TOKEN) {
-    conn = {
-      url: process.env.INFLUX_URL,
-      token: process.env.INFLUX_TOKEN,
-      org: process.env.INFLUX_ORG ?? "procscope",
-    };
-  } else {
-    const binary = resolveInfluxdBinary();
-    if (!binary)
-      throw new Error("no influxd: set INFLUX_URL and INFLUX_TOKEN, or see README 'InfluxDB for tests'");
-    instance = await startInfluxd({ binary });
-    conn = instance;
-    version = binary.replace(/.*influxd-?/, "");
-  }
+  const { conn, version, dispose } = await influxTarget();
   const bucket = `bench-${Date.now().toString(36)}`;
   const store = new InfluxStore({ ...conn, bucket, retentionDays: 30, timeoutMs: 120_000, log });
   await store.init();
@@ -192,7 +176,7 @@ async function influxBench(): Promise<Bench> {
     size: () => null,
     async dispose() {
       await store.close();
-      await instance?.dispose();
+      await dispose();
     },
   };
 }
@@ -272,7 +256,8 @@ async function measure(b: Bench) {
 
 const results = [];
 for (const make of [sqliteBench, influxBench]) {
-  if (args.only && !make.name.toLowerCase().startsWith(args.only.toLowerCase())) continue;
+  const kind = make === sqliteBench ? "sqlite" : "influxdb";
+  if (args.only && !kind.startsWith(args.only.toLowerCase())) continue;
   const b = await make();
   try {
     results.push(await measure(b));
