@@ -82,7 +82,6 @@ export function createApp(deps: AppDeps): Server {
       now,
       url: new URL(req.url ?? "/", base(req)),
       principal: token === undefined ? undefined : config.tokens.authenticate(token),
-      presentedToken: token !== undefined,
       writeLimiter,
     };
   };
