@@ -24,8 +24,6 @@ export interface Context {
   now: () => number;
   /** The caller, when it presented a valid token; undefined otherwise. */
   principal: Principal | undefined;
-  /** Whether a token was presented at all (a wrong one is still a 401). */
-  presentedToken: boolean;
   writeLimiter: RateLimiter;
   /** What this HTTP request may still return, all calls of a batch together. */
   budget: RequestBudget;

@@ -199,7 +199,6 @@ export function createApp(deps: AppDeps): Server {
       now,
       url: new URL(req.url ?? "/", base(req)),
       principal: principalOf(req),
-      presentedToken: bearer(req.headers.authorization) !== undefined,
       writeLimiter,
       budget: new RequestBudget({ rows: config.MAX_ROWS_PER_REQUEST, bytes: config.MAX_RESPONSE_BYTES }),
     };
