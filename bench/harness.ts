@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { flux, InfluxDB } from "@influxdata/influxdb-client";
-import { encodeBatch } from "../server/store/influx/line-protocol.ts";
+import { encodeBatch, WRITE_PRECISION } from "../server/store/influx/line-protocol.ts";
 import type { SampleBatch } from "../server/store/types.ts";
 import {
   freePort,
@@ -322,7 +322,7 @@ export async function writeBatches(
   batches: SampleBatch[],
 ): Promise<void> {
   const url = new URL(
-    `/api/v2/write?${new URLSearchParams({ org: env.INFLUX_ORG ?? "procscope", bucket: env.INFLUX_BUCKET ?? "procscope", precision: "ms" })}`,
+    `/api/v2/write?${new URLSearchParams({ org: env.INFLUX_ORG ?? "procscope", bucket: env.INFLUX_BUCKET ?? "procscope", precision: WRITE_PRECISION })}`,
     env.INFLUX_URL,
   );
   for (let i = 0; i < batches.length; ) {

@@ -15,7 +15,7 @@
 import { Agent, request } from "node:http";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "../server/router.ts";
-import { encodeBatch } from "../server/store/influx/line-protocol.ts";
+import { encodeBatch, WRITE_PRECISION } from "../server/store/influx/line-protocol.ts";
 import {
   type BenchProcess,
   type BenchServer,
@@ -82,7 +82,7 @@ export function restPoster(base: string, concurrency: number): { post: Post; clo
 /** The ceiling: line protocol straight to influxd (204 counts as stored, reported as 201). */
 export function rawPoster(target: RawTarget, concurrency: number): { post: Post; close(): void } {
   const url = new URL(
-    `/api/v2/write?${new URLSearchParams({ org: target.org, bucket: target.bucket, precision: "ms" })}`,
+    `/api/v2/write?${new URLSearchParams({ org: target.org, bucket: target.bucket, precision: WRITE_PRECISION })}`,
     target.url,
   );
   const p = poster(url, concurrency, {
