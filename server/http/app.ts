@@ -158,7 +158,9 @@ function restOperations(): Map<string, Map<string, RestOperation>> {
   }
   return table;
 }
-const restKey = (path: string) => `/${path.replace(/^\/+|\/+$/g, "")}`.toLowerCase();
+// Exactly trpc-to-openapi's normalisation (one slash off each end, case-insensitive), so that every
+// path routed here is one it routes to a procedure.
+const restKey = (path: string) => `/${path.replace(/^\/|\/$/g, "")}`.toLowerCase();
 
 /** The query string as trpc-to-openapi reads it, in an object without a prototype ("?constructor=x"). */
 function queryObject(params: URLSearchParams): Record<string, string[]> {

@@ -43,8 +43,8 @@ describe("the order a request is judged in", () => {
       env: { API_TOKENS: `grafana:read:${READ},agent:write:${WRITE}`, REQUEST_TIMEOUT_MS: "3000" },
     });
     port = Number(new URL(app.url).port);
-    const doc = await (await fetch(`${app.url}/openapi.json`)).json();
-    for (const [path, item] of Object.entries(doc.paths as Record<string, object>)) {
+    const doc = (await (await fetch(`${app.url}/openapi.json`)).json()) as { paths: Record<string, object> };
+    for (const [path, item] of Object.entries(doc.paths)) {
       rest.set(
         path,
         Object.keys(item).map((m) => m.toUpperCase()),
@@ -98,10 +98,8 @@ describe("the order a request is judged in", () => {
       // Answered, and the connection closed, with the body still unsent: nothing waited for it.
       expect(r.closedByServer, where).toBe(true);
       expect(answer.contentType, where).toMatch(/^application\/json/);
-      const body = answer.body as { message?: string; error?: { message?: string } }[] & {
-        message?: string;
-        error?: { message?: string };
-      };
+      type Err = { message?: string; error?: { message?: string } };
+      const body = answer.body as Err | Err[];
       const messages = Array.isArray(body)
         ? body.map((b) => b.error?.message)
         : [body.error?.message ?? body.message];
