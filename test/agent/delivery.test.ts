@@ -1,16 +1,15 @@
 /**
  * The agent never loses a sample it took: a real agent process (Node and Deno) against the real
- * server on a real InfluxDB, through a server outage and through a `kill -9` of the agent itself.
+ * server on each store, through a server outage and through a `kill -9` of the agent itself.
  * The samples are followed through the vitest worker's own process (its pid is in every sample).
  */
 
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freshBucket } from "../support/influx.ts";
-import type { InfluxConnection } from "../support/influxd.ts";
-import { freePort } from "../support/influxd.ts";
-import { type ServerProcess, startServer } from "../support/server.ts";
+import { freePort } from "../../harness/influxd.ts";
+import { type ServerProcess, startServer } from "../../harness/server.ts";
+import { type StoreTarget, storeTarget } from "../support/stores.ts";
 import {
   is,
   RUNTIMES,
@@ -22,13 +21,6 @@ import {
   timestampsOf,
   uniqueName,
 } from "./support.ts";
-
-const influxEnv = (conn: InfluxConnection) => ({
-  INFLUX_URL: conn.url,
-  INFLUX_TOKEN: conn.token,
-  INFLUX_ORG: conn.org,
-  INFLUX_BUCKET: conn.bucket,
-});
 
 const agentArgs = (server: string, systemName: string, spoolDir: string) => [
   "--server",
@@ -47,12 +39,12 @@ const FAILED = "send failed; the sample stays in the spool";
 const strictlyIncreasing = (xs: number[]) => xs.every((x, i) => i === 0 || x > (xs[i - 1] as number));
 
 describe.each(RUNTIMES)("agent under %s, against the real server", (runtime) => {
-  let conn: InfluxConnection;
+  let target: StoreTarget;
   let server: ServerProcess;
 
   beforeAll(async () => {
-    conn = await freshBucket("agent");
-    server = await startServer({ env: influxEnv(conn) });
+    target = await storeTarget("agent");
+    server = await startServer({ env: target.env });
   });
 
   afterAll(async () => {
@@ -122,7 +114,7 @@ describe.each(RUNTIMES)("agent under %s, against the real server", (runtime) => 
     const spooled = spooledTimestamps(spool);
     expect(spooled).toEqual(expect.arrayContaining(timestampsOf(first.logs(), "sampled")));
 
-    const late = await startServer({ env: influxEnv(conn), port });
+    const late = await startServer({ env: target.env, port });
     const second = startAgent(runtime, agentArgs(url, name, spool));
     try {
       await second.waitForLog(is("spool has unsent samples"), "the spool found again");
