@@ -9,8 +9,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type {
+  BatchProcess,
   FilterQuery,
-  ProcessSample,
   ProcessStore,
   SampleBatch,
   StoredSample,
@@ -27,7 +27,7 @@ const DAY = 24 * HOUR;
 const at = (iso: string): number => Date.parse(iso);
 
 /** A process with only the required fields. */
-const proc = (pid: number, name: string, extra: Partial<ProcessSample> = {}): ProcessSample => ({
+const proc = (pid: number, name: string, extra: Partial<BatchProcess> = {}): BatchProcess => ({
   pid,
   name,
   cpu_percent: 1.5,
@@ -35,14 +35,14 @@ const proc = (pid: number, name: string, extra: Partial<ProcessSample> = {}): Pr
   ...extra,
 });
 
-const batch = (system_name: string, timestamp: number, processes: ProcessSample[]): SampleBatch => ({
+const batch = (system_name: string, timestamp: number, processes: BatchProcess[]): SampleBatch => ({
   system_name,
   timestamp,
   processes,
 });
 
 /** The stored form of a written process. */
-const stored = (system_name: string, timestamp: number, p: ProcessSample): StoredSample => ({
+const stored = (system_name: string, timestamp: number, p: BatchProcess): StoredSample => ({
   system_name,
   timestamp,
   ...p,
@@ -507,7 +507,7 @@ export function storeContract(label: string, factory: StoreFactory): void {
       const GAP = 15 * SEC;
 
       /** 09:00–10:00 and 15:00–15:30 every 5 s; pid 100 until 09:30, then pid 200, then pid 300. */
-      async function twoRuns(extra: (ts: number, pid: number) => Partial<ProcessSample> = () => ({})) {
+      async function twoRuns(extra: (ts: number, pid: number) => Partial<BatchProcess> = () => ({})) {
         const first = every(day + 9 * HOUR, day + 10 * HOUR, 5 * SEC);
         const second = every(day + 15 * HOUR, day + 15.5 * HOUR, 5 * SEC);
         const pidAt = (ts: number) => (ts < day + 9.5 * HOUR ? 100 : ts <= day + 10 * HOUR ? 200 : 300);

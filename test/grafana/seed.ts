@@ -7,7 +7,7 @@
 import type { InfluxConnection } from "../../harness/influxd.ts";
 import { createLogger } from "../../server/log.ts";
 import { InfluxStore } from "../../server/store/influx/store.ts";
-import type { ProcessSample, SampleBatch } from "../../server/store/types.ts";
+import type { BatchProcess, SampleBatch } from "../../server/store/types.ts";
 
 export const SAMPLE_MS = 5_000;
 export const SAMPLES = 240; // 20 minutes
@@ -25,7 +25,7 @@ interface Plan {
   alive: (i: number) => boolean;
   cpu: (i: number) => number;
   mem: number;
-  extras?: Partial<ProcessSample>;
+  extras?: Partial<BatchProcess>;
 }
 
 const always = () => true;
