@@ -13,8 +13,17 @@ import { defineConfig } from "vitest/config";
 const slow = { hookTimeout: 120_000, testTimeout: 60_000, pool: "forks" } as const;
 /** Suites that follow the project's store, so they run once per store. */
 const PER_STORE = ["test/api/**/*.test.ts", "test/agent/**/*.test.ts", "test/security/**/*.test.ts"];
-/** Suites about InfluxDB itself (its outage): nothing of theirs to run on SQLite. */
-const INFLUX_ONLY = ["test/api/outage.test.ts"];
+/**
+ * Not per store (the integration project runs them once): suites about InfluxDB itself, suites
+ * that run on both stores themselves (storeEnvs()) or on a store of their own, and suites with no
+ * store. A suite here that takes its store from storeTarget() runs once per store.
+ */
+const NOT_PER_STORE = [
+  "test/api/outage.test.ts",
+  "test/security/refused-writes.test.ts",
+  "test/agent/sender.test.ts", // its own SQLite store
+  "test/agent/collector.test.ts", // no server at all
+];
 
 export default defineConfig({
   test: {
@@ -43,7 +52,7 @@ export default defineConfig({
         test: {
           name: "integration-sqlite",
           include: PER_STORE,
-          exclude: INFLUX_ONLY,
+          exclude: NOT_PER_STORE,
           provide: { store: "sqlite" },
           ...slow,
         },

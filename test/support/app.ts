@@ -29,7 +29,7 @@ export interface AppOptions {
  * The app on the store `storeEnv` selects (influxEnv(conn), or a StoreTarget's env), chosen and
  * built as the server does it (createStore), unless `opts.store` gives one.
  */
-export async function startApp(storeEnv: ServerEnv, opts: AppOptions = {}): Promise<RunningApp> {
+export async function startApp(storeEnv: ServerEnv | undefined, opts: AppOptions = {}): Promise<RunningApp> {
   const config = loadConfig({ ...storeEnv, ...opts.env });
   const logs: string[] = [];
   const sink = new Writable({

@@ -9,6 +9,8 @@ import { type ServerEnv, STORE_KINDS, sqliteEnv, tempDataDirs } from "../../harn
 import type { StoreKind } from "../../server/store/types.ts";
 import { freshBucket } from "./influx.ts";
 
+export type { ServerEnv };
+
 declare module "vitest" {
   export interface ProvidedContext {
     /** The store the per-store suites run on in this vitest project. */

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Principal } from "../../../server/auth.ts";
+import { RequestBudget } from "../../../server/budget.ts";
 import { loadConfig } from "../../../server/config.ts";
 import { InputError } from "../../../server/errors.ts";
 import { createLogger } from "../../../server/log.ts";
@@ -33,6 +34,7 @@ function caller(opts: { env?: Record<string, string>; principal?: Principal; url
     now: () => NOW,
     principal: opts.principal,
     writeLimiter: new RateLimiter(config.WRITE_RATE_PER_MINUTE, () => NOW),
+    budget: new RequestBudget({ rows: config.MAX_ROWS_PER_REQUEST, bytes: config.MAX_RESPONSE_BYTES }),
   };
   return createCaller(ctx);
 }
