@@ -3,6 +3,7 @@
  * file, what its storage really holds (read from the database itself, not through the API), the
  * one rule every answer must follow, and raw TCP requests for what fetch cannot send.
  */
+import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { flux, InfluxDB } from "@influxdata/influxdb-client";
@@ -197,4 +198,50 @@ export function parseRaw(response: string): {
     body = undefined;
   }
   return { status, contentType, body, text };
+}
+
+/**
+ * One request through node:http, which (unlike fetch) sends any Host header it is given and any
+ * method; the answer as `send` gives it.
+ */
+export function request(
+  port: number,
+  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: "127.0.0.1",
+        port,
+        method: opts.method ?? "GET",
+        path: opts.path,
+        headers: opts.headers,
+        setHost: !opts.headers || !Object.keys(opts.headers).some((h) => h.toLowerCase() === "host"),
+        agent: false,
+        timeout: 60_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let body: unknown;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = undefined;
+          }
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: res.headers["content-type"] ?? "",
+            text,
+            body,
+          });
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(opts.body);
+  });
 }
