@@ -21,6 +21,8 @@ const PER_STORE = ["test/api/**/*.test.ts", "test/agent/**/*.test.ts", "test/sec
 const NOT_PER_STORE = [
   "test/api/outage.test.ts",
   "test/security/refused-writes.test.ts",
+  "test/security/request-order.test.ts", // its own SQLite store
+  "test/security/docs-headers.test.ts", // its own SQLite store
   "test/agent/sender.test.ts", // its own SQLite store
   "test/agent/collector.test.ts", // no server at all
 ];
