@@ -3,15 +3,15 @@
  * `process.at` (GET /api/processes-at/), merged into the `process` router.
  */
 import { TRPCError } from "@trpc/server";
+import { DAY_MS, LAST_STORABLE_MS } from "../../common/wire.ts";
 import { jsonSize } from "../budget.ts";
 import { echo, fieldError } from "../errors.ts";
 import { iso, sampleJson } from "../format.ts";
 import { processRuns, sampleInForce } from "../history/query.ts";
-import { AtIn, AtOut, LAST_STORABLE_MS, RunsIn, RunsOut } from "../schemas.ts";
+import { AtIn, AtOut, RunsIn, RunsOut } from "../schemas.ts";
 import type { StoredSample } from "../store/types.ts";
 import { type Context, readProcedure, router } from "../trpc.ts";
 
-const DAY_MS = 86_400_000;
 const DEFAULT_SYSTEMS_PAGE = 100;
 const MAX_SYSTEMS_PAGE = 1000;
 

@@ -3,8 +3,12 @@
  * SqliteStore (embedded default) implement this, and test/contract/ runs one suite against both.
  */
 
-/** One process as an agent reported it. Names are validated (1–255 chars, no control characters). */
-export interface ProcessSample {
+/**
+ * One process of a batch, as the API accepted it (the agent's own, before cleaning, is
+ * agent/collect/types.ts' ProcessSample). Names follow common/wire.ts: 1–255 characters, no
+ * control characters.
+ */
+export interface BatchProcess {
   pid: number;
   name: string;
   cpu_percent: number;
@@ -25,11 +29,11 @@ export interface SampleBatch {
   timestamp: number;
   /** The agent's sampling interval (ms), when it sent one: a run ends past 3 of them. */
   interval_ms?: number | undefined;
-  processes: ProcessSample[];
+  processes: BatchProcess[];
 }
 
 /** A stored sample as queries return it. */
-export interface StoredSample extends ProcessSample {
+export interface StoredSample extends BatchProcess {
   system_name: string;
   /** Epoch milliseconds. */
   timestamp: number;
