@@ -22,6 +22,7 @@ import { appRouter } from "../router.ts";
 import type { ProcessStore } from "../store/types.ts";
 import { type Context, RateLimited } from "../trpc.ts";
 import { BodyError, readJsonBody } from "./body.ts";
+import { createConsole } from "./console.ts";
 import { DOCS_HTML, docsAsset } from "./docs.ts";
 
 export interface AppDeps {
@@ -113,6 +114,7 @@ export function createApp(deps: AppDeps): Server {
     responseMeta: ((opts: any) => responseMeta(opts)) as never,
   });
   const openapi = JSON.stringify(buildOpenApiDocument());
+  const consolePages = config.CONSOLE ? createConsole(log) : undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -176,6 +178,7 @@ export function createApp(deps: AppDeps): Server {
       }
       return rest(req, res);
     }
+    if (consolePages && (await consolePages(req, res, path))) return;
     return sendJson(res, 404, { success: false, message: `Not found: ${path}` });
   };
 
