@@ -91,6 +91,17 @@ export const SubmitOut = z.object({
   accepted: z.number().int(),
 });
 
+/**
+ * A name asked about in a query (system_name, process_name): stored names never hold control
+ * characters or lone surrogates, so such a name is refused with a 400 naming the parameter, the
+ * same on both stores (InfluxDB could not even be asked about a NUL).
+ */
+const nameQuery = (what: string) =>
+  z
+    .string()
+    .regex(NO_CONTROL, `${what} must not contain control characters (newline, tab, NUL, ...)`)
+    .refine(wellFormed, `${what} ${WELL_FORMED}`);
+
 const timeOfDay = z
   .string()
   .regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, "must be a time of day, HH:MM or HH:MM:SS");
@@ -106,8 +117,8 @@ export const FilterIn = z.object({
   from: isoInstant.optional().describe("With `to`: apply the window on every day of [from, to)"),
   to: isoInstant.optional(),
   tz: z.string().optional().describe("IANA zone the times of day are in; default the server's"),
-  system_name: z.string().optional(),
-  process_name: z.string().optional(),
+  system_name: nameQuery("system_name").optional(),
+  process_name: nameQuery("process_name").optional(),
   pid: z.number().int().min(0).optional(),
   page: z.number().int().min(1).default(1),
   page_size: z.number().int().min(1).optional().describe("Rows per page; default 1000, at most 10 000"),
@@ -141,8 +152,8 @@ export const FilterOut = z.object({
 });
 
 export const DurationIn = z.object({
-  system_name: z.string().optional(),
-  process_name: z.string().optional(),
+  system_name: nameQuery("system_name").optional(),
+  process_name: nameQuery("process_name").optional(),
   from: isoInstant.optional().describe("Only consider samples from this instant on (default: retention)"),
   to: isoInstant.optional(),
 });

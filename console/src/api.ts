@@ -4,7 +4,7 @@
  * a token asked for once (kept in sessionStorage, never in a URL) when the server answers 401/403,
  * and "reconnecting" with retries while the server cannot be reached.
  */
-import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpLink, splitLink, TRPCClientError } from "@trpc/client";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "../../server/router.ts";
 
@@ -22,16 +22,26 @@ export const tokenStore = {
   clear: () => sessionStorage.removeItem(TOKEN_KEY),
 };
 
+const headers = () => {
+  const token = tokenStore.get();
+  return token ? { authorization: `Bearer ${token}` } : {};
+};
+
+/**
+ * The server bounds a request: at most 10 calls in a batch, and their pages together at most
+ * 10 000 rows (MAX_BATCH_CALLS, MAX_ROWS_PER_REQUEST; the defaults). Calls asking for pages of
+ * up to 1000 rows are batched ten at a time; a larger page travels alone.
+ */
+export const BATCHED_PAGE_MAX = 1000;
+
 export const client = createTRPCClient<AppRouter>({
   links: [
-    httpBatchLink({
-      url: "/trpc",
+    splitLink({
+      condition: (op) =>
+        ((op.input as { page_size?: number } | undefined)?.page_size ?? 0) > BATCHED_PAGE_MAX,
+      true: httpLink({ url: "/trpc", headers }),
       // Queries travel in the URL: split a batch before it nears the server's header limit.
-      maxURLLength: 6000,
-      headers: () => {
-        const token = tokenStore.get();
-        return token ? { authorization: `Bearer ${token}` } : {};
-      },
+      false: httpBatchLink({ url: "/trpc", maxItems: 10, maxURLLength: 6000, headers }),
     }),
   ],
 });

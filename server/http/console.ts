@@ -22,10 +22,20 @@ export const CONSOLE_CSP = [
 
 const COMMON = { "x-content-type-options": "nosniff", "referrer-policy": "no-referrer" };
 
-/** Serves the console's paths; resolves false for any other path (the caller answers it). */
-export type ConsoleHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
+/** The console's two routes: the page ("/") and its assets ("/assets/<hashed name>"). */
+export interface ConsolePages {
+  page(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** app.ts's prefix entry for the assets. */
+  prefix: [string, () => { methods: string[]; handle: ConsoleAssetHandler }];
+}
+type ConsoleAssetHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 
-export function createConsole(log: Logger): ConsoleHandler {
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+export function createConsole(log: Logger): ConsolePages {
   let built: Promise<ConsoleBuild> | undefined;
   const load = () => {
     built ??= (async () => {
@@ -44,24 +54,27 @@ export function createConsole(log: Logger): ConsoleHandler {
     });
     return built;
   };
-
-  return async (req, res, path) => {
-    const isPage = path === "/" || path === "/index.html";
-    if (!isPage && !path.startsWith("/assets/")) return false;
-    if (req.method !== "GET" && req.method !== "HEAD") return false;
-    let console: ConsoleBuild;
+  /** The build, or undefined once a 503 has been answered. */
+  const ready = async (res: ServerResponse): Promise<ConsoleBuild | undefined> => {
     try {
-      console = await load();
+      return await load();
     } catch (err) {
       log.error({ err: String(err) }, "console build failed");
-      res.writeHead(503, { "content-type": "application/json; charset=utf-8", "retry-after": "5" });
-      res.end(
-        JSON.stringify({ success: false, message: "The console could not be built; the API is unaffected." }),
+      sendJson(
+        res,
+        503,
+        { success: false, message: "The console could not be built; the API is unaffected." },
+        { "retry-after": "5" },
       );
-      return true;
+      return undefined;
     }
-    if (isPage) {
-      const body = Buffer.from(console.html);
+  };
+
+  return {
+    async page(_req, res) {
+      const built = await ready(res);
+      if (!built) return;
+      const body = Buffer.from(built.html);
       res.writeHead(200, {
         ...COMMON,
         "content-type": "text/html; charset=utf-8",
@@ -69,18 +82,22 @@ export function createConsole(log: Logger): ConsoleHandler {
         "cache-control": "no-cache",
         "content-security-policy": CONSOLE_CSP,
       });
-      res.end(req.method === "HEAD" ? undefined : body);
-      return true;
-    }
-    const asset = console.assets.get(path.slice("/assets/".length));
-    if (!asset) return false;
+      res.end(body);
+    },
+    prefix: ["/assets/", () => ({ methods: ["GET"], handle: asset })],
+  };
+
+  async function asset(_req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const built = await ready(res);
+    if (!built) return;
+    const file = built.assets.get(url.pathname.slice("/assets/".length));
+    if (!file) return sendJson(res, 404, { success: false, message: "Not found: no such console asset" });
     res.writeHead(200, {
       ...COMMON,
-      "content-type": asset.type,
-      "content-length": asset.body.length,
+      "content-type": file.type,
+      "content-length": file.body.length,
       "cache-control": "public, max-age=31536000, immutable",
     });
-    res.end(req.method === "HEAD" ? undefined : asset.body);
-    return true;
-  };
+    res.end(file.body);
+  }
 }

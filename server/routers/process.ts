@@ -1,6 +1,7 @@
 /** The three procedures of the old REST contract: submit samples, filter by time of day, duration. */
 import { TRPCError } from "@trpc/server";
-import { badRequest, fieldError } from "../errors.ts";
+import { jsonSize } from "../budget.ts";
+import { badRequest, echo, fieldError } from "../errors.ts";
 import { humanDuration, iso, sampleJson } from "../format.ts";
 import {
   DurationIn,
@@ -39,7 +40,7 @@ function storable(r: TimeRange): TimeRange | undefined {
 /** The absolute time ranges a filter request asks about (validated; 400 naming the parameter). */
 export function filterRanges(input: FilterInput, ctx: Context): TimeRange[] {
   const zone = input.tz ?? ctx.config.TZ;
-  if (!isValidZone(zone)) throw fieldError("tz", `unknown time zone "${zone}"`);
+  if (!isValidZone(zone)) throw fieldError("tz", `unknown time zone ${echo(zone)}`);
   const spec = {
     start: input.start_time === undefined ? undefined : parseTimeOfDay(input.start_time),
     end: input.end_time === undefined ? undefined : parseTimeOfDay(input.end_time),
@@ -62,7 +63,7 @@ export function filterRanges(input: FilterInput, ctx: Context): TimeRange[] {
     return windowsBetween(spec, from, to);
   }
   const day = input.date === undefined ? today(zone, ctx.now()) : localDay(input.date, zone);
-  if (!day) throw fieldError("date", `"${input.date}" is not a calendar date`);
+  if (!day) throw fieldError("date", `${echo(input.date ?? "")} is not a calendar date`);
   return [windowOnDay(spec, day)];
 }
 
@@ -130,6 +131,8 @@ export const processRouter = router({
         throw fieldError("page_size", `must be at most ${ctx.config.MAX_PAGE_SIZE}`);
       }
       const ranges = filterRanges(input, ctx).flatMap((r) => storable(r) ?? []);
+      // One request's answer is bounded, all calls of a batch together (server/budget.ts).
+      ctx.budget.takeRows(pageSize, "page_size");
       const { count, rows } = await ctx.store.filter({
         ranges,
         system_name: input.system_name,
@@ -138,6 +141,8 @@ export const processRouter = router({
         offset: (input.page - 1) * pageSize,
         limit: pageSize,
       });
+      const data = rows.map(sampleJson);
+      ctx.budget.takeBytes(jsonSize(data), "page_size");
       const lastPage = Math.max(1, Math.ceil(count / pageSize));
       return {
         success: true as const,
@@ -146,7 +151,7 @@ export const processRouter = router({
         page_size: pageSize,
         next: input.page < lastPage ? pageLink(ctx.url, input.page + 1) : null,
         previous: input.page > 1 ? pageLink(ctx.url, Math.min(input.page - 1, lastPage)) : null,
-        data: rows.map(sampleJson),
+        data,
       };
     }),
 

@@ -17,7 +17,7 @@ export const RUNTIMES: Runtime[] = ["node", "deno"];
  * How each runtime starts the agent. Node runs it through tsx's loader in one process
  * (`node --import tsx`): the `tsx` command would put a wrapper process in between, and a kill -9
  * must reach the agent itself. Deno reads /proc only with --allow-all (it treats every path under
- * /proc, /dev and /sys as special), so that is the narrowest set that works; see README.
+ * /proc, /dev and /sys as special), so that is the narrowest set that works; see docs/agent.md.
  */
 export function agentCommand(runtime: Runtime): { command: string; args: string[] } {
   const main = join(repoRoot, "agent", "main.ts");

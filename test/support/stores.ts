@@ -5,9 +5,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { StoreKind } from "../../server/store/types.ts";
 import { freshBucket } from "./influx.ts";
-
-export type StoreKind = "influxdb" | "sqlite";
 export type ServerEnv = Record<string, string | undefined>;
 
 export function storeEnvs(prefix: string) {

@@ -4,7 +4,7 @@
  * endpoint that will answer this directly does not exist yet).
  */
 import { useState } from "preact/hooks";
-import { client, type Sample, type SystemInfo } from "../api.ts";
+import { BATCHED_PAGE_MAX, client, type Sample, type SystemInfo } from "../api.ts";
 import { Chart, type ChartSeries } from "../chart.tsx";
 import { href, navigate } from "../route.ts";
 import { isoOf, localDateTime, showSpan, showTime, zonedInstant } from "../time.ts";
@@ -65,7 +65,7 @@ async function topOverRange(system: SystemInfo, seconds: number, zone: string): 
     { length: INSTANTS },
     (_, i) => end - seconds * 1000 + (i + 1) * stepMs - windowMs,
   );
-  const pageSize = Math.min(PAGE_MAX, system.process_count * 2 + 50);
+  const pageSize = Math.min(BATCHED_PAGE_MAX, system.process_count * 2 + 50);
   const answers = await Promise.all(
     starts.map((start) =>
       client.process.filter.query({
