@@ -11,10 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SqliteStore } from "../../server/store/sqlite/store.ts";
+import { type ServerProcess, startServer } from "../../harness/server.ts";
+import { sqliteEnv } from "../../harness/stores.ts";
 import { runAgent, uniqueName } from "../agent/support.ts";
 import { call, startApp } from "../support/app.ts";
-import { type ServerProcess, startServer } from "../support/server.ts";
 import { axeViolations, fitsWidth, launch, screenshot, watchedPage } from "./browser.ts";
 
 const dirs: string[] = [];
@@ -130,13 +130,7 @@ describe("serving", () => {
   });
 
   it("CONSOLE=0 turns it off: / and /assets/ are 404 again, the API is unaffected", async () => {
-    const dir = tempDir("off");
-    const store = new SqliteStore({
-      dataDir: dir,
-      retentionDays: 7,
-      log: (await import("../../server/log.ts")).createLogger("silent"),
-    });
-    const app = await startApp(undefined, { env: { CONSOLE: "0", DATA_DIR: dir }, store });
+    const app = await startApp(sqliteEnv(tempDir("off")), { env: { CONSOLE: "0" } });
     try {
       const res = await call(`${app.url}/`);
       expect(res.status).toBe(404);
@@ -145,7 +139,6 @@ describe("serving", () => {
       expect((await call(`${app.url}/api/systems/`)).body).toEqual({ success: true, systems: [] });
     } finally {
       await app.close();
-      await store.close();
     }
   });
 });
