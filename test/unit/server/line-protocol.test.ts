@@ -13,9 +13,9 @@ import {
   stringValue,
   tagValue,
 } from "../../../server/store/influx/line-protocol.ts";
-import type { ProcessSample } from "../../../server/store/types.ts";
+import type { BatchProcess } from "../../../server/store/types.ts";
 
-const p = (pid: number, name: string, extra: Partial<ProcessSample> = {}): ProcessSample => ({
+const p = (pid: number, name: string, extra: Partial<BatchProcess> = {}): BatchProcess => ({
   pid,
   name,
   cpu_percent: 1.5,
@@ -93,7 +93,7 @@ describe("encodeBatch", () => {
       'sample,name=nginx,slot=0,system=web\\ 1 pid=10i,cpu_percent=1.5,memory_percent=0.25,started_at=1600000000000i,parent_pid=1i,state="S" 1700000000123000000',
       'row,system=web\\ 1 name="nginx",pid=10i,cpu_percent=1.5,memory_percent=0.25,started_at=1600000000000i,parent_pid=1i,state="S" 1700000000123000000',
       'row,system=web\\ 1 name="nginx",pid=20i,cpu_percent=1.5,memory_percent=0.25,memory_rss=0i,user="www",command="nginx: \\"worker\\" \\\\" 1700000000123000001',
-      "batch,system=web\\ 1 processes=2i 1700000000123000000",
+      "batch,system=web\\ 1 processes=2i,interval_ms=0i 1700000000123000000",
       "",
     ]);
   });
