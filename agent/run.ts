@@ -25,7 +25,7 @@ export async function run(options: Options, log: Logger): Promise<number> {
   });
   if (options.dryRun) return dryRun(options, collector, log);
   const spool = new Spool(options.spoolDir, options.spoolMaxBytes, log).open();
-  const submit = createSubmit(options);
+  const submit = createSubmit(options, log);
   const sender = new Sender(spool, submit, new Backoff(Math.min(1000, options.intervalMs), 30_000), log);
   const take = async (): Promise<void> => {
     const payload = await sampleOnce(options, collector, log);

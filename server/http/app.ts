@@ -21,7 +21,7 @@ import { RateLimiter } from "../ratelimit.ts";
 import { appRouter } from "../router.ts";
 import type { ProcessStore } from "../store/types.ts";
 import { type Context, RateLimited } from "../trpc.ts";
-import { BodyError, readJsonBody } from "./body.ts";
+import { BodyError, decodeForTrpc, isEncoded, readJsonBody, trpcBodyError } from "./body.ts";
 import { DOCS_HTML, docsAsset } from "./docs.ts";
 
 export interface AppDeps {
@@ -150,7 +150,19 @@ export function createApp(deps: AppDeps): Server {
       res.writeHead(200, { "content-type": asset.type, "cache-control": "public, max-age=86400" });
       return res.end(asset.body);
     }
-    if (path.startsWith("/trpc/")) return trpc(req, res);
+    if (path.startsWith("/trpc/")) {
+      // A gzip'd body (agents send them) is decoded under the same limits as on the REST door.
+      if (req.method === "POST" && isEncoded(req)) {
+        try {
+          await decodeForTrpc(req, config.MAX_BODY_BYTES);
+        } catch (err) {
+          if (!(err instanceof BodyError)) throw err;
+          res.setHeader("connection", "close");
+          return sendJson(res, err.status, trpcBodyError(err));
+        }
+      }
+      return trpc(req, res);
+    }
     if (path.startsWith("/api/")) {
       if (path.replace(/\/$/, "") === FILTER_ALIAS) {
         req.url = `/api/filter-processes${url.search}`;
