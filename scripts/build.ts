@@ -23,7 +23,8 @@ const requireShim =
   "const require = __procscopeRequire(import.meta.url);";
 
 const targets = [
-  { entry: "agent/main.ts", file: "agent.js", external: [] as string[] },
+  // systeminformation is the fallback collector for platforms without /proc (loaded only there).
+  { entry: "agent/main.ts", file: "agent.js", external: ["systeminformation"] },
   { entry: "server/main.ts", file: "server.js", external: ["better-sqlite3", "swagger-ui-dist"] },
 ];
 
