@@ -141,7 +141,11 @@ export class Spool {
 
   /** The batch's gzip'd JSON, from memory or from its file; throws when the file is unreadable. */
   load(entry: SpoolEntry): Uint8Array {
-    return entry.data ?? readFileSync(join(this.dir, entry.name));
+    const data = entry.data ?? readFileSync(join(this.dir, entry.name));
+    // Damage inside the stream is the server's to find (400, then dropped); a file that is not gzip
+    // at all is not worth sending.
+    if (data[0] !== 0x1f || data[1] !== 0x8b) throw new Error("not a gzip file");
+    return data;
   }
 
   /** Forgets a batch (sent, refused or unreadable). */

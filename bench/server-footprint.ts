@@ -16,7 +16,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { freePort } from "../test/support/influxd.ts";
+import { freePort } from "../harness/influxd.ts";
 
 const root = resolve(import.meta.dirname, "..");
 /** Long enough for V8's memory reducer to give back start-up garbage (it waits ~20 s of idleness). */

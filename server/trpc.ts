@@ -5,9 +5,10 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { OpenApiMeta } from "trpc-to-openapi";
 import { ZodError } from "zod";
-import type { Principal, Scope } from "./auth.ts";
+import { authorize, type Principal, type Scope } from "./auth.ts";
+import type { RequestBudget } from "./budget.ts";
 import type { Config } from "./config.ts";
-import { badRequest, fieldErrors, InputError } from "./errors.ts";
+import { badRequest, cutMessage, fieldErrors, InputError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import type { RateLimiter } from "./ratelimit.ts";
 import { type ProcessStore, StorageRefusedError, StorageUnavailableError } from "./store/types.ts";
@@ -23,9 +24,9 @@ export interface Context {
   now: () => number;
   /** The caller, when it presented a valid token; undefined otherwise. */
   principal: Principal | undefined;
-  /** Whether a token was presented at all (a wrong one is still a 401). */
-  presentedToken: boolean;
   writeLimiter: RateLimiter;
+  /** What this HTTP request may still return, all calls of a batch together. */
+  budget: RequestBudget;
 }
 
 /** Carried as the cause of a TOO_MANY_REQUESTS: when to try again. */
@@ -48,8 +49,12 @@ const t = initTRPC
   .meta<Meta>()
   .create({
     errorFormatter({ shape, error, ctx }) {
-      const errors = error.cause instanceof InputError ? error.cause.errors : undefined;
-      const message = error.code === "INTERNAL_SERVER_ERROR" ? "Internal server error" : error.message;
+      const errors =
+        error.cause instanceof InputError
+          ? error.cause.errors.map((e) => ({ path: e.path, message: cutMessage(e.message) }))
+          : undefined;
+      const message =
+        error.code === "INTERNAL_SERVER_ERROR" ? "Internal server error" : cutMessage(error.message);
       const body = { success: false as const, message, ...(errors ? { errors } : {}) };
       if (ctx?.transport === "rest") return { ...body, code: shape.code, data: undefined };
       return {
@@ -103,16 +108,8 @@ const errorBoundary = t.middleware(async ({ next, meta, path, ctx }) => {
  */
 const requireScope = (scope: Scope) =>
   t.middleware(({ ctx, next }) => {
-    if (!ctx.config.tokens.enabled) return next();
-    if (!ctx.principal) {
-      throw new TRPCError({
-        code: "UNAUTHORIZED",
-        message: "A valid API token is required (Authorization: Bearer <token>).",
-      });
-    }
-    if (!ctx.principal.scopes.has(scope)) {
-      throw new TRPCError({ code: "FORBIDDEN", message: `This token does not have the "${scope}" scope.` });
-    }
+    const refused = authorize(ctx.config.tokens, ctx.principal, scope);
+    if (refused) throw refused;
     return next();
   });
 

@@ -1,5 +1,8 @@
 /**
- * Reading a JSON request body with a size cap: 413 past the limit, 400 when it is not JSON.
+ * Reading a JSON request body, the same way for both doors: a size cap (413 past the limit), a
+ * nesting cap, a leading byte order mark ignored; 400 when it is not JSON. Nothing here runs before
+ * the request has been authenticated (see app.ts).
+ *
  * Bodies may come gzip'd (`Content-Encoding: gzip`, as agents send them): the cap applies to the
  * decompressed size and is enforced while inflating, a chunk at a time, so a zip bomb costs one
  * chunk of memory past the limit and a 413, not the expanded size. Corrupt gzip is a 400, any other
@@ -7,6 +10,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { createGunzip } from "node:zlib";
+import { MAX_JSON_DEPTH } from "../../common/wire.ts";
 
 export class BodyError extends Error {
   constructor(
@@ -18,12 +22,10 @@ export class BodyError extends Error {
 }
 
 /**
- * How deeply a JSON body may nest. A submission nests three levels; the limit keeps recursive code
- * further on (trpc-to-openapi re-serialises the body with JSON.stringify, which overflows the stack
- * at a few thousand levels) away from hostile nesting.
+ * MAX_JSON_DEPTH (common/wire.ts) keeps recursive code further on (trpc-to-openapi re-serialises
+ * the body with JSON.stringify, which overflows the stack at a few thousand levels) away from
+ * hostile nesting.
  */
-export const MAX_JSON_DEPTH = 32;
-
 /** Deepest nesting of arrays and objects in JSON text (brackets inside strings do not count). */
 export function jsonDepth(text: string): number {
   let depth = 0;
@@ -42,6 +44,14 @@ export function jsonDepth(text: string): number {
   return max;
 }
 
+/**
+ * Whether a Content-Type header names JSON: the media type itself is `application/json` (any case,
+ * parameters after `;` allowed). `application/jsonfoo` or `application/json-seq` are not JSON.
+ */
+export function isJsonContentType(header: string | undefined): boolean {
+  return (header ?? "").split(";", 1)[0]?.trim().toLowerCase() === "application/json";
+}
+
 /** The body's content coding, lower-cased: undefined for none (or `identity`). */
 function contentEncoding(req: IncomingMessage): string | undefined {
   const raw = req.headers["content-encoding"];
@@ -49,18 +59,71 @@ function contentEncoding(req: IncomingMessage): string | undefined {
   return value === "" || value === "identity" ? undefined : value;
 }
 
-/** Whether the body needs decoding before a JSON parser may see it. */
-export function isEncoded(req: IncomingMessage): boolean {
-  return contentEncoding(req) !== undefined;
+const tooLarge = (limit: number) => new BodyError(413, `Request body too large: at most ${limit} bytes`);
+const incomplete = () => new BodyError(400, "Request body incomplete: the connection ended before it did");
+
+/** The body's bytes as they came, at most `limit` of them. */
+async function readPlain(req: IncomingMessage, limit: number): Promise<Buffer[]> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge(limit);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof BodyError) throw err;
+    // The client went away (or timed out) before sending the whole body: its fault, not ours.
+    throw incomplete();
+  }
+  return chunks;
 }
 
-const tooLarge = (limit: number) => new BodyError(413, `Request body too large: at most ${limit} bytes`);
+/** A gzip'd body inflated a chunk (16 KB) at a time and counted as it comes: past `limit` it stops. */
+async function readGzip(req: IncomingMessage, limit: number): Promise<Buffer[]> {
+  const gunzip = createGunzip();
+  let cutShort = false;
+  const cut = () => {
+    if (req.complete) return;
+    cutShort = true;
+    gunzip.destroy(new Error("the connection ended"));
+  };
+  req.once("close", cut);
+  req.once("error", cut);
+  req.pipe(gunzip);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge(limit);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof BodyError) throw err;
+    if (cutShort) throw incomplete();
+    throw new BodyError(400, `Request body is not valid gzip: ${(err as Error).message}`);
+  } finally {
+    req.off("close", cut);
+    req.off("error", cut);
+    req.unpipe(gunzip);
+    gunzip.destroy();
+  }
+  // The headers now describe the decoded body handed on (tRPC builds a request from them).
+  delete req.headers["content-encoding"];
+  delete req.headers["content-length"];
+  return chunks;
+}
 
 /**
- * The body's bytes, decoded (gzip) and capped at `limit` decoded bytes, as text. A leading byte
- * order mark is ignored (RFC 8259 allows it), as the tRPC door's decoder does.
+ * The body as text: at most `limit` bytes, decoded (413 past it, before reading when an
+ * uncompressed body's Content-Length says so), a leading BOM dropped (RFC 8259 allows it), nesting
+ * at most MAX_JSON_DEPTH (400). Empty text is returned as "" for the caller to judge.
  */
-export async function readBodyText(req: IncomingMessage, limit: number): Promise<string> {
+export async function readJsonText(req: IncomingMessage, limit: number): Promise<string> {
   const encoding = contentEncoding(req);
   if (encoding !== undefined && encoding !== "gzip" && encoding !== "x-gzip") {
     throw new BodyError(
@@ -68,66 +131,20 @@ export async function readBodyText(req: IncomingMessage, limit: number): Promise
       `Content-Encoding "${encoding.slice(0, 40)}" is not supported: send the body as is or gzip'd`,
     );
   }
-  const declared = Number(req.headers["content-length"]);
-  if (encoding === undefined && Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  if (encoding === undefined) {
-    try {
-      for await (const chunk of req as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > limit) throw tooLarge(limit);
-        chunks.push(chunk);
-      }
-    } catch (err) {
-      if (err instanceof BodyError) throw err;
-      // The client went away (or timed out) before sending the whole body: its fault, not ours.
-      throw new BodyError(400, "Request body incomplete: the connection ended before it did");
-    }
-  } else {
-    // Inflated a chunk (16 KB) at a time, counted as it comes; past the limit both streams stop.
-    const gunzip = createGunzip();
-    let incomplete = false;
-    const cut = () => {
-      if (req.complete) return;
-      incomplete = true;
-      gunzip.destroy(new Error("the connection ended"));
-    };
-    req.once("close", cut);
-    req.once("error", cut);
-    req.pipe(gunzip);
-    try {
-      for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > limit) throw tooLarge(limit);
-        chunks.push(chunk);
-      }
-    } catch (err) {
-      if (err instanceof BodyError) throw err;
-      if (incomplete) {
-        throw new BodyError(400, "Request body incomplete: the connection ended before it did");
-      }
-      throw new BodyError(400, `Request body is not valid gzip: ${(err as Error).message}`);
-    } finally {
-      req.off("close", cut);
-      req.off("error", cut);
-      req.unpipe(gunzip);
-      gunzip.destroy();
-      // What the client still sends is read and dropped; the answer closes the connection.
-      req.resume();
-    }
-  }
-  return Buffer.concat(chunks)
+  const chunks = encoding === undefined ? await readPlain(req, limit) : await readGzip(req, limit);
+  const text = Buffer.concat(chunks)
     .toString("utf8")
     .replace(/^\uFEFF/, "");
-}
-
-export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
-  const text = await readBodyText(req, limit);
-  if (text.trim() === "") throw new BodyError(400, "Request body is empty; expected JSON");
   if (jsonDepth(text) > MAX_JSON_DEPTH) {
     throw new BodyError(400, `Request body nests more than ${MAX_JSON_DEPTH} levels deep`);
   }
+  return text;
+}
+
+/** A JSON object body (the REST door's submissions): readJsonText, then parsed. */
+export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const text = await readJsonText(req, limit);
+  if (text.trim() === "") throw new BodyError(400, "Request body is empty; expected JSON");
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -138,29 +155,4 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     throw new BodyError(400, "Request body must be a JSON object");
   }
   return parsed;
-}
-
-/**
- * For the tRPC door: a coded body is decoded here (same rules and limits as the REST door) and
- * handed to tRPC's adapter as text, which it then parses as if it had come plain.
- */
-export async function decodeForTrpc(req: IncomingMessage, limit: number): Promise<void> {
-  const text = await readBodyText(req, limit);
-  (req as IncomingMessage & { body?: unknown }).body = text;
-  delete req.headers["content-encoding"];
-  delete req.headers["content-length"];
-}
-
-const TRPC_CODES = {
-  400: ["BAD_REQUEST", -32600],
-  413: ["PAYLOAD_TOO_LARGE", -32013],
-  415: ["UNSUPPORTED_MEDIA_TYPE", -32015],
-} as const;
-
-/** A BodyError as the tRPC door's error envelope (the shape tRPC clients parse). */
-export function trpcBodyError(err: BodyError) {
-  const [code, number] = TRPC_CODES[err.status];
-  return {
-    error: { success: false, message: err.message, code: number, data: { code, httpStatus: err.status } },
-  };
 }

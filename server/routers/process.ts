@@ -1,6 +1,8 @@
 /** The three procedures of the old REST contract: submit samples, filter by time of day, duration. */
 import { TRPCError } from "@trpc/server";
-import { badRequest, fieldError } from "../errors.ts";
+import { DAY_MS, LAST_STORABLE_MS } from "../../common/wire.ts";
+import { jsonSize } from "../budget.ts";
+import { badRequest, echo, fieldError } from "../errors.ts";
 import { humanDuration, iso, sampleJson } from "../format.ts";
 import {
   DurationIn,
@@ -8,7 +10,6 @@ import {
   FilterIn,
   type FilterInput,
   FilterOut,
-  LAST_STORABLE_MS,
   SubmitIn,
   SubmitOut,
 } from "../schemas.ts";
@@ -30,7 +31,7 @@ const toMillis = (value: string | number): number => (typeof value === "number" 
  * A range cut to the instants a sample can have (submit refuses the others); undefined when nothing
  * is left. InfluxDB cannot even be asked about times outside int64 nanoseconds (a 500 before).
  */
-function storable(r: TimeRange): TimeRange | undefined {
+function clipToStorable(r: TimeRange): TimeRange | undefined {
   const start = Math.max(r.start, 0);
   const stop = Math.min(r.stop, LAST_STORABLE_MS + 1);
   return start < stop ? { start, stop } : undefined;
@@ -39,7 +40,7 @@ function storable(r: TimeRange): TimeRange | undefined {
 /** The absolute time ranges a filter request asks about (validated; 400 naming the parameter). */
 export function filterRanges(input: FilterInput, ctx: Context): TimeRange[] {
   const zone = input.tz ?? ctx.config.TZ;
-  if (!isValidZone(zone)) throw fieldError("tz", `unknown time zone "${zone}"`);
+  if (!isValidZone(zone)) throw fieldError("tz", `unknown time zone ${echo(zone)}`);
   const spec = {
     start: input.start_time === undefined ? undefined : parseTimeOfDay(input.start_time),
     end: input.end_time === undefined ? undefined : parseTimeOfDay(input.end_time),
@@ -50,7 +51,7 @@ export function filterRanges(input: FilterInput, ctx: Context): TimeRange[] {
   }
   if (input.from !== undefined || input.to !== undefined) {
     const to = input.to === undefined ? ctx.now() : toMillis(input.to);
-    const from = input.from === undefined ? to - 86_400_000 : toMillis(input.from);
+    const from = input.from === undefined ? to - DAY_MS : toMillis(input.from);
     if (from >= to) throw fieldError("from", "must be earlier than to");
     const days = daysBetween(from, to, zone);
     if (days > ctx.config.MAX_QUERY_DAYS) {
@@ -62,7 +63,7 @@ export function filterRanges(input: FilterInput, ctx: Context): TimeRange[] {
     return windowsBetween(spec, from, to);
   }
   const day = input.date === undefined ? today(zone, ctx.now()) : localDay(input.date, zone);
-  if (!day) throw fieldError("date", `"${input.date}" is not a calendar date`);
+  if (!day) throw fieldError("date", `${echo(input.date ?? "")} is not a calendar date`);
   return [windowOnDay(spec, day)];
 }
 
@@ -129,7 +130,9 @@ export const processRouter = router({
       if (pageSize > ctx.config.MAX_PAGE_SIZE) {
         throw fieldError("page_size", `must be at most ${ctx.config.MAX_PAGE_SIZE}`);
       }
-      const ranges = filterRanges(input, ctx).flatMap((r) => storable(r) ?? []);
+      const ranges = filterRanges(input, ctx).flatMap((r) => clipToStorable(r) ?? []);
+      // One request's answer is bounded, all calls of a batch together (server/budget.ts).
+      ctx.budget.takeRows(pageSize, "page_size");
       const { count, rows } = await ctx.store.filter({
         ranges,
         system_name: input.system_name,
@@ -138,6 +141,8 @@ export const processRouter = router({
         offset: (input.page - 1) * pageSize,
         limit: pageSize,
       });
+      const data = rows.map(sampleJson);
+      ctx.budget.takeBytes(jsonSize(data), "page_size");
       const lastPage = Math.max(1, Math.ceil(count / pageSize));
       return {
         success: true as const,
@@ -146,7 +151,7 @@ export const processRouter = router({
         page_size: pageSize,
         next: input.page < lastPage ? pageLink(ctx.url, input.page + 1) : null,
         previous: input.page > 1 ? pageLink(ctx.url, Math.min(input.page - 1, lastPage)) : null,
-        data: rows.map(sampleJson),
+        data,
       };
     }),
 
@@ -175,11 +180,10 @@ export const processRouter = router({
       }
       const now = ctx.now();
       const to = input.to === undefined ? now : toMillis(input.to);
-      const from =
-        input.from === undefined ? now - ctx.config.RETENTION_DAYS * 86_400_000 : toMillis(input.from);
+      const from = input.from === undefined ? now - ctx.config.RETENTION_DAYS * DAY_MS : toMillis(input.from);
       if (from >= to) throw fieldError("from", "must be earlier than to");
       const gapMs = ctx.config.RUN_GAP_SECONDS * 1000;
-      const range = storable({ start: from, stop: to + 1 });
+      const range = clipToStorable({ start: from, stop: to + 1 });
       const facts = range && (await ctx.store.duration({ system_name, process_name, range, gap_ms: gapMs }));
       if (!facts) {
         throw new TRPCError({

@@ -3,8 +3,12 @@
  * SqliteStore (embedded default) implement this, and test/contract/ runs one suite against both.
  */
 
-/** One process as an agent reported it. Names are validated (1–255 chars, no control characters). */
-export interface ProcessSample {
+/**
+ * One process of a batch, as the API accepted it (the agent's own, before cleaning, is
+ * agent/collect/types.ts' ProcessSample). Names follow common/wire.ts: 1–255 characters, no
+ * control characters.
+ */
+export interface BatchProcess {
   pid: number;
   name: string;
   cpu_percent: number;
@@ -30,11 +34,11 @@ export interface SampleBatch {
   system_name: string;
   /** Sampling instant, epoch milliseconds. A retried batch carries the same one (idempotent). */
   timestamp: number;
-  processes: ProcessSample[];
+  processes: BatchProcess[];
 }
 
 /** A stored sample as queries return it. */
-export interface StoredSample extends ProcessSample {
+export interface StoredSample extends BatchProcess {
   system_name: string;
   /** Epoch milliseconds. */
   timestamp: number;
@@ -95,9 +99,12 @@ export interface SystemSummary {
   process_count: number;
 }
 
+/** The two back ends. */
+export type StoreKind = "influxdb" | "sqlite";
+
 export interface ProcessStore {
-  /** Which back end this is, for logs and /readyz. */
-  readonly kind: "influxdb" | "sqlite";
+  /** Which back end this is, for logs, /readyz and start-up's banner. */
+  readonly kind: StoreKind;
   /** Prepare storage (create the bucket or schema). Idempotent. */
   init(): Promise<void>;
   /** Store a batch whole; resolves once it is durable. Returns the number of samples written. */

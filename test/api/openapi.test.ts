@@ -3,12 +3,12 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPENAPI_PATH, renderOpenApi } from "../../openapi/generate.ts";
 import { call, type RunningApp, startApp } from "../support/app.ts";
-import { freshBucket } from "../support/influx.ts";
+import { storeTarget } from "../support/stores.ts";
 
 describe("OpenAPI", () => {
   let app: RunningApp;
   beforeAll(async () => {
-    app = await startApp(await freshBucket("openapi"));
+    app = await startApp((await storeTarget("openapi")).env);
   });
   afterAll(() => app?.close());
 
@@ -34,7 +34,9 @@ describe("OpenAPI", () => {
     const page = await fetch(`${app.url}/docs`);
     expect(page.headers.get("content-type")).toMatch(/text\/html/);
     const html = await page.text();
-    expect(html).toContain('url: "/openapi.json"');
+    // The page's own script is a file too (its Content-Security-Policy allows no inline script).
+    expect(html).toContain('<script src="/docs/init.js"></script>');
+    expect(await (await fetch(`${app.url}/docs/init.js`)).text()).toContain('url: "/openapi.json"');
     for (const asset of ["/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css"]) {
       expect(html).toContain(asset);
       const res = await fetch(`${app.url}${asset}`);

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { freePort } from "../support/influxd.ts";
+import { freePort } from "../../harness/influxd.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..", "..");
 

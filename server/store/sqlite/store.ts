@@ -16,6 +16,7 @@ import {
   type SystemSummary,
   type TimeRange,
 } from "../types.ts";
+import { assertUniqueProcesses } from "../unique.ts";
 import {
   COMMAND_ID,
   COUNT_AT,
@@ -190,6 +191,7 @@ export class SqliteStore implements ProcessStore {
 
   async write(batch: SampleBatch): Promise<number> {
     this.open();
+    assertUniqueProcesses(batch);
     this.insertBatch(batch);
     return batch.processes.length;
   }
