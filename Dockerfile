@@ -35,6 +35,7 @@ COPY scripts ./scripts
 COPY common ./common
 COPY server ./server
 COPY agent ./agent
+COPY console ./console
 RUN npm run build
 
 # ---- runtime: the two bundles, the production node_modules, an unprivileged user --------------------
@@ -48,6 +49,9 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /app/dist ./dist
+# The built-in console's sources: the server bundles them in memory (esbuild, a production
+# dependency) on the first request for /.
+COPY console ./console
 # The agent's spool (a volume in docker-compose.yml); a new named volume takes this ownership.
 RUN mkdir -p /var/lib/procscope/spool && chown -R 1000:1000 /var/lib/procscope
 # The node image's unprivileged "node" user, by number: the agent's container mounts the host's

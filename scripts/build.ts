@@ -10,9 +10,9 @@
  * Why a bundle and not Node's type stripping: Node 20 has none, and a bundle also loads faster
  * and smaller than hundreds of separate modules (docs/agent.md, "Memory" has the measurements).
  */
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 
 const root = resolve(import.meta.dirname, "..");
 const out = join(root, "dist");
@@ -22,10 +22,31 @@ const requireShim =
   'import { createRequire as __procscopeRequire } from "node:module";\n' +
   "const require = __procscopeRequire(import.meta.url);";
 
+/**
+ * console/build.ts finds the console's sources next to itself (import.meta.dirname) and runs as a
+ * command when it is the process's main script (import.meta.filename). Inside dist/server.js both
+ * would name the bundle: point them at the repository's console/ instead (../console from dist/).
+ */
+const consoleInPlace: Plugin = {
+  name: "console-in-place",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]console[\\/]build\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, "utf8")
+        .replaceAll("import.meta.dirname", "__consoleDir")
+        .replaceAll("import.meta.filename", '(__consoleDir + "/build.ts")');
+      const header =
+        'import { fileURLToPath as __consoleFileURLToPath } from "node:url";\n' +
+        'const __consoleDir = __consoleFileURLToPath(new URL("../console", import.meta.url));\n';
+      return { contents: header + source, loader: "ts" };
+    });
+  },
+};
+
 const targets = [
   // systeminformation is the fallback collector for platforms without /proc (loaded only there).
   { entry: "agent/main.ts", file: "agent.js", external: ["systeminformation"] },
-  { entry: "server/main.ts", file: "server.js", external: ["better-sqlite3", "swagger-ui-dist"] },
+  // esbuild builds the console on first use (a native binary of its own, found from its package).
+  { entry: "server/main.ts", file: "server.js", external: ["better-sqlite3", "swagger-ui-dist", "esbuild"] },
 ];
 
 mkdirSync(out, { recursive: true });
@@ -44,11 +65,10 @@ for (const t of targets) {
     legalComments: "linked",
     sourcemap: "linked",
     logLevel: "warning",
+    plugins: [consoleInPlace],
   });
   chmodSync(outfile, 0o755);
 }
-// Marks dist/ as ES modules wherever it is copied without the repository's package.json.
-writeFileSync(join(out, "package.json"), `${JSON.stringify({ type: "module" })}\n`);
 const sizes = targets.map(
   (t) => `${t.file} ${(readFileSync(join(out, t.file)).length / 1024).toFixed(0)} KB`,
 );

@@ -17,7 +17,7 @@ export const systemsRouter = router({
         errorResponses: { 503: "Storage unavailable" },
       },
     })
-    .input(z.object({}))
+    .input(z.object({}).optional())
     .output(SystemsOut)
     .query(async ({ ctx }) => {
       const now = ctx.now();

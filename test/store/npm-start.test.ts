@@ -77,6 +77,15 @@ describe("npm start", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
+  it("prints the console's URL first, and the console is there", async () => {
+    const url = stdout.match(/procscope console: (\S+)/)?.[1] as string;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(stdout.indexOf("procscope console:")).toBeLessThan(stdout.indexOf("API reference:"));
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="app">');
+  });
+
   it("prints the API reference and curl commands that answer with this machine's processes", async () => {
     expect(stdout).toMatch(/API reference: http:\/\/127\.0\.0\.1:\d+\/docs/);
     expect(stdout).toContain(`sampling "${hostname()}" every 5 s`);

@@ -19,10 +19,10 @@
  */
 import type Database from "better-sqlite3";
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
- * Version 2: the optional facts Linux agents read from /proc/<pid>/stat. Added to a version 1 file
+ * Version 3: the optional facts Linux agents read from /proc/<pid>/stat. Added to an older file
  * with ALTER TABLE (no rewrite of existing rows: they read back without these fields).
  */
 const PROC_STAT_COLUMNS = [
@@ -56,7 +56,22 @@ CREATE TABLE IF NOT EXISTS commands (
   id   INTEGER PRIMARY KEY,
   text TEXT NOT NULL UNIQUE
 );
+CREATE TABLE IF NOT EXISTS batches (
+  system      TEXT    NOT NULL,
+  ts          INTEGER NOT NULL,
+  processes   INTEGER NOT NULL,
+  interval_ms INTEGER,
+  PRIMARY KEY (system, ts)
+) WITHOUT ROWID;
 `;
+
+/**
+ * Version 2 adds `batches`: one row per (system, sampling instant) with the agent's interval, for
+ * run edges and "what ran at T" (docs/history.md). A version-1 file gets it filled from its samples
+ * (no interval: those samples were sent without one).
+ */
+const TO_V2 = `INSERT OR IGNORE INTO batches (system, ts, processes, interval_ms)
+SELECT system, ts, count(*), NULL FROM samples GROUP BY system, ts`;
 
 export function configure(db: Database.Database): void {
   db.pragma("journal_mode = WAL");
@@ -73,6 +88,7 @@ export function migrate(db: Database.Database): void {
   }
   db.transaction(() => {
     db.exec(DDL);
+    if (version === 1) db.exec(TO_V2);
     const have = new Set((db.pragma("table_info(samples)") as { name: string }[]).map((c) => c.name));
     for (const [name, type] of PROC_STAT_COLUMNS) {
       if (!have.has(name)) db.exec(`ALTER TABLE samples ADD COLUMN ${name} ${type}`);
