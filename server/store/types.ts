@@ -133,6 +133,8 @@ export type StoreKind = "influxdb" | "sqlite";
 export interface ProcessStore {
   /** Which back end this is, for logs, /readyz and start-up's banner. */
   readonly kind: StoreKind;
+  /** Where the samples are, for people: the SQLite file's path, or InfluxDB's "<url>, bucket <name>". */
+  readonly location: string;
   /** Prepare storage (create the bucket or schema). Idempotent. */
   init(): Promise<void>;
   /** Store a batch whole; resolves once it is durable. Returns the number of samples written. */

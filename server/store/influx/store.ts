@@ -176,6 +176,9 @@ function classifyFetch(err: unknown): Error {
 
 export class InfluxStore implements ProcessStore {
   readonly kind = "influxdb" as const;
+  get location(): string {
+    return `${this.opts.url}, bucket ${this.opts.bucket}`;
+  }
   private readonly db: InfluxDB;
   private layoutChecked: Promise<void> | undefined;
 

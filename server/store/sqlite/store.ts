@@ -111,6 +111,9 @@ function toSample(r: SampleRow): StoredSample {
 
 export class SqliteStore implements ProcessStore {
   readonly kind = "sqlite" as const;
+  get location(): string {
+    return this.path;
+  }
   /** Path of the data file. */
   readonly path: string;
   private readonly db: Database.Database;
