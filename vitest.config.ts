@@ -36,6 +36,9 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           setupFiles: ["test/unit/isolation.ts"],
+          // Each test takes milliseconds; the margin is for a machine whose cores are busy with
+          // other work (a 2000-run property took > 5 s at load average 20), not for slow code.
+          testTimeout: 30_000,
         },
       },
       {
