@@ -19,7 +19,7 @@
  */
 import type Database from "better-sqlite3";
 
-export const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 2;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS samples (
