@@ -221,6 +221,12 @@ export interface TakenSample {
     command?: string;
     state?: string;
     parent_pid?: number;
+    num_threads?: number;
+    cpu_user_seconds?: number;
+    cpu_system_seconds?: number;
+    minor_faults?: number;
+    major_faults?: number;
+    memory_vms?: number;
   }[];
 }
 
@@ -289,6 +295,17 @@ function expectedRows(sample: TakenSample): ApiRow[] {
       if (value !== undefined) row[key] = value;
     }
     if (p.parent_pid !== undefined) row.parent_pid = p.parent_pid;
+    for (const key of [
+      "num_threads",
+      "cpu_user_seconds",
+      "cpu_system_seconds",
+      "minor_faults",
+      "major_faults",
+      "memory_vms",
+    ] as const) {
+      const value = p[key];
+      if (value !== undefined) row[key] = value;
+    }
     return row;
   });
 }
