@@ -63,7 +63,7 @@ const text = (v: string | undefined): string | undefined => {
 
 type Kind = "int" | "float" | "string";
 /** The optional per-sample fields, in the order they are written. Add new ones here. */
-export const SAMPLE_FIELDS: readonly { key: keyof BatchProcess; kind: Kind }[] = [
+const SAMPLE_FIELDS: readonly { key: keyof BatchProcess; kind: Kind }[] = [
   { key: "memory_rss", kind: "int" },
   { key: "started_at", kind: "int" },
   { key: "parent_pid", kind: "int" },
@@ -97,7 +97,7 @@ function optionalFields(p: BatchProcess): string {
  * Slots for the processes of one batch, in input order: per name, ascending pid → 0, 1, 2, …
  * A batch naming the same (name, pid) twice is refused: the two would claim one sample.
  */
-export function assignSlots(processes: readonly BatchProcess[]): number[] {
+function assignSlots(processes: readonly BatchProcess[]): number[] {
   const byName = new Map<string, number[]>();
   processes.forEach((p, i) => {
     const list = byName.get(p.name);
