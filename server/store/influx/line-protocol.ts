@@ -97,7 +97,7 @@ function optionalFields(p: BatchProcess): string {
  * Slots for the processes of one batch, in input order: per name, ascending pid → 0, 1, 2, …
  * A batch naming the same (name, pid) twice is refused: the two would claim one sample.
  */
-function assignSlots(processes: readonly BatchProcess[]): number[] {
+export function assignSlots(processes: readonly BatchProcess[]): number[] {
   const byName = new Map<string, number[]>();
   processes.forEach((p, i) => {
     const list = byName.get(p.name);
