@@ -43,6 +43,11 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PUBLIC_URL: z.url().optional(),
   LOCAL_AGENT: flag,
+  /** The built-in console at / (CONSOLE=0 turns it off). */
+  CONSOLE: z
+    .enum(["0", "1", "true", "false"])
+    .default("1")
+    .transform((v) => v === "1" || v === "true"),
   /** `name:scopes:token` entries, comma- or newline-separated; scopes `read`, `write`, `read+write`. */
   API_TOKENS: z.string().optional(),
   API_TOKENS_FILE: z.string().optional(),

@@ -3,24 +3,26 @@
  * OpenAPI document are all generated from these; nothing about a payload is written twice.
  */
 import { z } from "zod";
+import {
+  COMMAND_MAX,
+  DATE,
+  isStorableInstant,
+  isWellFormed,
+  LAST_STORABLE_MS,
+  NAME_MAX,
+  NO_CONTROL,
+  STATE_MAX,
+  TIME_OF_DAY,
+} from "../common/wire.ts";
 
-/** Control characters cannot be carried by InfluxDB line protocol tags, so they are refused. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
-/**
- * A lone UTF-16 surrogate (valid in a JSON string escape, "\ud800") has no UTF-8 form: storage
- * would write U+FFFD instead, so such text is refused rather than altered.
- */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const wellFormed = (v: string) => !LONE_SURROGATE.test(v);
 const WELL_FORMED = "must be well-formed Unicode (no lone surrogate)";
 const label = (what: string) =>
   z
     .string()
     .min(1, `${what} must not be empty`)
-    .max(255, `${what} must be at most 255 characters`)
+    .max(NAME_MAX, `${what} must be at most ${NAME_MAX} characters`)
     .regex(NO_CONTROL, `${what} must not contain control characters (newline, tab, NUL, ...)`)
-    .refine(wellFormed, `${what} ${WELL_FORMED}`);
+    .refine(isWellFormed, `${what} ${WELL_FORMED}`);
 
 /**
  * A JSON number that stays strict: trpc-to-openapi coerces every number it finds in an input
@@ -38,16 +40,8 @@ const pid = jsonNumber(
 );
 /** An instant: ISO-8601 with a zone, or epoch milliseconds. */
 const instant = z.union([z.iso.datetime({ offset: true }), z.number().int().min(0).max(8.64e15)]);
-/**
- * The last instant InfluxDB can store (its point times are int64 nanoseconds: 2262-04-11). A
- * sampling instant outside [1970, that] is refused here, for both stores, instead of InfluxDB
- * refusing the write (which surfaced as a 500).
- */
-export const LAST_STORABLE_MS = 9_223_372_036_853; // ms: (this + 1) × 1e6 < 2^63, so a range can stop after it
-const storable = (v: string | number) => {
-  const ms = typeof v === "number" ? v : Date.parse(v);
-  return ms >= 0 && ms <= LAST_STORABLE_MS;
-};
+/** A sampling instant InfluxDB can store (common/wire.ts); refused here for both stores. */
+const storableInstant = (v: string | number) => isStorableInstant(typeof v === "number" ? v : Date.parse(v));
 
 export const ProcessIn = z
   .object({
@@ -61,14 +55,14 @@ export const ProcessIn = z
     ),
     memory_rss: jsonNumber(z.number().int().min(0)).optional().describe("Resident set size in bytes"),
     started_at: instant.optional().describe("When the process started"),
-    user: z.string().max(255).regex(NO_CONTROL).refine(wellFormed, WELL_FORMED).optional(),
+    user: z.string().max(NAME_MAX).regex(NO_CONTROL).refine(isWellFormed, WELL_FORMED).optional(),
     command: z
       .string()
-      .max(4096)
-      .refine(wellFormed, WELL_FORMED)
+      .max(COMMAND_MAX)
+      .refine(isWellFormed, WELL_FORMED)
       .optional()
       .describe("Command line (control characters are kept as sent)"),
-    state: z.string().max(32).regex(NO_CONTROL).refine(wellFormed, WELL_FORMED).optional(),
+    state: z.string().max(STATE_MAX).regex(NO_CONTROL).refine(isWellFormed, WELL_FORMED).optional(),
     parent_pid: pid.optional(),
   })
   .meta({ id: "ProcessIn" });
@@ -78,7 +72,7 @@ export const SubmitIn = z.object({
   processes: z.array(ProcessIn).min(1, "processes must not be empty"),
   timestamp: instant
     .refine(
-      storable,
+      storableInstant,
       `must be between ${new Date(0).toISOString()} and ${new Date(LAST_STORABLE_MS).toISOString()}`,
     )
     .optional()
@@ -100,12 +94,10 @@ const nameQuery = (what: string) =>
   z
     .string()
     .regex(NO_CONTROL, `${what} must not contain control characters (newline, tab, NUL, ...)`)
-    .refine(wellFormed, `${what} ${WELL_FORMED}`);
+    .refine(isWellFormed, `${what} ${WELL_FORMED}`);
 
-const timeOfDay = z
-  .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, "must be a time of day, HH:MM or HH:MM:SS");
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date, YYYY-MM-DD");
+const timeOfDay = z.string().regex(TIME_OF_DAY, "must be a time of day, HH:MM or HH:MM:SS");
+const date = z.string().regex(DATE, "must be a date, YYYY-MM-DD");
 const isoInstant = z.iso.datetime({ offset: true, message: "must be an ISO-8601 instant with a zone" });
 
 export const FilterIn = z.object({

@@ -54,8 +54,10 @@ function shortPath(path: string): string {
   return rel && !rel.startsWith("..") ? rel : path;
 }
 
+/** The console's URL comes first: the page is where a new user looks. */
 function banner(lines: string[]): void {
-  process.stdout.write(`\n${lines.join("\n")}\n\n`);
+  const head = config.CONSOLE ? [`procscope console: ${base}/`] : [];
+  process.stdout.write(`\n${[...head, ...lines].join("\n")}\n\n`);
 }
 
 if (!config.LOCAL_AGENT) {

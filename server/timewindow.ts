@@ -4,18 +4,17 @@
  * decided once, here.
  */
 import { DateTime, IANAZone } from "luxon";
+import { DATE, TIME_OF_DAY } from "../common/wire.ts";
 import type { TimeRange } from "./store/types.ts";
 
 /** Seconds since local midnight. */
 export type TimeOfDay = number;
 
-const TIME_OF_DAY = /^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/;
-
 /** "HH:MM" or "HH:MM:SS" → seconds since midnight; undefined when malformed. */
 export function parseTimeOfDay(text: string): TimeOfDay | undefined {
-  const m = TIME_OF_DAY.exec(text);
-  if (!m) return undefined;
-  return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0);
+  if (!TIME_OF_DAY.test(text)) return undefined;
+  const [h = 0, m = 0, s = 0] = text.split(":").map(Number);
+  return h * 3600 + m * 60 + s;
 }
 
 export function isValidZone(zone: string): boolean {
@@ -51,7 +50,7 @@ export function windowOnDay(spec: WindowSpec, day: DateTime): TimeRange {
 /** A calendar date "YYYY-MM-DD" in the zone → that local day; undefined when not a real date. */
 export function localDay(date: string, zone: string): DateTime | undefined {
   const day = DateTime.fromISO(date, { zone });
-  return day.isValid && /^\d{4}-\d{2}-\d{2}$/.test(date) ? day.startOf("day") : undefined;
+  return day.isValid && DATE.test(date) ? day.startOf("day") : undefined;
 }
 
 export function today(zone: string, nowMs: number): DateTime {

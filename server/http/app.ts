@@ -23,7 +23,7 @@ import { createOpenApiNodeHttpHandler } from "trpc-to-openapi";
 import { authorize, bearer, type Scope } from "../auth.ts";
 import { RequestBudget } from "../budget.ts";
 import type { Config } from "../config.ts";
-import { echo } from "../errors.ts";
+import { cutMessage, echo } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { buildOpenApiDocument, FILTER_ALIAS } from "../openapi.ts";
 import { RateLimiter } from "../ratelimit.ts";
@@ -31,6 +31,7 @@ import { appRouter } from "../router.ts";
 import type { ProcessStore } from "../store/types.ts";
 import { type Context, RateLimited } from "../trpc.ts";
 import { BodyError, isJsonContentType, readJsonBody, readJsonText } from "./body.ts";
+import { createConsole } from "./console.ts";
 import { DOCS_HEADERS, DOCS_HTML, docsAsset, isDocsAsset } from "./docs.ts";
 import { requestTarget, validHost } from "./request.ts";
 
@@ -158,7 +159,9 @@ function restOperations(): Map<string, Map<string, RestOperation>> {
   }
   return table;
 }
-const restKey = (path: string) => `/${path.replace(/^\/+|\/+$/g, "")}`.toLowerCase();
+// Exactly trpc-to-openapi's normalisation (one slash off each end, case-insensitive), so that every
+// path routed here is one it routes to a procedure.
+const restKey = (path: string) => `/${path.replace(/^\/|\/$/g, "")}`.toLowerCase();
 
 /** The query string as trpc-to-openapi reads it, in an object without a prototype ("?constructor=x"). */
 function queryObject(params: URLSearchParams): Record<string, string[]> {
@@ -231,6 +234,7 @@ export function createApp(deps: AppDeps): Server {
   });
   const openapi = JSON.stringify(buildOpenApiDocument());
   const operations = restOperations();
+  const consolePages = config.CONSOLE ? createConsole(log) : undefined;
 
   /** The REST door: authentication, then the JSON body (if any), then trpc-to-openapi. */
   const restRoute = (byMethod: Map<string, RestOperation>): Route => ({
@@ -362,10 +366,12 @@ export function createApp(deps: AppDeps): Server {
     ],
   ]);
   routes.set("/docs/", routes.get("/docs") as Route);
+  if (consolePages) routes.set("/", { methods: ["GET"], handle: consolePages.page });
 
   /** Paths under a prefix: the route for the rest of the path, or undefined (404). */
   const prefixes: [string, (path: string) => Route | undefined][] = [
     ["/trpc/", () => trpcRoute],
+    ...(consolePages ? [consolePages.prefix] : []),
     [
       "/api/",
       (path) => {
@@ -442,12 +448,12 @@ export function createApp(deps: AppDeps): Server {
       // Every 5xx this server answers is logged, whichever part of it answered.
       res.once("finish", () => {
         if (res.statusCode < 500) return;
-        const entry = { status: res.statusCode, method, url: echo(req.url ?? "", 200) };
+        const entry = { status: res.statusCode, method, url: cutMessage(req.url ?? "") };
         if (res.statusCode === 503) log.warn(entry, "answered 503");
         else log.error(entry, `answered ${res.statusCode}`);
       });
       handle(req, res).catch((err: unknown) => {
-        log.error({ err: String(err), url: echo(req.url ?? "", 200) }, "request failed");
+        log.error({ err: String(err), url: cutMessage(req.url ?? "") }, "request failed");
         sendJson(res, 500, { success: false, message: "Internal server error" });
       });
     },

@@ -1,5 +1,6 @@
 /** The three procedures of the old REST contract: submit samples, filter by time of day, duration. */
 import { TRPCError } from "@trpc/server";
+import { DAY_MS, LAST_STORABLE_MS } from "../../common/wire.ts";
 import { jsonSize } from "../budget.ts";
 import { badRequest, echo, fieldError } from "../errors.ts";
 import { humanDuration, iso, sampleJson } from "../format.ts";
@@ -9,7 +10,6 @@ import {
   FilterIn,
   type FilterInput,
   FilterOut,
-  LAST_STORABLE_MS,
   SubmitIn,
   SubmitOut,
 } from "../schemas.ts";
@@ -31,7 +31,7 @@ const toMillis = (value: string | number): number => (typeof value === "number" 
  * A range cut to the instants a sample can have (submit refuses the others); undefined when nothing
  * is left. InfluxDB cannot even be asked about times outside int64 nanoseconds (a 500 before).
  */
-function storable(r: TimeRange): TimeRange | undefined {
+function clipToStorable(r: TimeRange): TimeRange | undefined {
   const start = Math.max(r.start, 0);
   const stop = Math.min(r.stop, LAST_STORABLE_MS + 1);
   return start < stop ? { start, stop } : undefined;
@@ -51,7 +51,7 @@ export function filterRanges(input: FilterInput, ctx: Context): TimeRange[] {
   }
   if (input.from !== undefined || input.to !== undefined) {
     const to = input.to === undefined ? ctx.now() : toMillis(input.to);
-    const from = input.from === undefined ? to - 86_400_000 : toMillis(input.from);
+    const from = input.from === undefined ? to - DAY_MS : toMillis(input.from);
     if (from >= to) throw fieldError("from", "must be earlier than to");
     const days = daysBetween(from, to, zone);
     if (days > ctx.config.MAX_QUERY_DAYS) {
@@ -130,7 +130,7 @@ export const processRouter = router({
       if (pageSize > ctx.config.MAX_PAGE_SIZE) {
         throw fieldError("page_size", `must be at most ${ctx.config.MAX_PAGE_SIZE}`);
       }
-      const ranges = filterRanges(input, ctx).flatMap((r) => storable(r) ?? []);
+      const ranges = filterRanges(input, ctx).flatMap((r) => clipToStorable(r) ?? []);
       // One request's answer is bounded, all calls of a batch together (server/budget.ts).
       ctx.budget.takeRows(pageSize, "page_size");
       const { count, rows } = await ctx.store.filter({
@@ -180,11 +180,10 @@ export const processRouter = router({
       }
       const now = ctx.now();
       const to = input.to === undefined ? now : toMillis(input.to);
-      const from =
-        input.from === undefined ? now - ctx.config.RETENTION_DAYS * 86_400_000 : toMillis(input.from);
+      const from = input.from === undefined ? now - ctx.config.RETENTION_DAYS * DAY_MS : toMillis(input.from);
       if (from >= to) throw fieldError("from", "must be earlier than to");
       const gapMs = ctx.config.RUN_GAP_SECONDS * 1000;
-      const range = storable({ start: from, stop: to + 1 });
+      const range = clipToStorable({ start: from, stop: to + 1 });
       const facts = range && (await ctx.store.duration({ system_name, process_name, range, gap_ms: gapMs }));
       if (!facts) {
         throw new TRPCError({

@@ -3,8 +3,12 @@
  * SqliteStore (embedded default) implement this, and test/contract/ runs one suite against both.
  */
 
-/** One process as an agent reported it. Names are validated (1–255 chars, no control characters). */
-export interface ProcessSample {
+/**
+ * One process of a batch, as the API accepted it (the agent's own, before cleaning, is
+ * agent/collect/types.ts' ProcessSample). Names follow common/wire.ts: 1–255 characters, no
+ * control characters.
+ */
+export interface BatchProcess {
   pid: number;
   name: string;
   cpu_percent: number;
@@ -23,11 +27,11 @@ export interface SampleBatch {
   system_name: string;
   /** Sampling instant, epoch milliseconds. A retried batch carries the same one (idempotent). */
   timestamp: number;
-  processes: ProcessSample[];
+  processes: BatchProcess[];
 }
 
 /** A stored sample as queries return it. */
-export interface StoredSample extends ProcessSample {
+export interface StoredSample extends BatchProcess {
   system_name: string;
   /** Epoch milliseconds. */
   timestamp: number;

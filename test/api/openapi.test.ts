@@ -3,12 +3,12 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPENAPI_PATH, renderOpenApi } from "../../openapi/generate.ts";
 import { call, type RunningApp, startApp } from "../support/app.ts";
-import { freshBucket } from "../support/influx.ts";
+import { storeTarget } from "../support/stores.ts";
 
 describe("OpenAPI", () => {
   let app: RunningApp;
   beforeAll(async () => {
-    app = await startApp(await freshBucket("openapi"));
+    app = await startApp((await storeTarget("openapi")).env);
   });
   afterAll(() => app?.close());
 

@@ -9,8 +9,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type {
+  BatchProcess,
   FilterQuery,
-  ProcessSample,
   ProcessStore,
   SampleBatch,
   StoredSample,
@@ -27,7 +27,7 @@ const DAY = 24 * HOUR;
 const at = (iso: string): number => Date.parse(iso);
 
 /** A process with only the required fields. */
-const proc = (pid: number, name: string, extra: Partial<ProcessSample> = {}): ProcessSample => ({
+const proc = (pid: number, name: string, extra: Partial<BatchProcess> = {}): BatchProcess => ({
   pid,
   name,
   cpu_percent: 1.5,
@@ -35,14 +35,14 @@ const proc = (pid: number, name: string, extra: Partial<ProcessSample> = {}): Pr
   ...extra,
 });
 
-const batch = (system_name: string, timestamp: number, processes: ProcessSample[]): SampleBatch => ({
+const batch = (system_name: string, timestamp: number, processes: BatchProcess[]): SampleBatch => ({
   system_name,
   timestamp,
   processes,
 });
 
 /** The stored form of a written process. */
-const stored = (system_name: string, timestamp: number, p: ProcessSample): StoredSample => ({
+const stored = (system_name: string, timestamp: number, p: BatchProcess): StoredSample => ({
   system_name,
   timestamp,
   ...p,
@@ -507,7 +507,7 @@ export function storeContract(label: string, factory: StoreFactory): void {
       const GAP = 15 * SEC;
 
       /** 09:00–10:00 and 15:00–15:30 every 5 s; pid 100 until 09:30, then pid 200, then pid 300. */
-      async function twoRuns(extra: (ts: number, pid: number) => Partial<ProcessSample> = () => ({})) {
+      async function twoRuns(extra: (ts: number, pid: number) => Partial<BatchProcess> = () => ({})) {
         const first = every(day + 9 * HOUR, day + 10 * HOUR, 5 * SEC);
         const second = every(day + 15 * HOUR, day + 15.5 * HOUR, 5 * SEC);
         const pidAt = (ts: number) => (ts < day + 9.5 * HOUR ? 100 : ts <= day + 10 * HOUR ? 200 : 300);
@@ -740,7 +740,7 @@ export function storeContract(label: string, factory: StoreFactory): void {
         // at t + 10 s (pid 5 came)
         const w = (pid: number, cpu: number) =>
           proc(pid, "worker", { cpu_percent: cpu, memory_rss: pid * 1000 });
-        const instants: [number, ProcessSample[]][] = [
+        const instants: [number, BatchProcess[]][] = [
           [t, [w(30, 3), w(10, 1), w(20, 2)]],
           [t + 5 * SEC, [w(20, 2.5), w(30, 3.5)]],
           [t + 10 * SEC, [w(30, 3.75), w(5, 0.5), w(20, 2.75)]],
@@ -797,10 +797,10 @@ export function storeContract(label: string, factory: StoreFactory): void {
       });
 
       /** One system's sample as an agent sends it: `n` processes, many sharing names, every field. */
-      function agentBatch(ts: number, n: number, seed: number): ProcessSample[] {
+      function agentBatch(ts: number, n: number, seed: number): BatchProcess[] {
         return Array.from({ length: n }, (_, i) => {
           const name = i % 4 === 0 ? AWKWARD_NAMES[i % AWKWARD_NAMES.length] : `svc-${i % 37}`;
-          const p: ProcessSample = {
+          const p: BatchProcess = {
             pid: 40_000 - i * 97 + seed,
             name: name as string,
             cpu_percent: ((i * 7919 + seed) % 10_000) / 97,
@@ -949,7 +949,7 @@ export function storeContract(label: string, factory: StoreFactory): void {
        * pids, every optional field present on some and absent on others, awkward text and big
        * numbers. Deterministic in (seed, i), so two systems and two instants differ everywhere.
        */
-      function machine(size: number, seed: number): ProcessSample[] {
+      function machine(size: number, seed: number): BatchProcess[] {
         const names = [
           "kworker/0:1H",
           "nginx: worker process",
@@ -960,7 +960,7 @@ export function storeContract(label: string, factory: StoreFactory): void {
         ];
         return Array.from({ length: size }, (_, i) => {
           const pid = 1 + i * 7 + seed;
-          const p: ProcessSample = {
+          const p: BatchProcess = {
             pid,
             name: i % 9 === 0 ? `unique-${seed}-${i}` : (names[i % names.length] as string),
             cpu_percent: ((i * 37 + seed) % 4000) / 9.7,
@@ -1005,7 +1005,7 @@ export function storeContract(label: string, factory: StoreFactory): void {
         expect(b.rows).toEqual(expected.filter((r) => r.system_name === "fleet-b"));
         const shared = await filterAll([day], { process_name: 'we"ird\\ name,=x' });
         expect(shared.rows).toEqual(expected.filter((r) => r.name === 'we"ird\\ name,=x'));
-        const last = plan[3]?.processes.at(-1) as ProcessSample;
+        const last = plan[3]?.processes.at(-1) as BatchProcess;
         const one = await filterAll([day], { system_name: "fleet-b", pid: last.pid });
         expect(one.rows).toEqual(expected.filter((r) => r.system_name === "fleet-b" && r.pid === last.pid));
 

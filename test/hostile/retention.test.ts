@@ -6,21 +6,18 @@
  * The bucket is the one the server creates itself, with RETENTION_DAYS=1.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { influxEnv } from "../../harness/influxd.ts";
+import { type ServerProcess, startServer } from "../../harness/server.ts";
 import { influx } from "../support/influx.ts";
-import { type ServerProcess, startServer } from "../support/server.ts";
 import { expectClean, send } from "./support.ts";
 
 describe("a sample older than the bucket's retention", () => {
   let server: ServerProcess;
   const bucket = `retention-${process.pid}-${Date.now().toString(36)}`;
   beforeAll(async () => {
-    const conn = influx();
     server = await startServer({
       env: {
-        INFLUX_URL: conn.url,
-        INFLUX_TOKEN: conn.token,
-        INFLUX_ORG: conn.org,
-        INFLUX_BUCKET: bucket,
+        ...influxEnv({ ...influx(), bucket }),
         RETENTION_DAYS: "1",
         LOG_LEVEL: "warn",
       },

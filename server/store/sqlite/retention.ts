@@ -4,11 +4,11 @@
  * writes are never held up for long. The file does not shrink; SQLite reuses the freed pages.
  */
 import type Database from "better-sqlite3";
+import { DAY_MS } from "../../../common/wire.ts";
 import type { Logger } from "../../log.ts";
 import { DELETE_EXPIRED_CHUNK } from "./queries.ts";
 
 const CHUNK = 5000;
-const DAY_MS = 86_400_000;
 
 export class Retention {
   private timer: NodeJS.Timeout | undefined;
