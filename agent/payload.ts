@@ -38,10 +38,12 @@ function processPayload(p: ProcessSample): ProcessPayload {
   return out;
 }
 
-export function toPayload(systemName: string, sample: Sample): SubmitPayload {
+/** `intervalMs`: the agent's sampling interval, sent so that the server can tell a run's edges. */
+export function toPayload(systemName: string, sample: Sample, intervalMs?: number): SubmitPayload {
   return {
     system_name: systemName,
     timestamp: sample.timestamp,
+    ...(intervalMs === undefined ? {} : { interval_ms: Math.max(1, Math.round(intervalMs)) }),
     processes: sample.processes.map(processPayload),
   };
 }

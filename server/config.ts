@@ -39,6 +39,10 @@ const EnvSchema = z.object({
   STORAGE_TIMEOUT_MS: int(10_000, 100, 600_000),
   /** A gap between samples longer than this ends a run (default: three 5 s sampling intervals). */
   RUN_GAP_SECONDS: int(15, 1, 86_400),
+  /** A crash loop (GET /api/process-runs/): at least this many restarts … */
+  CRASH_LOOP_RESTARTS: int(3, 1, 1000),
+  /** … within this many seconds. */
+  CRASH_LOOP_WINDOW_SECONDS: int(600, 1, 86_400 * 30),
   REQUEST_TIMEOUT_MS: int(30_000, 1000, 600_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PUBLIC_URL: z.url().optional(),

@@ -101,6 +101,7 @@ export const processRouter = router({
       const batch: SampleBatch = {
         system_name: input.system_name,
         timestamp: input.timestamp === undefined ? ctx.now() : toMillis(input.timestamp),
+        interval_ms: input.interval_ms,
         processes: input.processes.map((p) => ({
           ...p,
           started_at: p.started_at === undefined ? undefined : toMillis(p.started_at),

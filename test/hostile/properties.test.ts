@@ -56,6 +56,7 @@ const VALID_VALUE: Record<string, string> = {
   tz: "Europe/Berlin",
   system_name: "s",
   process_name: "p",
+  at: "2026-11-21T00:00:00Z",
 };
 const valid = (field: string): string => {
   const value = VALID_VALUE[field];
@@ -69,7 +70,8 @@ const isStringSchema = (schema: unknown): boolean => {
 };
 /** Every (query operation, string parameter) pair the router has. */
 const STRING_PARAMS = OPERATIONS.filter((o) => o.method === "GET" && o.input).flatMap((o) =>
-  Object.entries((o.input as z.ZodObject).shape)
+  // systems.list takes z.object({}).optional() (no shape, no parameters)
+  Object.entries((o.input as z.ZodObject).shape ?? {})
     .filter(([, schema]) => isStringSchema(schema))
     .map(([field]) => ({ procedure: o.procedure, path: o.path as string, field })),
 );

@@ -123,6 +123,7 @@ export function encodeBatch(batch: SampleBatch): string {
       p.cpu_percent,
     )},memory_percent=${floatValue(p.memory_percent)}${optionalFields(p)} ${ts}\n`;
   });
-  out += `${BATCH},system=${system} processes=${batch.processes.length}i ${ts}\n`;
+  // interval_ms on every batch point, 0 = not sent: runs read only where it changes (history-queries.ts)
+  out += `${BATCH},system=${system} processes=${batch.processes.length}i,interval_ms=${intValue(batch.interval_ms ?? 0)} ${ts}\n`;
   return out;
 }
