@@ -28,6 +28,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json tsconfig.json ./
+COPY common ./common
 COPY server ./server
 COPY agent ./agent
 # The built-in console's sources: the server bundles them in memory on the first request for /.
