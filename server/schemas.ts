@@ -43,6 +43,20 @@ const instant = z.union([z.iso.datetime({ offset: true }), z.number().int().min(
 /** A sampling instant InfluxDB can store (common/wire.ts); refused here for both stores. */
 const storableInstant = (v: string | number) => isStorableInstant(typeof v === "number" ? v : Date.parse(v));
 
+const count = jsonNumber(z.number().int().min(0));
+const seconds = jsonNumber(finiteNonNegative);
+/** Optional facts Linux agents read from /proc/<pid>/stat with the rest (see docs/agent.md). */
+const ProcStatFields = {
+  num_threads: count.optional().describe("Threads in the process"),
+  cpu_user_seconds: seconds.optional().describe("CPU time in user mode since the process started, seconds"),
+  cpu_system_seconds: seconds
+    .optional()
+    .describe("CPU time in kernel mode since the process started, seconds"),
+  minor_faults: count.optional().describe("Page faults not needing a disk read, since the process started"),
+  major_faults: count.optional().describe("Page faults that read from disk, since the process started"),
+  memory_vms: count.optional().describe("Virtual memory size in bytes"),
+};
+
 export const ProcessIn = z
   .object({
     pid: pid.describe("Process id"),
@@ -64,6 +78,7 @@ export const ProcessIn = z
       .describe("Command line (control characters are kept as sent)"),
     state: z.string().max(STATE_MAX).regex(NO_CONTROL).refine(isWellFormed, WELL_FORMED).optional(),
     parent_pid: pid.optional(),
+    ...ProcStatFields,
   })
   .meta({ id: "ProcessIn" });
 
@@ -136,6 +151,12 @@ export const SampleOut = z
     command: z.string().optional(),
     state: z.string().optional(),
     parent_pid: z.number().int().optional(),
+    num_threads: z.number().int().optional(),
+    cpu_user_seconds: z.number().optional(),
+    cpu_system_seconds: z.number().optional(),
+    minor_faults: z.number().int().optional(),
+    major_faults: z.number().int().optional(),
+    memory_vms: z.number().int().optional(),
   })
   .meta({ id: "Sample" });
 

@@ -20,6 +20,13 @@ export interface BatchProcess {
   command?: string | undefined;
   state?: string | undefined;
   parent_pid?: number | undefined;
+  /** Optional facts from /proc/<pid>/stat (Linux agents): threads, CPU split, faults, virtual size. */
+  num_threads?: number | undefined;
+  cpu_user_seconds?: number | undefined;
+  cpu_system_seconds?: number | undefined;
+  minor_faults?: number | undefined;
+  major_faults?: number | undefined;
+  memory_vms?: number | undefined;
 }
 
 /** One batch: every process of one system at one sampling instant. */
@@ -126,6 +133,8 @@ export type StoreKind = "influxdb" | "sqlite";
 export interface ProcessStore {
   /** Which back end this is, for logs, /readyz and start-up's banner. */
   readonly kind: StoreKind;
+  /** Where the samples are, for people: the SQLite file's path, or InfluxDB's "<url>, bucket <name>". */
+  readonly location: string;
   /** Prepare storage (create the bucket or schema). Idempotent. */
   init(): Promise<void>;
   /** Store a batch whole; resolves once it is durable. Returns the number of samples written. */

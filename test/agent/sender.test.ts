@@ -8,6 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Backoff } from "../../agent/backoff.ts";
 import { createSubmit, type Outcome } from "../../agent/client.ts";
@@ -45,18 +46,20 @@ function recorder(): { log: Logger; lines: { msg: string; [k: string]: unknown }
   return { log: createLogger("debug", (l) => lines.push(JSON.parse(l))), lines };
 }
 
-/** A real HTTP server answering /trpc/process.submit from a script, recording each body. */
+/** A real HTTP server answering /trpc/process.submit from a script, recording each (gunzip'd) body. */
 async function scripted(
   answers: { status: number; retryAfter?: string; delayMs?: number }[],
   fallback = 200,
 ) {
   const bodies: SubmitPayload[] = [];
   const server: Server = createServer((req, res) => {
-    let text = "";
+    const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => {
-      text += c.toString();
+      chunks.push(c);
     });
     req.on("end", () => {
+      const raw = Buffer.concat(chunks);
+      const text = (req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw).toString();
       const payload = JSON.parse(text) as SubmitPayload;
       bodies.push(payload);
       const answer = answers.shift() ?? { status: fallback };
@@ -117,7 +120,7 @@ describe("Sender", () => {
     for (const b of sent) spool.put(b);
     const sender = new Sender(
       spool,
-      createSubmit({ server: app.url, token: undefined, timeoutMs: 5000 }),
+      createSubmit({ server: app.url, token: undefined, timeoutMs: 5000 }, log),
       new Backoff(10, 100),
       log,
     );
@@ -150,7 +153,7 @@ describe("Sender", () => {
       for (const b of sent) spool.put(b);
       const sender = new Sender(
         spool,
-        createSubmit({ server: server.url, token: undefined, timeoutMs: 5000 }),
+        createSubmit({ server: server.url, token: undefined, timeoutMs: 5000 }, log),
         new Backoff(10, 20, () => 1),
         log,
       );
@@ -187,7 +190,7 @@ describe("Sender", () => {
     spool.put(batch(T0 + 6000, 3, "refused"));
     const sender = new Sender(
       spool,
-      createSubmit({ server: app.url, token: undefined, timeoutMs: 5000 }),
+      createSubmit({ server: app.url, token: undefined, timeoutMs: 5000 }, log),
       new Backoff(10, 100),
       log,
     );
@@ -210,7 +213,7 @@ describe("Sender", () => {
     try {
       const sender = new Sender(
         spool,
-        createSubmit({ server: down.url, token: undefined, timeoutMs: 5000 }),
+        createSubmit({ server: down.url, token: undefined, timeoutMs: 5000 }, log),
         new Backoff(10, 100),
         log,
       );
@@ -241,7 +244,7 @@ describe("Sender", () => {
     const spool = new Spool(tempDir("sender-idle"), 1e7, log).open();
     const sender = new Sender(
       spool,
-      createSubmit({ server: app.url, token: undefined, timeoutMs: 5000 }),
+      createSubmit({ server: app.url, token: undefined, timeoutMs: 5000 }, log),
       new Backoff(10, 100),
       log,
     );
@@ -258,7 +261,7 @@ describe("Sender", () => {
     const spool = new Spool(tempDir("sender-unstarted"), 1e7, createLogger("silent")).open();
     const sender = new Sender(
       spool,
-      createSubmit({ server: app.url, token: undefined, timeoutMs: 5000 }),
+      createSubmit({ server: app.url, token: undefined, timeoutMs: 5000 }, createLogger("silent")),
       new Backoff(10, 100),
       createLogger("silent"),
     );
@@ -274,7 +277,7 @@ describe("Sender", () => {
       spool.put(batch(T0, 2));
       const sender = new Sender(
         spool,
-        createSubmit({ server: down.url, token: undefined, timeoutMs: 5000 }),
+        createSubmit({ server: down.url, token: undefined, timeoutMs: 5000 }, log),
         new Backoff(4000, 4000, () => 1),
         log,
       );
@@ -307,7 +310,7 @@ describe("Sender", () => {
       spool.put(batch(T0, 2));
       const sender = new Sender(
         spool,
-        createSubmit({ server: slow.url, token: undefined, timeoutMs: 5000 }),
+        createSubmit({ server: slow.url, token: undefined, timeoutMs: 5000 }, createLogger("silent")),
         new Backoff(20_000, 20_000, () => 1),
         createLogger("silent"),
       );

@@ -116,32 +116,43 @@ function copyInto(from: string, fromRel: string | undefined, dest: string, destI
   }
 }
 
-/** npm ci as the Dockerfile writes it, from the local cache; its node_modules kept for next time. */
-function npmCi(stage: Stage, command: string): void {
+/**
+ * A RUN line's npm commands as the Dockerfile writes them (npm ci from the local cache, offline;
+ * then npm rebuild, npm run ...). When the line installs (npm ci), the node_modules it leaves are
+ * kept, keyed by the line and the package files, so later runs restore them instead.
+ */
+function runNpm(stage: Stage, parts: string[]): void {
   const cwd = inside(stage, ".");
+  const installs = parts.some((p) => /^npm ci\b/.test(p));
   const key = createHash("sha256")
-    .update(command)
+    .update(parts.join(" && "))
     .update(readFileSync(join(cwd, "package.json")))
-    .update(readFileSync(join(cwd, "package-lock.json")))
+    .update(existsSync(join(cwd, "package-lock.json")) ? readFileSync(join(cwd, "package-lock.json")) : "")
     .digest("hex")
     .slice(0, 16);
   const cache = join(homedir(), ".cache", "procscope", "image-deps", key);
-  if (process.env.IMAGE_DEPS_CACHE !== "0" && existsSync(join(cache, "node_modules"))) {
+  if (installs && process.env.IMAGE_DEPS_CACHE !== "0" && existsSync(join(cache, "node_modules"))) {
     cpSync(join(cache, "node_modules"), join(cwd, "node_modules"), {
       recursive: true,
       verbatimSymlinks: true,
     });
     return;
   }
-  const argv = command.split(/\s+/).slice(1);
-  const run = spawnSync("npm", [...argv, "--offline"], { cwd, encoding: "utf8", timeout: 900_000 });
-  if (run.status !== 0) throw new Error(`${command} (offline) failed:\n${run.stdout}\n${run.stderr}`);
+  for (const part of parts) {
+    const argv = /^npm (ci|rebuild)\b/.test(part) ? `${part} --offline` : part;
+    const run = spawnSync("/bin/sh", ["-c", argv], { cwd, encoding: "utf8", timeout: 900_000 });
+    if (run.status !== 0) throw new Error(`RUN ${argv} failed:\n${run.stdout}\n${run.stderr}`);
+  }
+  if (!installs) return;
   const tmp = `${cache}.tmp-${process.pid}`;
   mkdirSync(tmp, { recursive: true });
   cpSync(join(cwd, "node_modules"), join(tmp, "node_modules"), { recursive: true, verbatimSymlinks: true });
   rmSync(cache, { recursive: true, force: true });
   renameSync(tmp, cache);
 }
+
+/** What the base image or skipped system-level steps provide (not the application's files). */
+const SYSTEM_PATH = /^\/(usr|etc|var|opt|bin|lib)\//;
 
 /** Builds every stage into `dir`; returns the stages (the last is the image). */
 function assemble(dir: string): Stage[] {
@@ -182,24 +193,21 @@ function assemble(dir: string): Stage[] {
         const destPath = inside(s, dest as string);
         const destIsDir = (dest as string).endsWith("/") || srcs.length > 1;
         for (const src of srcs.reverse()) {
-          if (source) copyInto(inside(source, src), undefined, destPath, destIsDir);
+          if (source && SYSTEM_PATH.test(src)) s.skipped.push(`COPY --from=${fromStage} ${src} (base image)`);
+          else if (source) copyInto(inside(source, src), undefined, destPath, destIsDir);
           else copyInto(join(repoRoot, src), src, destPath, destIsDir);
         }
         break;
       }
-      case "RUN":
-        for (const part of args.split("&&").map((p) => p.trim())) {
-          if (/^npm ci\b/.test(part)) npmCi(s, part);
-          else if (/^(npm (run|prune|exec)|npx|node)\b/.test(part)) {
-            const run = spawnSync("/bin/sh", ["-c", part], {
-              cwd: inside(s, "."),
-              encoding: "utf8",
-              timeout: 600_000,
-            });
-            if (run.status !== 0) throw new Error(`RUN ${part} failed:\n${run.stdout}\n${run.stderr}`);
-          } else s.skipped.push(part);
-        }
+      case "RUN": {
+        const parts = args.split("&&").map((p) => p.trim());
+        // npm's own commands run; system-level ones (apt-get, chown, npm install --global, npm
+        // cache clean: it would empty this machine's cache) are skipped and listed.
+        const npm = parts.filter((p) => /^(npm (ci|rebuild|run|prune|exec)|npx|node)\b/.test(p));
+        s.skipped.push(...parts.filter((p) => !npm.includes(p)));
+        if (npm.length) runNpm(s, npm);
         break;
+      }
       case "CMD":
         s.cmd = commandArgv(args);
         break;

@@ -144,6 +144,12 @@ function assemble(fields: Row[]): StoredSample[] {
       user: str(r.user),
       command: str(r.command),
       state: str(r.state),
+      num_threads: num(r.num_threads),
+      cpu_user_seconds: num(r.cpu_user_seconds),
+      cpu_system_seconds: num(r.cpu_system_seconds),
+      minor_faults: num(r.minor_faults),
+      major_faults: num(r.major_faults),
+      memory_vms: num(r.memory_vms),
     }))
     .sort(
       (a, b) =>
@@ -170,6 +176,9 @@ function classifyFetch(err: unknown): Error {
 
 export class InfluxStore implements ProcessStore {
   readonly kind = "influxdb" as const;
+  get location(): string {
+    return `${this.opts.url}, bucket ${this.opts.bucket}`;
+  }
   private readonly db: InfluxDB;
   private layoutChecked: Promise<void> | undefined;
 

@@ -6,7 +6,7 @@
  */
 import { readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../../agent/log.ts";
 import type { SubmitPayload } from "../../../agent/payload.ts";
@@ -26,7 +26,7 @@ const recorder = () => {
 const drain = (spool: Spool): number[] => {
   const out: number[] = [];
   for (let e = spool.take(); e; e = spool.take()) {
-    out.push(spool.load(e).timestamp as number);
+    out.push(JSON.parse(gunzipSync(spool.load(e)).toString()).timestamp as number);
     spool.remove(e);
   }
   return out;
@@ -56,7 +56,7 @@ describe("Spool edges", () => {
       bytes: sizes,
     });
     // A new batch continues the sequence after the highest name.
-    expect(spool.put(batch(41)).name).toBe("000000000041.json.gz");
+    expect(spool.put(batch(41)).name).toMatch(/^000000000041[-.]/);
     expect(drain(spool)).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
     expect(spool.bytes).toBe(0);
   });
@@ -84,7 +84,7 @@ describe("Spool edges", () => {
     const spool = new Spool(tempDir("spool-lease"), size * 2, silent).open();
     spool.put(batch(1));
     spool.put(batch(2));
-    expect(spool.take()?.name).toBe("000000000001.json.gz");
+    expect(spool.take()?.name).toMatch(/^000000000001[-.]/);
     spool.put(batch(3)); // room is made from the oldest not in flight: 2
     expect(drainNames(spool)).toEqual([1, 3]);
 
@@ -126,11 +126,11 @@ describe("Spool edges", () => {
     expect(lines.find((l) => l.msg === "cannot write to the spool; the sample waits in memory")?.err).toMatch(
       /ENOENT/,
     );
-    expect(entry.payload).toEqual(batch(77));
+    expect(entry.durable).toBe(false);
     expect(spool.count).toBe(1);
     const taken = spool.take();
     if (!taken) throw new Error("lost");
-    expect(spool.load(taken)).toEqual(batch(77));
+    expect(JSON.parse(gunzipSync(spool.load(taken)).toString())).toEqual(batch(77));
     spool.remove(taken);
     expect([spool.count, spool.bytes]).toEqual([0, 0]);
   });
