@@ -11,12 +11,13 @@ import {
 } from "@influxdata/influxdb-client";
 import { BucketsAPI, OrgsAPI } from "@influxdata/influxdb-client-apis";
 import type { Logger } from "../../log.ts";
-import { assembleDuration } from "../runs.ts";
+import { assembleDuration, processOrder } from "../runs.ts";
 import {
   type DurationFacts,
   type DurationQuery,
   type FilterQuery,
   type FilterResult,
+  type ProcessOrder,
   type ProcessStore,
   type SampleAt,
   type SampleBatch,
@@ -28,7 +29,7 @@ import {
   type SystemSummary,
   type TimeRange,
 } from "../types.ts";
-import { batchAtQuery, sightingsQuery } from "./history-queries.ts";
+import { batchAtQuery, rankQuery, sightingsQuery } from "./history-queries.ts";
 import { measurements, OLD_MEASUREMENT, OldLayoutError } from "./layout.ts";
 import { encodeBatch } from "./line-protocol.ts";
 import {
@@ -42,7 +43,7 @@ import {
   type SeriesKey,
   systemsSummary,
 } from "./queries.ts";
-import { decodeTag } from "./tags.ts";
+import { decodeTag, encodeTag } from "./tags.ts";
 
 export interface InfluxStoreOptions {
   url: string;
@@ -471,21 +472,52 @@ export class InfluxStore implements ProcessStore {
     return out;
   }
 
-  async sampleAt(system_name: string, at: number): Promise<SampleAt | null> {
+  async sampleAt(
+    system_name: string,
+    at: number,
+    pick?: { sort: ProcessOrder; top: number },
+  ): Promise<SampleAt | null> {
     const { bucket } = this.opts;
     const last = await this.query(batchAtQuery(bucket, system_name, at));
-    const processes = last.find((r) => r._field === "processes");
-    if (!processes) return null;
-    const ts = ms(processes._time);
-    const interval = last.find((r) => r._field === "interval_ms" && ms(r._time) === ts);
-    const iv = num(interval?._value);
-    const rows = await this.query(
-      filterPageRows(bucket, { system_name }, [{ start: ts, stop: ts + 1 }], null),
-    );
+    const batchPoint = last.find((r) => r._field === "processes");
+    if (!batchPoint) return null;
+    const ts = ms(batchPoint._time);
+    const interval = num(last.find((r) => r._field === "interval_ms" && ms(r._time) === ts)?._value);
+    const span = [{ start: ts, stop: ts + 1 }];
+    let only: { series: SeriesKey[] } | null = null;
+    if (pick && pick.top <= MAX_SERIES_PREDICATE) {
+      // Rank by one field (one series per process), then read every field of the top ones only:
+      // a 300-process sample is 300 series read instead of ~3 000. Within a name, slot order is
+      // pid order, so (name, slot) breaks ties as (name, pid) does.
+      const field = pick.sort === "cpu" ? "cpu_percent" : pick.sort === "memory" ? "memory_percent" : "pid";
+      const ranked = (await this.query(rankQuery(bucket, system_name, ts, field)))
+        .map((r) => ({
+          name: String(r.name),
+          decoded: decodeTag(String(r.name)),
+          slot: String(r.slot),
+          v: pick.sort === "name" ? 0 : (num(r._value) ?? 0),
+        }))
+        .sort(
+          (a, b) =>
+            b.v - a.v ||
+            Buffer.compare(Buffer.from(a.decoded), Buffer.from(b.decoded)) ||
+            Number(a.slot) - Number(b.slot),
+        );
+      only = {
+        series: ranked
+          .slice(0, pick.top)
+          .map((r) => ({ system: encodeTag(system_name), name: r.name, slot: r.slot })),
+      };
+      if (only.series.length === 0) only = null;
+    }
+    let processes = assemble(await this.query(filterPageRows(bucket, { system_name }, span, only)));
+    const count = num(batchPoint._value) ?? processes.length;
+    if (pick) processes = processes.sort(processOrder(pick.sort)).slice(0, pick.top);
     return {
       timestamp: ts,
-      interval_ms: iv !== undefined && iv > 0 ? iv : undefined,
-      processes: assemble(rows),
+      interval_ms: interval !== undefined && interval > 0 ? interval : undefined,
+      process_count: count,
+      processes,
     };
   }
 
