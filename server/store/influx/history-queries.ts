@@ -46,15 +46,3 @@ export function batchAtQuery(bucket: string, system: string, at: number): Parame
   |> keep(columns: ["_time", "_field", "_value"])
   |> group()`;
 }
-
-/**
- * One field of every process of one sample (the system's samples at instant `ts`): what
- * processes-at ranks by, one series per process instead of every field of each.
- */
-export function rankQuery(bucket: string, system: string, ts: number, field: string): ParameterizedQuery {
-  return flux`from(bucket: ${bucket})
-  |> range(start: ${time(ts)}, stop: ${time(ts + 1)})
-  |> filter(fn: (r) => r._measurement == ${SAMPLE} and r.system == ${encodeTag(system)} and r._field == ${field})
-  |> group()
-  |> keep(columns: ["name", "slot", "_value"])`;
-}
