@@ -1,7 +1,7 @@
 /** The one router: served as tRPC at /trpc and as REST under /api (trpc-to-openapi). */
 import { processRouter } from "./routers/process.ts";
 import { systemsRouter } from "./routers/systems.ts";
-import { router } from "./trpc.ts";
+import { type Meta, router } from "./trpc.ts";
 
 export const appRouter = router({
   process: processRouter,
@@ -9,3 +9,12 @@ export const appRouter = router({
 });
 
 export type AppRouter = typeof appRouter;
+
+/** A procedure's metadata by its path ("process.submit"); undefined for an unknown path. */
+export function procedureMeta(path: string): Meta | undefined {
+  const procedures = appRouter._def.procedures as unknown as Record<
+    string,
+    { _def: { meta?: Meta } } | undefined
+  >;
+  return Object.hasOwn(procedures, path) ? procedures[path]?._def.meta : undefined;
+}

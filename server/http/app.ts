@@ -15,10 +15,11 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { createOpenApiNodeHttpHandler } from "trpc-to-openapi";
 import { bearer } from "../auth.ts";
 import type { Config } from "../config.ts";
+import { cut, type ErrorStatus, errorBody } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { buildOpenApiDocument, FILTER_ALIAS } from "../openapi.ts";
 import { RateLimiter } from "../ratelimit.ts";
-import { appRouter } from "../router.ts";
+import { appRouter, procedureMeta } from "../router.ts";
 import type { ProcessStore } from "../store/types.ts";
 import { type Context, RateLimited } from "../trpc.ts";
 import { BodyError, readJsonBody } from "./body.ts";
@@ -34,7 +35,7 @@ export interface AppDeps {
 const RETRY_AFTER_SECONDS = "5";
 
 /** Node's HTTP-level refusals, by error code: status and message of the JSON answer. */
-const CLIENT_ERRORS: Record<string, [number, string]> = {
+const CLIENT_ERRORS: Record<string, [ErrorStatus, string]> = {
   ERR_HTTP_REQUEST_TIMEOUT: [408, "Request timeout: the request was not received in time"],
   HPE_HEADER_OVERFLOW: [431, "Request header fields too large"],
   HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, "Chunk extensions too large"],
@@ -47,17 +48,18 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 }
 
 /**
- * 201 for a stored submission; Retry-After on 503 and 429. Shared by both doors. Every error is
- * labelled JSON: tRPC answers some (an unsupported content type, a body it cannot read) with a
- * JSON body but no content type of its own, which came out as text/plain.
+ * A success's status from the procedure's metadata (201 for a stored submission); Retry-After on
+ * 503 and 429. Shared by both doors. Every error is labelled JSON: tRPC answers some (an
+ * unsupported content type, a body it cannot read) with a JSON body but no content type of its
+ * own, which came out as text/plain.
  */
 function responseMeta(opts: {
   paths?: readonly string[];
   errors: readonly { code: string; cause?: unknown }[];
-  type: string;
 }) {
   if (opts.errors.length === 0) {
-    return opts.paths?.length === 1 && opts.paths[0] === "process.submit" ? { status: 201 } : {};
+    const status = opts.paths?.length === 1 ? procedureMeta(opts.paths[0] ?? "")?.successStatus : undefined;
+    return status ? { status } : {};
   }
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (opts.errors.some((e) => e.code === "SERVICE_UNAVAILABLE")) headers["retry-after"] = RETRY_AFTER_SECONDS;
@@ -69,8 +71,6 @@ function responseMeta(opts: {
 export function createApp(deps: AppDeps): Server {
   const { config, store, log } = deps;
   const now = deps.now ?? Date.now;
-  const base = (req: IncomingMessage) =>
-    config.PUBLIC_URL ?? `http://${req.headers.host ?? `${config.HOST}:${config.PORT}`}`;
   const writeLimiter = new RateLimiter(config.WRITE_RATE_PER_MINUTE);
   const context = (req: IncomingMessage, transport: Context["transport"]): Context => {
     const token = bearer(req.headers.authorization);
@@ -80,7 +80,6 @@ export function createApp(deps: AppDeps): Server {
       log,
       transport,
       now,
-      url: new URL(req.url ?? "/", base(req)),
       principal: token === undefined ? undefined : config.tokens.authenticate(token),
       presentedToken: token !== undefined,
       writeLimiter,
@@ -102,7 +101,7 @@ export function createApp(deps: AppDeps): Server {
     basePath: "/trpc/",
     maxBodySize: config.MAX_BODY_BYTES,
     createContext: ({ req }) => context(req, "trpc"),
-    responseMeta: ({ paths, errors, type }) => responseMeta({ paths, errors, type }),
+    responseMeta: ({ paths, errors }) => responseMeta({ paths, errors }),
   });
   // The node-http flavour hands procedures the IncomingMessage itself (the "standalone" one turns
   // it into a fetch Request first), so one createContext serves both doors.
@@ -127,11 +126,11 @@ export function createApp(deps: AppDeps): Server {
       try {
         await store.ping();
         return sendJson(res, 200, { status: "ready", storage: store.kind });
-      } catch {
+      } catch (err) {
         return sendJson(
           res,
           503,
-          { status: "unavailable", storage: store.kind },
+          { status: "unavailable", storage: store.kind, reason: (err as Error).message },
           { "retry-after": RETRY_AFTER_SECONDS },
         );
       }
@@ -146,7 +145,7 @@ export function createApp(deps: AppDeps): Server {
     }
     if (path.startsWith("/docs/")) {
       const asset = await docsAsset(path.slice("/docs/".length));
-      if (!asset) return sendJson(res, 404, { success: false, message: "Not found" });
+      if (!asset) return sendJson(res, 404, errorBody(404, "Not found"));
       res.writeHead(200, { "content-type": asset.type, "cache-control": "public, max-age=86400" });
       return res.end(asset.body);
     }
@@ -158,17 +157,18 @@ export function createApp(deps: AppDeps): Server {
       if (req.method === "POST" || req.method === "PUT" || req.method === "PATCH") {
         const type = req.headers["content-type"] ?? "";
         if (!type.toLowerCase().startsWith("application/json")) {
-          return sendJson(res, 415, {
-            success: false,
-            message: `Content-Type must be application/json (got ${type ? `"${type}"` : "none"})`,
-          });
+          return sendJson(
+            res,
+            415,
+            errorBody(415, `Content-Type must be application/json (got ${type ? `"${cut(type)}"` : "none"})`),
+          );
         }
         try {
           (req as IncomingMessage & { body?: unknown }).body = await readJsonBody(req, config.MAX_BODY_BYTES);
         } catch (err) {
           if (err instanceof BodyError) {
             res.setHeader("connection", "close");
-            return sendJson(res, err.status, { success: false, message: err.message });
+            return sendJson(res, err.status, errorBody(err.status, err.message));
           }
           throw err;
         }
@@ -176,7 +176,7 @@ export function createApp(deps: AppDeps): Server {
       }
       return rest(req, res);
     }
-    return sendJson(res, 404, { success: false, message: `Not found: ${path}` });
+    return sendJson(res, 404, errorBody(404, `Not found: ${cut(path)}`));
   };
 
   const server = createServer(
@@ -186,7 +186,7 @@ export function createApp(deps: AppDeps): Server {
     (req, res) => {
       handle(req, res).catch((err: unknown) => {
         log.error({ err: String(err), url: req.url }, "request failed");
-        sendJson(res, 500, { success: false, message: "Internal server error" });
+        sendJson(res, 500, errorBody(500, "Internal server error"));
       });
     },
   );
@@ -205,7 +205,7 @@ export function createApp(deps: AppDeps): Server {
         return;
       }
       const [status, message] = CLIENT_ERRORS[err.code ?? ""] ?? [400, "Malformed HTTP request"];
-      const body = JSON.stringify({ success: false, message });
+      const body = JSON.stringify(errorBody(status, message));
       socket.end(
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
           `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,

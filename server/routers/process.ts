@@ -1,6 +1,6 @@
 /** The three procedures of the old REST contract: submit samples, filter by time of day, duration. */
 import { TRPCError } from "@trpc/server";
-import { badRequest, fieldError } from "../errors.ts";
+import { badRequest, cut, type FieldError, fieldError } from "../errors.ts";
 import { humanDuration, iso, sampleJson } from "../format.ts";
 import {
   DurationIn,
@@ -14,16 +14,17 @@ import {
 } from "../schemas.ts";
 import type { SampleBatch, TimeRange } from "../store/types.ts";
 import {
-  daysBetween,
   isValidZone,
-  localDay,
+  parseDate,
   parseTimeOfDay,
+  spanDays,
   today,
-  windowOnDay,
   windowsBetween,
+  windowsOnDay,
 } from "../timewindow.ts";
 import { type Context, readProcedure, router, writeProcedure } from "../trpc.ts";
 
+const DAY_MS = 86_400_000;
 const toMillis = (value: string | number): number => (typeof value === "number" ? value : Date.parse(value));
 
 /**
@@ -39,7 +40,7 @@ function storable(r: TimeRange): TimeRange | undefined {
 /** The absolute time ranges a filter request asks about (validated; 400 naming the parameter). */
 export function filterRanges(input: FilterInput, ctx: Context): TimeRange[] {
   const zone = input.tz ?? ctx.config.TZ;
-  if (!isValidZone(zone)) throw fieldError("tz", `unknown time zone "${zone}"`);
+  if (!isValidZone(zone)) throw fieldError("tz", `unknown time zone "${cut(zone)}"`);
   const spec = {
     start: input.start_time === undefined ? undefined : parseTimeOfDay(input.start_time),
     end: input.end_time === undefined ? undefined : parseTimeOfDay(input.end_time),
@@ -50,28 +51,55 @@ export function filterRanges(input: FilterInput, ctx: Context): TimeRange[] {
   }
   if (input.from !== undefined || input.to !== undefined) {
     const to = input.to === undefined ? ctx.now() : toMillis(input.to);
-    const from = input.from === undefined ? to - 86_400_000 : toMillis(input.from);
+    const from = input.from === undefined ? to - DAY_MS : toMillis(input.from);
     if (from >= to) throw fieldError("from", "must be earlier than to");
-    const days = daysBetween(from, to, zone);
+    const days = spanDays(from, to, zone);
     if (days > ctx.config.MAX_QUERY_DAYS) {
       throw fieldError(
         "to",
-        `the range covers ${days} days; at most ${ctx.config.MAX_QUERY_DAYS} are allowed`,
+        `[from, to) spans ${Number(days.toFixed(3))} days; at most ${ctx.config.MAX_QUERY_DAYS} are allowed`,
       );
     }
     return windowsBetween(spec, from, to);
   }
-  const day = input.date === undefined ? today(zone, ctx.now()) : localDay(input.date, zone);
-  if (!day) throw fieldError("date", `"${input.date}" is not a calendar date`);
-  return [windowOnDay(spec, day)];
+  const day = input.date === undefined ? today(zone, ctx.now()) : parseDate(input.date);
+  if (day === undefined) throw fieldError("date", `"${input.date}" is not a calendar date`);
+  return windowsOnDay(spec, day);
 }
 
-function pageLink(url: URL | undefined, page: number): string | null {
-  if (!url) return null;
-  const link = new URL(url);
-  link.searchParams.set("page", String(page));
-  return link.toString();
+/**
+ * A link to another page of the same filter: the REST URL of the validated input (never the
+ * request's own URL or Host header), absolute under PUBLIC_URL, else relative to the server's root.
+ */
+function pageLink(input: FilterInput, page: number, publicUrl: string | undefined): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries({ ...input, page })) {
+    if (value !== undefined) query.set(key, String(value));
+  }
+  const path = `api/filter-processes/?${query}`;
+  return publicUrl
+    ? new URL(path, publicUrl.endsWith("/") ? publicUrl : `${publicUrl}/`).toString()
+    : `/${path}`;
 }
+
+/** Each process once per batch: a second (name, pid) would overwrite the first in storage. */
+function duplicates(processes: readonly { name: string; pid: number }[]): FieldError[] {
+  const first = new Map<string, number>();
+  const out: FieldError[] = [];
+  processes.forEach((p, i) => {
+    const key = `${p.pid}\u0000${p.name}`;
+    const seen = first.get(key);
+    if (seen === undefined) first.set(key, i);
+    else {
+      out.push({
+        path: `processes.${i}`,
+        message: `same name and pid as processes.${seen} (name "${cut(p.name)}", pid ${p.pid})`,
+      });
+    }
+  });
+  return out;
+}
+const MAX_LISTED = 100;
 
 export const processRouter = router({
   submit: writeProcedure
@@ -85,10 +113,12 @@ export const processRouter = router({
           "Stores one point per process. Answers 201 only once storage has acknowledged the write. " +
           "A batch carrying the same `timestamp` again rewrites the same points (retries are idempotent).",
         successDescription: "Stored",
-        errorResponses: { 400: "Invalid body", 413: "Body too large", 503: "Storage unavailable" },
       },
+      successStatus: 201,
       requiredMessage: "System name and processes are required.",
-      requiredKeys: ["system_name", "processes"],
+      errors: {
+        400: "Invalid body: a field is missing or wrong (each is named in `errors`), the same (name, pid) twice, more than MAX_BATCH_PROCESSES processes, or a timestamp older than the retention period",
+      },
     })
     .input(SubmitIn)
     .output(SubmitOut)
@@ -96,6 +126,19 @@ export const processRouter = router({
       const max = ctx.config.MAX_BATCH_PROCESSES;
       if (input.processes.length > max) {
         throw fieldError("processes", `at most ${max} processes per batch (got ${input.processes.length})`);
+      }
+      const repeated = duplicates(input.processes);
+      if (repeated.length > 0) {
+        const listed = repeated.slice(0, MAX_LISTED);
+        throw badRequest(
+          `processes: ${repeated.length} process(es) repeat a (name, pid) pair of the same batch: ` +
+            `${listed
+              .slice(0, 3)
+              .map((e) => e.path)
+              .join(", ")}${repeated.length > 3 ? ", ..." : ""}; ` +
+            "a batch holds each process once",
+          listed,
+        );
       }
       const batch: SampleBatch = {
         system_name: input.system_name,
@@ -119,8 +162,8 @@ export const processRouter = router({
         description:
           "Also served as /api/process-filter/. The window applies to `date` (default today) or to every " +
           "day of [`from`, `to`), in `tz`. A window whose end is earlier than its start crosses midnight.",
-        errorResponses: { 400: "Invalid parameter", 503: "Storage unavailable" },
       },
+      errors: { 400: "A parameter is invalid or given more than once (each is named in `errors`)" },
     })
     .input(FilterIn)
     .output(FilterOut)
@@ -139,13 +182,17 @@ export const processRouter = router({
         limit: pageSize,
       });
       const lastPage = Math.max(1, Math.ceil(count / pageSize));
+      const next = input.page < lastPage ? input.page + 1 : null;
+      const previous = input.page > 1 ? Math.min(input.page - 1, lastPage) : null;
       return {
         success: true as const,
         count,
         page: input.page,
         page_size: pageSize,
-        next: input.page < lastPage ? pageLink(ctx.url, input.page + 1) : null,
-        previous: input.page > 1 ? pageLink(ctx.url, Math.min(input.page - 1, lastPage)) : null,
+        next: next === null ? null : pageLink(input, next, ctx.config.PUBLIC_URL),
+        previous: previous === null ? null : pageLink(input, previous, ctx.config.PUBLIC_URL),
+        next_page: next,
+        previous_page: previous,
         data: rows.map(sampleJson),
       };
     }),
@@ -160,23 +207,20 @@ export const processRouter = router({
         description:
           "`duration_seconds` sums the process's runs; a gap between samples longer than RUN_GAP_SECONDS " +
           "(default 15 s, three sampling intervals) ends a run.",
-        errorResponses: { 400: "Missing parameter", 404: "Never seen", 503: "Storage unavailable" },
+      },
+      requiredMessage: "Both system name and process name are required.",
+      errors: {
+        400: "system_name or process_name is missing or empty, or from/to is invalid",
+        404: "The process was never seen on that system in the range",
       },
     })
     .input(DurationIn)
     .output(DurationOut)
     .query(async ({ input, ctx }) => {
       const { system_name, process_name } = input;
-      if (!system_name || !process_name) {
-        throw badRequest("Both system name and process name are required.", [
-          ...(system_name ? [] : [{ path: "system_name", message: "required" }]),
-          ...(process_name ? [] : [{ path: "process_name", message: "required" }]),
-        ]);
-      }
       const now = ctx.now();
       const to = input.to === undefined ? now : toMillis(input.to);
-      const from =
-        input.from === undefined ? now - ctx.config.RETENTION_DAYS * 86_400_000 : toMillis(input.from);
+      const from = input.from === undefined ? now - ctx.config.RETENTION_DAYS * DAY_MS : toMillis(input.from);
       if (from >= to) throw fieldError("from", "must be earlier than to");
       const gapMs = ctx.config.RUN_GAP_SECONDS * 1000;
       const range = storable({ start: from, stop: to + 1 });
