@@ -22,10 +22,12 @@ export async function runServer() {
   const init = async (attempt = 1): Promise<void> => {
     try {
       await store.init();
+      await store.ping(); // reachable, and our credentials may read and write
       log.info({ store: store.kind }, "storage ready");
     } catch (err) {
       const delay = Math.min(30_000, 500 * 2 ** attempt);
-      log.warn({ err: (err as Error).message, retryInMs: delay }, "storage not ready");
+      const reason = (err as Error).message;
+      log.warn({ err: reason, retryInMs: delay }, `storage not ready: ${reason}`);
       await new Promise((r) => setTimeout(r, delay).unref());
       return init(attempt + 1);
     }

@@ -160,8 +160,13 @@ export const processRouter = router({
         tags: ["processes"],
         summary: "Samples taken inside a time-of-day window",
         description:
-          "Also served as /api/process-filter/. The window applies to `date` (default today) or to every " +
-          "day of [`from`, `to`), in `tz`. A window whose end is earlier than its start crosses midnight.",
+          "Also served as /api/process-filter/. A sample is returned when the wall-clock time in `tz` at " +
+          "its instant lies in [`start_time`, `end_time`) on `date` (default today), or on any day of " +
+          "[`from`, `to`). A window whose end is not after its start runs into the next day. Daylight " +
+          "saving: on a fall-back day a window over the repeated hour includes both occurrences; on a " +
+          "spring-forward day wall-clock times that do not exist match nothing. Pages: `next`/`previous` " +
+          "are links (absolute under PUBLIC_URL, else relative to the server's root), `next_page`/" +
+          "`previous_page` the page numbers.",
       },
       errors: { 400: "A parameter is invalid or given more than once (each is named in `errors`)" },
     })

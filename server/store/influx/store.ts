@@ -23,6 +23,7 @@ import {
   type SystemSummary,
   type TimeRange,
 } from "../types.ts";
+import { checkAccess } from "./access.ts";
 import {
   durationFacts,
   filterCounts,
@@ -312,16 +313,9 @@ export class InfluxStore implements ProcessStore {
       .sort((a, b) => byCodePoint(a.system_name, b.system_name));
   }
 
+  /** Rejects, saying exactly why, unless our token can read and write the bucket. */
   async ping(): Promise<void> {
-    try {
-      const res = await fetch(`${this.opts.url.replace(/\/$/, "")}/ping`, {
-        signal: AbortSignal.timeout(Math.min(this.opts.timeoutMs, 5000)),
-      });
-      if (res.status >= 300) throw new StorageUnavailableError(`InfluxDB /ping answered ${res.status}`);
-    } catch (err) {
-      if (err instanceof StorageUnavailableError) throw err;
-      throw new StorageUnavailableError(`InfluxDB unreachable: ${(err as Error).message}`);
-    }
+    await checkAccess(this.opts);
   }
 
   async close(): Promise<void> {}
