@@ -26,7 +26,7 @@ export class UsageError extends Error {
 export const HELP = `procscope agent: samples this machine's processes and submits them to a procscope server.
 
 Usage: npm run agent -- [options]          (Node)
-       deno run <permissions> agent/main.ts [options]   (Deno 2, see README "The agent")
+       deno run <permissions> agent/main.ts [options]   (Deno 2, see docs/agent.md)
 
 Options (each also read from its environment variable; the flag wins):
   --server <url>         PROCSCOPE_SERVER        server base URL (default http://127.0.0.1:8000)

@@ -2,12 +2,13 @@
  * The agent's three ways of running: continuously (sample on a fixed beat, spool, send in the
  * background, stop cleanly on SIGINT/SIGTERM), `--once`, and `--dry-run`.
  */
+import { appendFileSync } from "node:fs";
 import process from "node:process";
 import { Backoff } from "./backoff.ts";
 import { createSubmit } from "./client.ts";
 import { type Collector, createCollector } from "./collect/index.ts";
 import { errorText, type Logger } from "./log.ts";
-import type { Options } from "./options.ts";
+import { type Options, processEnv } from "./options.ts";
 import { type SubmitPayload, toPayload } from "./payload.ts";
 import { Sender } from "./sender.ts";
 import { Spool } from "./spool.ts";
@@ -27,10 +28,14 @@ export async function run(options: Options, log: Logger): Promise<number> {
   const spool = new Spool(options.spoolDir, options.spoolMaxBytes, log).open();
   const submit = createSubmit(options);
   const sender = new Sender(spool, submit, new Backoff(Math.min(1000, options.intervalMs), 30_000), log);
+  // For tests (issue 18): every sample taken, as one JSON line, so that what got stored can be
+  // compared with all of it. Not an option users need, hence not in --help.
+  const sampleLog = processEnv("PROCSCOPE_SAMPLE_LOG");
   const take = async (): Promise<void> => {
     const payload = await sampleOnce(options, collector, log);
     if (!payload) return;
     spool.put(payload);
+    if (sampleLog) appendFileSync(sampleLog, `${JSON.stringify(payload)}\n`);
     log.debug("sampled", {
       timestamp: payload.timestamp,
       processes: payload.processes.length,

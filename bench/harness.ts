@@ -69,7 +69,7 @@ export async function influxTarget(): Promise<InfluxTarget> {
   }
   const binary = resolveInfluxdBinary();
   if (!binary) {
-    throw new Error("no influxd: set INFLUX_URL and INFLUX_TOKEN, or see README 'InfluxDB for tests'");
+    throw new Error("no influxd: set INFLUX_URL and INFLUX_TOKEN, see docs/development.md");
   }
   const instance: InfluxdInstance = await startInfluxd({ binary });
   return { conn: instance, version: binary.replace(/.*influxd-?/, ""), dispose: () => instance.dispose() };

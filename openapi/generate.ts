@@ -17,7 +17,8 @@ export function renderOpenApi(): string {
 
 /** The types openapi-typescript generates from a rendered document. */
 export async function renderTypes(json: string): Promise<string> {
-  const header = "// Generated from openapi/openapi.json by openapi-typescript (`npm run openapi`). Do not edit.\n";
+  const header =
+    "// Generated from openapi/openapi.json by openapi-typescript (`npm run openapi`). Do not edit.\n";
   return header + astToString(await openapiTS(json));
 }
 

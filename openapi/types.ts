@@ -475,11 +475,11 @@ export interface operations {
                      * @example {
                      *       "success": false,
                      *       "code": "BAD_REQUEST",
-                     *       "message": "page_size: given 2 times (page_size=1&page_size=2); give it once",
+                     *       "message": "page_size: given 2 times (\"1\", \"2\"); give it once",
                      *       "errors": [
                      *         {
                      *           "path": "page_size",
-                     *           "message": "given 2 times (page_size=1&page_size=2); give it once"
+                     *           "message": "given 2 times (\"1\", \"2\"); give it once"
                      *         }
                      *       ]
                      *     }
@@ -879,11 +879,11 @@ export interface operations {
                      * @example {
                      *       "success": false,
                      *       "code": "BAD_REQUEST",
-                     *       "message": "page_size: given 2 times (page_size=1&page_size=2); give it once",
+                     *       "message": "page_size: given 2 times (\"1\", \"2\"); give it once",
                      *       "errors": [
                      *         {
                      *           "path": "page_size",
-                     *           "message": "given 2 times (page_size=1&page_size=2); give it once"
+                     *           "message": "given 2 times (\"1\", \"2\"); give it once"
                      *         }
                      *       ]
                      *     }

@@ -7,7 +7,7 @@
 #   INFLUXD_VERSION   module version to build (default below: the newest 2.x that builds here)
 #   PROCSCOPE_CACHE   cache directory (default ~/.cache/procscope)
 #
-# Why each step is here is written in README.md, "InfluxDB for tests".
+# Why each step is here is written in docs/development.md, "InfluxDB for tests".
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 

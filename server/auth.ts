@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { TRPCError } from "@trpc/server";
 
 export type Scope = "read" | "write";
 
@@ -70,4 +71,28 @@ export class TokenRegistry {
 export function bearer(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
   return match?.[1];
+}
+
+/**
+ * Whether a caller may use a procedure needing `scope`: undefined when it may, else the error to
+ * answer — 401 for a missing or unknown token (the same answer for both), 403 for a token without
+ * the scope. No tokens configured = no authentication. Used by the HTTP layer before any body is
+ * read, and by the procedures themselves.
+ */
+export function authorize(
+  tokens: TokenRegistry,
+  principal: Principal | undefined,
+  scope: Scope | undefined,
+): TRPCError | undefined {
+  if (!tokens.enabled) return undefined;
+  if (!principal) {
+    return new TRPCError({
+      code: "UNAUTHORIZED",
+      message: "A valid API token is required (Authorization: Bearer <token>).",
+    });
+  }
+  if (scope && !principal.scopes.has(scope)) {
+    return new TRPCError({ code: "FORBIDDEN", message: `This token does not have the "${scope}" scope.` });
+  }
+  return undefined;
 }

@@ -30,6 +30,12 @@ const EnvSchema = z.object({
   MAX_PAGE_SIZE: int(10_000, 1, 1_000_000),
   DEFAULT_PAGE_SIZE: int(1000, 1, 1_000_000),
   MAX_QUERY_DAYS: int(366, 1, 36_500),
+  /** Calls one tRPC batch may carry. */
+  MAX_BATCH_CALLS: int(10, 1, 1000),
+  /** Sample rows one request may return, all calls of a batch together. */
+  MAX_ROWS_PER_REQUEST: int(10_000, 1, 1_000_000),
+  /** Bytes of sample data one request's answer may carry (estimated before serialising). */
+  MAX_RESPONSE_BYTES: int(16 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
   STORAGE_TIMEOUT_MS: int(10_000, 100, 600_000),
   /** A gap between samples longer than this ends a run (default: three 5 s sampling intervals). */
   RUN_GAP_SECONDS: int(15, 1, 86_400),

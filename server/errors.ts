@@ -37,9 +37,23 @@ export function fieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] {
   }));
 }
 
-/** A value echoed back in a message, cut to a readable length. */
-export function cut(text: string, max = 64): string {
-  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+/**
+ * A client-supplied value as it may appear in a message: quoted, and cut to `max` characters (an
+ * 8 000-character parameter must not come back in every error about it).
+ */
+export function echo(value: string, max = 64): string {
+  const chars = Array.from(value);
+  const shown = chars.length <= max ? value : `${chars.slice(0, max).join("")}…`;
+  return chars.length <= max
+    ? JSON.stringify(shown)
+    : `${JSON.stringify(shown)} (${chars.length} characters)`;
+}
+
+/** Longest message an error body carries; anything longer is cut (a backstop behind `echo`). */
+export const MAX_MESSAGE_CHARS = 512;
+
+export function cutMessage(message: string): string {
+  return message.length <= MAX_MESSAGE_CHARS ? message : `${message.slice(0, MAX_MESSAGE_CHARS)}…`;
 }
 
 /** The `code` of each error status, as tRPC names them (431 has no tRPC name). */

@@ -78,8 +78,8 @@ const BAD_REQUEST_EXAMPLES: Record<string, { message: string; errors: { path: st
       errors: [{ path: "system_name", message: "required" }],
     },
     "process.filter": {
-      message: "page_size: given 2 times (page_size=1&page_size=2); give it once",
-      errors: [{ path: "page_size", message: "given 2 times (page_size=1&page_size=2); give it once" }],
+      message: 'page_size: given 2 times ("1", "2"); give it once',
+      errors: [{ path: "page_size", message: 'given 2 times ("1", "2"); give it once' }],
     },
     "process.duration": {
       message: "Both system name and process name are required.",

@@ -118,6 +118,17 @@ export const SubmitOut = z.object({
   accepted: z.number().int().min(1).describe("Samples stored: one per process").meta({ example: 2 }),
 });
 
+/**
+ * A name asked about in a query (system_name, process_name): stored names never hold control
+ * characters or lone surrogates, so such a name is refused with a 400 naming the parameter, the
+ * same on both stores (InfluxDB could not even be asked about a NUL).
+ */
+const nameQuery = (what: string) =>
+  z
+    .string()
+    .regex(NO_CONTROL, `${what} must not contain control characters (newline, tab, NUL, ...)`)
+    .refine(wellFormed, `${what} ${WELL_FORMED}`);
+
 const timeOfDay = z
   .string()
   .regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, "must be a time of day, HH:MM or HH:MM:SS");
@@ -152,8 +163,14 @@ export const FilterIn = z.object({
     .describe("IANA zone of the times of day and dates; default the server's TZ")
     .meta({ example: "Europe/Berlin" })
     .optional(),
-  system_name: z.string().describe("Only samples of this system").meta({ example: "System_A" }).optional(),
-  process_name: z.string().describe("Only processes of this name").meta({ example: "python" }).optional(),
+  system_name: nameQuery("system_name")
+    .describe("Only samples of this system")
+    .meta({ example: "System_A" })
+    .optional(),
+  process_name: nameQuery("process_name")
+    .describe("Only processes of this name")
+    .meta({ example: "python" })
+    .optional(),
   pid: z.number().int().min(0).describe("Only this process id").meta({ example: 1234 }).optional(),
   page: z.number().int().min(1).describe("Page number, from 1").meta({ example: 1 }).default(1),
   page_size: z
@@ -221,8 +238,11 @@ export const FilterOut = z.object({
 });
 
 export const DurationIn = z.object({
-  system_name: z.string().min(1).describe("The system the process ran on").meta({ example: "Vinay" }),
-  process_name: z.string().min(1).describe("The process's name").meta({ example: "Code.exe" }),
+  system_name: nameQuery("system_name")
+    .min(1)
+    .describe("The system the process ran on")
+    .meta({ example: "Vinay" }),
+  process_name: nameQuery("process_name").min(1).describe("The process's name").meta({ example: "Code.exe" }),
   from: isoInstant
     .describe("Only consider samples from this instant on; default: the retention period")
     .meta({ example: "2026-03-01T00:00:00Z" })

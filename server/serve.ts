@@ -26,7 +26,11 @@ export async function runServer() {
       log.info({ store: store.kind }, "storage ready");
     } catch (err) {
       const delay = Math.min(30_000, 500 * 2 ** attempt);
-      const reason = (err as Error).message;
+      // Whether storage accepts our credentials says more than most failures of init() itself.
+      const reason = await store.ping().then(
+        () => (err as Error).message,
+        (unready: Error) => unready.message,
+      );
       log.warn({ err: reason, retryInMs: delay }, `storage not ready: ${reason}`);
       await new Promise((r) => setTimeout(r, delay).unref());
       return init(attempt + 1);

@@ -5,9 +5,10 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { OpenApiMeta } from "trpc-to-openapi";
 import { ZodError, type z } from "zod";
-import type { Principal, Scope } from "./auth.ts";
+import { authorize, type Principal, type Scope } from "./auth.ts";
+import type { RequestBudget } from "./budget.ts";
 import type { Config } from "./config.ts";
-import { badRequest, cut, type FieldError, fieldErrors, InputError } from "./errors.ts";
+import { badRequest, cutMessage, echo, type FieldError, fieldErrors, InputError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import type { RateLimiter } from "./ratelimit.ts";
 import { type ProcessStore, StorageRefusedError, StorageUnavailableError } from "./store/types.ts";
@@ -21,9 +22,9 @@ export interface Context {
   now: () => number;
   /** The caller, when it presented a valid token; undefined otherwise. */
   principal: Principal | undefined;
-  /** Whether a token was presented at all (a wrong one is still a 401). */
-  presentedToken: boolean;
   writeLimiter: RateLimiter;
+  /** What this HTTP request may still return, all calls of a batch together. */
+  budget: RequestBudget;
 }
 
 /** Carried as the cause of a TOO_MANY_REQUESTS: when to try again. */
@@ -61,8 +62,12 @@ const t = initTRPC
   .meta<Meta>()
   .create({
     errorFormatter({ shape, error, ctx }) {
-      const errors = error.cause instanceof InputError ? error.cause.errors : undefined;
-      const message = error.code === "INTERNAL_SERVER_ERROR" ? "Internal server error" : error.message;
+      const errors =
+        error.cause instanceof InputError
+          ? error.cause.errors.map((e) => ({ path: e.path, message: cutMessage(e.message) }))
+          : undefined;
+      const message =
+        error.code === "INTERNAL_SERVER_ERROR" ? "Internal server error" : cutMessage(error.message);
       const body = { success: false as const, message, ...(errors ? { errors } : {}) };
       if (ctx?.transport === "rest") return { ...body, code: shape.code, data: undefined };
       return {
@@ -85,17 +90,15 @@ const blank = (value: unknown) =>
 function inputError(issues: readonly z.core.$ZodIssue[], raw: unknown, ctx: Context, meta: Meta | undefined) {
   const given = raw !== null && typeof raw === "object" ? (raw as Record<string, unknown>) : {};
   const top = (issue: z.core.$ZodIssue) => (issue.path.length >= 1 ? String(issue.path[0]) : undefined);
-  const own = (key: string | undefined) => key !== undefined && Object.hasOwn(given, key);
   const missing = new Set<string>();
   const repeated = new Map<string, unknown[]>();
   for (const issue of issues) {
     const key = top(issue);
     if (key === undefined) continue;
-    const value = own(key) ? given[key] : undefined;
+    const value = Object.hasOwn(given, key) ? given[key] : undefined;
     if (issue.path.length === 1 && blank(value)) missing.add(key);
-    else if (ctx.transport === "rest" && issue.path.length <= 2 && Array.isArray(value)) {
+    else if (ctx.transport === "rest" && issue.path.length === 1 && Array.isArray(value))
       repeated.set(key, value);
-    }
   }
   const errors: FieldError[] = [];
   const said = new Set<string>();
@@ -108,7 +111,7 @@ function inputError(issues: readonly z.core.$ZodIssue[], raw: unknown, ctx: Cont
       errors.push({
         path: key,
         message: values
-          ? `given ${values.length} times (${values.map((v) => `${key}=${cut(String(v))}`).join("&")}); give it once`
+          ? `given ${values.length} times (${values.map((v) => echo(String(v))).join(", ")}); give it once`
           : "required",
       });
     } else {
@@ -152,16 +155,8 @@ const errorBoundary = t.middleware(async ({ next, meta, path, ctx, getRawInput }
  */
 const requireScope = (scope: Scope) =>
   t.middleware(({ ctx, next }) => {
-    if (!ctx.config.tokens.enabled) return next();
-    if (!ctx.principal) {
-      throw new TRPCError({
-        code: "UNAUTHORIZED",
-        message: "A valid API token is required (Authorization: Bearer <token>).",
-      });
-    }
-    if (!ctx.principal.scopes.has(scope)) {
-      throw new TRPCError({ code: "FORBIDDEN", message: `This token does not have the "${scope}" scope.` });
-    }
+    const refused = authorize(ctx.config.tokens, ctx.principal, scope);
+    if (refused) throw refused;
     return next();
   });
 

@@ -1,9 +1,13 @@
-/** Reading a JSON request body with a size cap: 413 past the limit, 400 when it is not JSON. */
+/**
+ * Reading a JSON request body, the same way for both doors: a size cap (413 past the limit), a
+ * nesting cap, a leading byte order mark ignored; 400 when it is not JSON. Nothing here runs before
+ * the request has been authenticated (see app.ts).
+ */
 import type { IncomingMessage } from "node:http";
 
 export class BodyError extends Error {
   constructor(
-    readonly status: 400 | 413,
+    readonly status: 400 | 413 | 415,
     message: string,
   ) {
     super(message);
@@ -35,7 +39,20 @@ export function jsonDepth(text: string): number {
   return max;
 }
 
-export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+/**
+ * Whether a Content-Type header names JSON: the media type itself is `application/json` (any case,
+ * parameters after `;` allowed). `application/jsonfoo` or `application/json-seq` are not JSON.
+ */
+export function isJsonContentType(header: string | undefined): boolean {
+  return (header ?? "").split(";", 1)[0]?.trim().toLowerCase() === "application/json";
+}
+
+/**
+ * The body as text: at most `limit` bytes (413 past it, before reading when Content-Length says
+ * so), a leading BOM dropped (RFC 8259 allows it), nesting at most MAX_JSON_DEPTH (400). Empty
+ * text is returned as "" for the caller to judge.
+ */
+export async function readJsonText(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) {
     throw new BodyError(413, `Request body too large: at most ${limit} bytes`);
@@ -53,14 +70,19 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     // The client went away (or timed out) before sending the whole body: its fault, not ours.
     throw new BodyError(400, "Request body incomplete: the connection ended before it did");
   }
-  // A leading byte order mark is ignored (RFC 8259 allows it), as the tRPC door's decoder does.
   const text = Buffer.concat(chunks)
     .toString("utf8")
     .replace(/^\uFEFF/, "");
-  if (text.trim() === "") throw new BodyError(400, "Request body is empty; expected JSON");
   if (jsonDepth(text) > MAX_JSON_DEPTH) {
     throw new BodyError(400, `Request body nests more than ${MAX_JSON_DEPTH} levels deep`);
   }
+  return text;
+}
+
+/** A JSON object body (the REST door's submissions): readJsonText, then parsed. */
+export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const text = await readJsonText(req, limit);
+  if (text.trim() === "") throw new BodyError(400, "Request body is empty; expected JSON");
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -1,6 +1,7 @@
 /** The three procedures of the old REST contract: submit samples, filter by time of day, duration. */
 import { TRPCError } from "@trpc/server";
-import { badRequest, cut, type FieldError, fieldError } from "../errors.ts";
+import { jsonSize } from "../budget.ts";
+import { badRequest, echo, type FieldError, fieldError } from "../errors.ts";
 import { humanDuration, iso, sampleJson } from "../format.ts";
 import {
   DurationIn,
@@ -13,6 +14,7 @@ import {
   SubmitOut,
 } from "../schemas.ts";
 import type { SampleBatch, TimeRange } from "../store/types.ts";
+import { repeatedProcesses } from "../store/unique.ts";
 import {
   isValidZone,
   parseDate,
@@ -40,7 +42,7 @@ function storable(r: TimeRange): TimeRange | undefined {
 /** The absolute time ranges a filter request asks about (validated; 400 naming the parameter). */
 export function filterRanges(input: FilterInput, ctx: Context): TimeRange[] {
   const zone = input.tz ?? ctx.config.TZ;
-  if (!isValidZone(zone)) throw fieldError("tz", `unknown time zone "${cut(zone)}"`);
+  if (!isValidZone(zone)) throw fieldError("tz", `unknown time zone ${echo(zone)}`);
   const spec = {
     start: input.start_time === undefined ? undefined : parseTimeOfDay(input.start_time),
     end: input.end_time === undefined ? undefined : parseTimeOfDay(input.end_time),
@@ -63,7 +65,7 @@ export function filterRanges(input: FilterInput, ctx: Context): TimeRange[] {
     return windowsBetween(spec, from, to);
   }
   const day = input.date === undefined ? today(zone, ctx.now()) : parseDate(input.date);
-  if (day === undefined) throw fieldError("date", `"${input.date}" is not a calendar date`);
+  if (day === undefined) throw fieldError("date", `${echo(input.date ?? "")} is not a calendar date`);
   return windowsOnDay(spec, day);
 }
 
@@ -84,20 +86,13 @@ function pageLink(input: FilterInput, page: number, publicUrl: string | undefine
 
 /** Each process once per batch: a second (name, pid) would overwrite the first in storage. */
 function duplicates(processes: readonly { name: string; pid: number }[]): FieldError[] {
-  const first = new Map<string, number>();
-  const out: FieldError[] = [];
-  processes.forEach((p, i) => {
-    const key = `${p.pid}\u0000${p.name}`;
-    const seen = first.get(key);
-    if (seen === undefined) first.set(key, i);
-    else {
-      out.push({
-        path: `processes.${i}`,
-        message: `same name and pid as processes.${seen} (name "${cut(p.name)}", pid ${p.pid})`,
-      });
-    }
+  return repeatedProcesses(processes).map(({ index, first }) => {
+    const p = processes[index] as { name: string; pid: number };
+    return {
+      path: `processes.${index}`,
+      message: `same name and pid as processes.${first} (name ${echo(p.name)}, pid ${p.pid})`,
+    };
   });
-  return out;
 }
 const MAX_LISTED = 100;
 
@@ -178,6 +173,8 @@ export const processRouter = router({
         throw fieldError("page_size", `must be at most ${ctx.config.MAX_PAGE_SIZE}`);
       }
       const ranges = filterRanges(input, ctx).flatMap((r) => storable(r) ?? []);
+      // One request's answer is bounded, all calls of a batch together (server/budget.ts).
+      ctx.budget.takeRows(pageSize, "page_size");
       const { count, rows } = await ctx.store.filter({
         ranges,
         system_name: input.system_name,
@@ -186,6 +183,8 @@ export const processRouter = router({
         offset: (input.page - 1) * pageSize,
         limit: pageSize,
       });
+      const data = rows.map(sampleJson);
+      ctx.budget.takeBytes(jsonSize(data), "page_size");
       const lastPage = Math.max(1, Math.ceil(count / pageSize));
       const next = input.page < lastPage ? input.page + 1 : null;
       const previous = input.page > 1 ? Math.min(input.page - 1, lastPage) : null;
@@ -198,7 +197,7 @@ export const processRouter = router({
         previous: previous === null ? null : pageLink(input, previous, ctx.config.PUBLIC_URL),
         next_page: next,
         previous_page: previous,
-        data: rows.map(sampleJson),
+        data,
       };
     }),
 

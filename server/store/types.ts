@@ -88,9 +88,12 @@ export interface SystemSummary {
   process_count: number;
 }
 
+/** The two back ends. */
+export type StoreKind = "influxdb" | "sqlite";
+
 export interface ProcessStore {
-  /** Which back end this is, for logs and /readyz. */
-  readonly kind: "influxdb" | "sqlite";
+  /** Which back end this is, for logs, /readyz and start-up's banner. */
+  readonly kind: StoreKind;
   /** Prepare storage (create the bucket or schema). Idempotent. */
   init(): Promise<void>;
   /** Store a batch whole; resolves once it is durable. Returns the number of samples written. */

@@ -17,7 +17,7 @@ export const RUNTIMES: Runtime[] = ["node", "deno"];
  * How each runtime starts the agent. Node runs it through tsx's loader in one process
  * (`node --import tsx`): the `tsx` command would put a wrapper process in between, and a kill -9
  * must reach the agent itself. Deno reads /proc only with --allow-all (it treats every path under
- * /proc, /dev and /sys as special), so that is the narrowest set that works; see README.
+ * /proc, /dev and /sys as special), so that is the narrowest set that works; see docs/agent.md.
  */
 export function agentCommand(runtime: Runtime): { command: string; args: string[] } {
   const main = join(repoRoot, "agent", "main.ts");
@@ -216,3 +216,129 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** A sample as the agent took it (one line of its PROCSCOPE_SAMPLE_LOG). */
+export interface TakenSample {
+  system_name: string;
+  timestamp: number;
+  processes: {
+    pid: number;
+    name: string;
+    cpu_percent: number;
+    memory_percent: number;
+    memory_rss?: number;
+    started_at?: number;
+    user?: string;
+    command?: string;
+    state?: string;
+    parent_pid?: number;
+  }[];
+}
+
+/** Every sample the agent logged to PROCSCOPE_SAMPLE_LOG (a line torn by a kill -9 is left out). */
+export function readSampleLog(path: string): TakenSample[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return [];
+  }
+  const out: TakenSample[] = [];
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    try {
+      out.push(JSON.parse(line) as TakenSample);
+    } catch {
+      // torn last line
+    }
+  }
+  return out;
+}
+
+export type ApiRow = Record<string, unknown> & { timestamp: string; pid: number; name: string };
+
+/** Every row the API holds for one system in the last and next hour, all pages. */
+export async function allStoredRows(server: string, systemName: string, token?: string): Promise<ApiRow[]> {
+  const query = new URLSearchParams({
+    system_name: systemName,
+    from: new Date(Date.now() - 3_600_000).toISOString(),
+    to: new Date(Date.now() + 3_600_000).toISOString(),
+    page_size: "10000",
+  });
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const rows: ApiRow[] = [];
+  for (let page = 1; ; page++) {
+    query.set("page", String(page));
+    const res = await fetch(`${server}/api/filter-processes/?${query}`, { headers });
+    if (!res.ok) throw new Error(`filter: ${res.status} ${await res.text()}`);
+    const body = (await res.json()) as { data: ApiRow[]; next: string | null };
+    rows.push(...body.data);
+    if (!body.next) return rows;
+  }
+}
+
+/**
+ * What the API must return for a sample the agent took, written independently of the server:
+ * instants as ISO-8601 UTC, carriage returns and empty strings not stored (documented), every
+ * other field exactly as sent.
+ */
+export function expectedRows(sample: TakenSample): ApiRow[] {
+  const text = (v: string | undefined) => (v ? v.replaceAll("\r", "") || undefined : undefined);
+  return sample.processes.map((p) => {
+    const row: ApiRow = {
+      system_name: sample.system_name,
+      pid: p.pid,
+      name: p.name,
+      cpu_percent: p.cpu_percent,
+      memory_percent: p.memory_percent,
+      timestamp: new Date(sample.timestamp).toISOString(),
+    };
+    if (p.memory_rss !== undefined) row.memory_rss = p.memory_rss;
+    if (p.started_at !== undefined) row.started_at = new Date(p.started_at).toISOString();
+    for (const key of ["user", "command", "state"] as const) {
+      const value = text(p[key]);
+      if (value !== undefined) row[key] = value;
+    }
+    if (p.parent_pid !== undefined) row.parent_pid = p.parent_pid;
+    return row;
+  });
+}
+
+const byProcess = (a: ApiRow, b: ApiRow) => a.pid - b.pid || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * For each of `timestamps`, the stored rows at that instant are exactly the processes of the
+ * sample taken then: every process, every field. Returns the number of rows compared.
+ */
+export function compareStoredWithTaken(rows: ApiRow[], taken: TakenSample[], timestamps: number[]): number {
+  const byTime = new Map<string, ApiRow[]>();
+  for (const row of rows) byTime.set(row.timestamp, [...(byTime.get(row.timestamp) ?? []), row]);
+  let compared = 0;
+  for (const ts of timestamps) {
+    const sample = taken.find((s) => s.timestamp === ts);
+    if (!sample) throw new Error(`no sample taken at ${ts} in the agent's sample log`);
+    const iso = new Date(ts).toISOString();
+    const want = expectedRows(sample).sort(byProcess);
+    const got = [...(byTime.get(iso) ?? [])].sort(byProcess);
+    if (got.length !== want.length) {
+      const have = new Set(got.map((r) => `${r.pid}/${r.name}`));
+      const missing = want.filter((r) => !have.has(`${r.pid}/${r.name}`)).map((r) => `${r.pid} ${r.name}`);
+      throw new Error(
+        `sample ${iso}: ${want.length} processes taken, ${got.length} stored; missing: ${missing.slice(0, 5).join(", ")}`,
+      );
+    }
+    for (const [i, w] of want.entries()) {
+      const g = got[i];
+      if (JSON.stringify(sortKeys(g)) !== JSON.stringify(sortKeys(w))) {
+        throw new Error(
+          `sample ${iso}, pid ${w.pid}: stored ${JSON.stringify(g)}, taken ${JSON.stringify(w)}`,
+        );
+      }
+    }
+    compared += want.length;
+  }
+  return compared;
+}
+
+const sortKeys = (row: ApiRow | undefined) =>
+  row && Object.fromEntries(Object.entries(row).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

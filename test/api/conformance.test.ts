@@ -140,11 +140,8 @@ const DURATION = op("get", "/api/process-duration");
 const SYSTEMS = op("get", "/api/systems");
 
 const NOW = Date.now();
-/**
- * Query keys named like Object.prototype members: a 500 in the REST adapter's query parsing until
- * branch `door` (issue 14 section 2) lands; then "constructor" and "__proto__" go in here.
- */
-const PROTOTYPE_NAMES: string[] = [];
+/** Query keys named like Object.prototype members (a 500 in the REST adapter's parsing once). */
+const PROTOTYPE_NAMES = ["constructor", "__proto__", "toString", "hasOwnProperty"];
 const proc = (pid: number, name = "python") => ({ pid, name, cpu_percent: 5.2, memory_percent: 1.5 });
 const sample = (system: string, at = NOW - 60_000) =>
   JSON.stringify({ system_name: system, timestamp: at, processes: [proc(1234), proc(5678, "chrome")] });

@@ -1,7 +1,7 @@
 /**
  * Time-of-day windows on real daylight-saving transitions, through the REST API on both stores.
  *
- * The rule (docs/time-windows.md): a sample belongs to a window when the wall-clock time in `tz`
+ * The rule (docs/api.md, "Time windows, exactly"): a sample belongs to a window when the wall-clock time in `tz`
  * at its instant lies in [start_time, end_time) on the requested local day. On a fall-back day a
  * window over the repeated time includes both occurrences; on a spring-forward day times that do
  * not exist match nothing.

@@ -126,9 +126,9 @@ describe("edges", () => {
   });
 
   it.each([
-    ["page_size=1&page_size=2", "page_size", "given 2 times (page_size=1&page_size=2); give it once"],
-    ["page_size=5&page_size=5", "page_size", "given 2 times (page_size=5&page_size=5); give it once"],
-    ["tz=UTC&tz=Europe/Berlin&tz=UTC", "tz", "given 3 times (tz=UTC&tz=Europe/Berlin&tz=UTC); give it once"],
+    ["page_size=1&page_size=2", "page_size", 'given 2 times ("1", "2"); give it once'],
+    ["page_size=5&page_size=5", "page_size", 'given 2 times ("5", "5"); give it once'],
+    ["tz=UTC&tz=Europe/Berlin&tz=UTC", "tz", 'given 3 times ("UTC", "Europe/Berlin", "UTC"); give it once'],
   ])("a repeated parameter (%s) is a 400 a person understands", async (query, path, message) => {
     const res = await call(`${app.url}/api/filter-processes/?${query}`);
     expect(res.status).toBe(400);

@@ -38,7 +38,9 @@ describe("OpenAPI", () => {
     const page = await fetch(`${app.url}/docs`);
     expect(page.headers.get("content-type")).toMatch(/text\/html/);
     const html = await page.text();
-    expect(html).toContain('url: "/openapi.json"');
+    // The page's own script is a file too (its Content-Security-Policy allows no inline script).
+    expect(html).toContain('<script src="/docs/init.js"></script>');
+    expect(await (await fetch(`${app.url}/docs/init.js`)).text()).toContain('url: "/openapi.json"');
     for (const asset of ["/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css"]) {
       expect(html).toContain(asset);
       const res = await fetch(`${app.url}${asset}`);

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { call } from "../support/app.ts";
 import { type ServerProcess, startServer } from "../support/server.ts";
 
@@ -103,7 +103,7 @@ describe("SQLite disk full", () => {
       code: "SERVICE_UNAVAILABLE",
       message: "storage unavailable",
     });
-    expect(server.output()).toMatch(/SQLITE_FULL|SQLITE_IOERR/);
+    await vi.waitFor(() => expect(server.output()).toMatch(/SQLITE_FULL|SQLITE_IOERR/), { timeout: 5000 });
     expect(server.output()).not.toMatch(/"level":50/); // no "unexpected error"
 
     // Still full: more writes are refused the same way; reads work and hold exactly what was acknowledged.
@@ -148,7 +148,7 @@ describe("SQLite busy", () => {
       const res = await call(`${server.url}/api/process-data/`, { json: batch("busy", 1) });
       expect(res.status, JSON.stringify(res.body)).toBe(503);
       expect(res.headers.get("retry-after")).toBe("5");
-      expect(server.output()).toMatch(/SQLITE_BUSY/);
+      await vi.waitFor(() => expect(server.output()).toMatch(/SQLITE_BUSY/), { timeout: 5000 });
       // Reads are not blocked by a writer (WAL).
       expect((await everything(server.url, "busy")).count).toBe(PER_BATCH);
     } finally {

@@ -727,6 +727,169 @@ export function storeContract(label: string, factory: StoreFactory): void {
       });
     });
 
+    // ---------------------------------------------------------------- fleet-scale layout risks
+
+    describe("same names, reused pids, retries and agent-sized batches", () => {
+      const t = at("2026-03-27T12:00:00Z");
+      const day = { start: at("2026-03-27T00:00:00Z"), stop: at("2026-03-28T00:00:00Z") };
+      const march = { start: at("2026-03-01T00:00:00Z"), stop: at("2026-04-01T00:00:00Z") };
+
+      it("keeps same-named processes apart when a lower pid joins them and one leaves", async () => {
+        // pid order within the name changes from instant to instant: 20 and 30 are the second and
+        // third worker at t, the first and second at t + 5 s (pid 10 left), second and third again
+        // at t + 10 s (pid 5 came)
+        const w = (pid: number, cpu: number) =>
+          proc(pid, "worker", { cpu_percent: cpu, memory_rss: pid * 1000 });
+        const instants: [number, ProcessSample[]][] = [
+          [t, [w(30, 3), w(10, 1), w(20, 2)]],
+          [t + 5 * SEC, [w(20, 2.5), w(30, 3.5)]],
+          [t + 10 * SEC, [w(30, 3.75), w(5, 0.5), w(20, 2.75)]],
+        ];
+        await writeAll(
+          store,
+          instants.map(([ts, ps]) => batch("s", ts, ps)),
+        );
+        const expected = instants.flatMap(([ts, ps]) => ps.map((p) => stored("s", ts, p))).sort(rowOrder);
+        expect((await filterAll([day])).rows).toEqual(expected);
+        expect((await filterAll([day], { pid: 20 })).rows).toEqual(expected.filter((r) => r.pid === 20));
+        expect((await filterAll([day], { process_name: "worker", pid: 30 })).rows).toEqual(
+          expected.filter((r) => r.pid === 30),
+        );
+        expect(
+          await store.duration({ system_name: "s", process_name: "worker", range: march, gap_ms: 15 * SEC }),
+        ).toEqual({
+          first_seen: t,
+          last_seen: t + 10 * SEC,
+          runs: [{ start: t, end: t + 10 * SEC, pids: [5, 10, 20, 30] }],
+          latest_started_at: null,
+        });
+        expect(await store.systems(march)).toEqual([
+          { system_name: "s", first_seen: t, last_seen: t + 10 * SEC, process_count: 3 },
+        ]);
+      });
+
+      it("keeps a reused pid apart: another name, then the first name again after a gap", async () => {
+        await writeAll(store, [
+          batch("s", t, [proc(77, "cron", { started_at: t - MIN }), proc(1, "init")]),
+          batch("s", t + 5 * SEC, [proc(77, "cron", { started_at: t - MIN }), proc(1, "init")]),
+          batch("s", t + HOUR, [proc(77, "make", { started_at: t + HOUR - SEC }), proc(1, "init")]),
+          batch("s", t + 2 * HOUR, [proc(77, "cron", { started_at: t + 2 * HOUR - SEC }), proc(1, "init")]),
+        ]);
+        const byPid = await filterAll([day], { pid: 77 });
+        expect(byPid.count).toBe(4);
+        expect(byPid.rows.map((r) => [r.timestamp, r.name, r.started_at])).toEqual([
+          [t, "cron", t - MIN],
+          [t + 5 * SEC, "cron", t - MIN],
+          [t + HOUR, "make", t + HOUR - SEC],
+          [t + 2 * HOUR, "cron", t + 2 * HOUR - SEC],
+        ]);
+        expect(
+          await store.duration({ system_name: "s", process_name: "cron", range: march, gap_ms: 15 * SEC }),
+        ).toEqual({
+          first_seen: t,
+          last_seen: t + 2 * HOUR,
+          runs: [
+            { start: t, end: t + 5 * SEC, pids: [77] },
+            { start: t + 2 * HOUR, end: t + 2 * HOUR, pids: [77] },
+          ],
+          latest_started_at: t + 2 * HOUR - SEC,
+        });
+      });
+
+      /** One system's sample as an agent sends it: `n` processes, many sharing names, every field. */
+      function agentBatch(ts: number, n: number, seed: number): ProcessSample[] {
+        return Array.from({ length: n }, (_, i) => {
+          const name = i % 4 === 0 ? AWKWARD_NAMES[i % AWKWARD_NAMES.length] : `svc-${i % 37}`;
+          const p: ProcessSample = {
+            pid: 40_000 - i * 97 + seed,
+            name: name as string,
+            cpu_percent: ((i * 7919 + seed) % 10_000) / 97,
+            memory_percent: ((i * 31 + seed) % 1000) / 10,
+            memory_rss: (i + 1) * 4096 * 1024 + seed,
+            started_at: ts - (i + 1) * 60_000,
+            parent_pid: i === 0 ? 0 : 1 + (i % 5),
+            user: i % 3 ? "root" : `user ${name}`,
+            command: `/usr/bin/${name} --flag="x y" \\ ${i}`,
+            state: i % 2 ? "sleeping" : "running",
+          };
+          if (i % 10 === 9) {
+            delete p.memory_rss;
+            delete p.user;
+            delete p.command;
+          }
+          return p;
+        });
+      }
+
+      it("stores agent-sized batches (320 processes) field by field, counts and pages them", async () => {
+        const written: StoredSample[] = [];
+        const batches: SampleBatch[] = [];
+        for (const [k, system] of ["node-b", "node-a", "node-c"].entries()) {
+          for (const [j, ts] of [t, t + 5 * SEC].entries()) {
+            // staggered: node-c samples 300 ms after the others
+            const at = ts + (system === "node-c" ? 300 : 0);
+            const ps = agentBatch(at, 320, k * 10 + j);
+            batches.push(batch(system, at, ps));
+            for (const p of ps) written.push(stored(system, at, p));
+          }
+        }
+        await writeAll(store, batches);
+        written.sort(rowOrder);
+
+        const all = await filterAll([day]);
+        expect(all.count).toBe(written.length);
+        all.rows.forEach((row, i) => {
+          expect(row, `row ${i}`).toEqual(written[i]);
+        });
+
+        const pages: StoredSample[] = [];
+        for (let offset = 0; offset < written.length; offset += 250) {
+          const page = await store.filter({ ranges: [day], offset, limit: 250 });
+          expect(page.count).toBe(written.length);
+          pages.push(...page.rows);
+        }
+        expect(pages).toEqual(written);
+
+        const bySystem = await filterAll([day], { system_name: "node-a" });
+        expect(bySystem.rows).toEqual(written.filter((r) => r.system_name === "node-a"));
+        const pid = written[123]?.pid as number;
+        expect((await filterAll([day], { pid })).rows).toEqual(written.filter((r) => r.pid === pid));
+        expect(await store.systems(march)).toEqual([
+          { system_name: "node-a", first_seen: t, last_seen: t + 5 * SEC, process_count: 320 },
+          { system_name: "node-b", first_seen: t, last_seen: t + 5 * SEC, process_count: 320 },
+          { system_name: "node-c", first_seen: t + 300, last_seen: t + 5 * SEC + 300, process_count: 320 },
+        ]);
+      });
+
+      it("rewrites the same points when a batch is retried with its processes in another order", async () => {
+        const ps = agentBatch(t, 320, 1);
+        await store.write(batch("s", t, ps));
+        const before = await filterAll([day]);
+        await store.write(batch("s", t, [...ps].reverse()));
+        await store.write(batch("s", t, [...ps.slice(160), ...ps.slice(0, 160)]));
+        const after = await filterAll([day]);
+        expect(after.count).toBe(320);
+        expect(after).toEqual(before);
+        expect(after.rows).toEqual(ps.map((p) => stored("s", t, p)).sort(rowOrder));
+        expect((await store.systems(march))[0]?.process_count).toBe(320);
+      });
+
+      it("refuses a batch naming one (name, pid) twice, and stores none of it", async () => {
+        const twice = batch("s", t, [
+          proc(1, "init"),
+          proc(9, "dup", { cpu_percent: 1 }),
+          proc(9, "dup", { cpu_percent: 2 }),
+        ]);
+        await expect(store.write(twice)).rejects.toMatchObject({
+          name: "StorageRefusedError",
+          field: "processes",
+        });
+        expect((await filterAll([day])).count).toBe(0);
+        // the same pid under two names is two processes, not a duplicate
+        expect(await store.write(batch("s", t, [proc(9, "dup"), proc(9, "dup2")]))).toBe(2);
+      });
+    });
+
     // ---------------------------------------------------------------- awkward names
 
     describe("names that need escaping", () => {
@@ -772,6 +935,91 @@ export function storeContract(label: string, factory: StoreFactory): void {
           expect((await filterAll([day], { process_name: probe })).count, probe).toBe(0);
         }
         expect((await filterAll([day], { process_name: "a%" })).rows.map((r) => r.pid)).toEqual([3]);
+      });
+    });
+
+    // ---------------------------------------------------------------- agent-sized batches (issue 18)
+
+    describe("agent-sized batches", () => {
+      const t = at("2026-03-27T09:00:00.250Z");
+      const day = { start: at("2026-03-27T00:00:00Z"), stop: at("2026-03-28T00:00:00Z") };
+
+      /**
+       * A machine's worth of processes as an agent sends them: hundreds, most names shared by many
+       * pids, every optional field present on some and absent on others, awkward text and big
+       * numbers. Deterministic in (seed, i), so two systems and two instants differ everywhere.
+       */
+      function machine(size: number, seed: number): ProcessSample[] {
+        const names = [
+          "kworker/0:1H",
+          "nginx: worker process",
+          "postgres",
+          "node",
+          'we"ird\\ name,=x',
+          "東京",
+        ];
+        return Array.from({ length: size }, (_, i) => {
+          const pid = 1 + i * 7 + seed;
+          const p: ProcessSample = {
+            pid,
+            name: i % 9 === 0 ? `unique-${seed}-${i}` : (names[i % names.length] as string),
+            cpu_percent: ((i * 37 + seed) % 4000) / 9.7,
+            memory_percent: ((i * 13 + seed) % 10_000) / 101,
+          };
+          if (i % 5 !== 0) p.memory_rss = (i + 1) * 4096 * (seed + 3) + 2 ** 40;
+          if (i % 4 !== 1) p.started_at = at("2026-03-20T00:00:00Z") + i * 1001 + seed;
+          if (i % 3 !== 2) p.user = i % 2 ? `user-${i % 11}` : 'Grüße \\ "svc"';
+          if (i % 6 !== 3)
+            p.command = `/usr/bin/p${i} --flag="a b" \\\n\t${"x".repeat(i % 7 === 0 ? 3000 : 5)}`;
+          if (i % 7 !== 4) p.state = ["sleeping", "running", "idle", "zombie"][i % 4] as string;
+          if (i % 8 !== 5) p.parent_pid = i % 10 === 0 ? 0 : 1 + ((i * 3) % 500);
+          return p;
+        });
+      }
+
+      it("store every process of 320-process batches, field by field, on two systems and two instants", async () => {
+        const plan = [
+          batch("fleet-a", t, machine(320, 0)),
+          batch("fleet-b", t, machine(333, 1)),
+          batch("fleet-a", t + 5 * SEC, machine(320, 2)),
+          batch("fleet-b", t + 5 * SEC, machine(333, 3)),
+        ];
+        for (const b of plan)
+          expect(await store.write(b), `${b.system_name}@${b.timestamp}`).toBe(b.processes.length);
+        const expected = plan
+          .flatMap((b) => b.processes.map((p) => stored(b.system_name, b.timestamp, p)))
+          .sort(rowOrder);
+
+        const all = await filterAll([day]);
+        expect(all.count).toBe(expected.length);
+        expect(all.rows.length).toBe(expected.length);
+        // Row by row, so that a failure names the first process that differs.
+        for (const [i, want] of expected.entries()) {
+          expect(all.rows[i], `row ${i}: ${want.system_name} pid ${want.pid} @${want.timestamp}`).toEqual(
+            want,
+          );
+        }
+
+        // Narrowed by system, by a name many pids share, by one pid: the same rows.
+        const b = await filterAll([day], { system_name: "fleet-b" });
+        expect(b.rows).toEqual(expected.filter((r) => r.system_name === "fleet-b"));
+        const shared = await filterAll([day], { process_name: 'we"ird\\ name,=x' });
+        expect(shared.rows).toEqual(expected.filter((r) => r.name === 'we"ird\\ name,=x'));
+        const last = plan[3]?.processes.at(-1) as ProcessSample;
+        const one = await filterAll([day], { system_name: "fleet-b", pid: last.pid });
+        expect(one.rows).toEqual(expected.filter((r) => r.system_name === "fleet-b" && r.pid === last.pid));
+
+        // Pages of 300 put back together are the whole.
+        const pages: StoredSample[] = [];
+        for (let offset = 0; offset < expected.length; offset += 300) {
+          pages.push(...(await store.filter({ ranges: [day], offset, limit: 300 })).rows);
+        }
+        expect(pages).toEqual(expected);
+
+        expect(await store.systems(day)).toEqual([
+          { system_name: "fleet-a", first_seen: t, last_seen: t + 5 * SEC, process_count: 320 },
+          { system_name: "fleet-b", first_seen: t, last_seen: t + 5 * SEC, process_count: 333 },
+        ]);
       });
     });
   });

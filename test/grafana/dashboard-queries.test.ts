@@ -361,6 +361,16 @@ describe("dashboard queries on a seeded InfluxDB", () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a JS template
     const instances = (await one("Instances of ${process} running")).rows;
     expect(Math.max(...instances.map((r) => Number(r._value)))).toBe(1);
+
+    // pid is a field, yet the panel still draws one series per pid: backup.sh ran as 300, then 301.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a JS template
+    const perPid = (await one("CPU % of ${process} per pid")).tables;
+    expect(perPid.map((t) => t[0]?.pid).sort()).toEqual(["300", "301"]);
+    for (const t of perPid) {
+      expect(t.every((r) => r._value === 25)).toBe(true);
+      // samples 0–59 and 120–179 (5 s apart) in 1-minute windows: 5 windows each
+      expect(t).toHaveLength(5);
+    }
   });
 
   it("no query fails on an empty bucket (Grafana shows 'No data', not an error)", async () => {

@@ -5,12 +5,94 @@
  * store exactly the ones it accepts, accept exactly the ones the schema accepts, and nothing else
  * reaches storage — checked in the database itself at the end.
  */
+
+import type { AnyTRPCRouter } from "@trpc/server";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { z } from "zod";
+import { appRouter } from "../../server/router.ts";
 import { SubmitIn } from "../../server/schemas.ts";
-import { type Answer, expectClean, STORES, send, startTarget, type Target } from "./support.ts";
+import { type Answer, expectClean, request, STORES, send, startTarget, type Target } from "./support.ts";
 
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 120);
+
+/** Names every plain object inherits: "constructor", "__proto__", "toString", "hasOwnProperty", ... */
+const PROTO_NAMES = Object.getOwnPropertyNames(Object.prototype);
+const QUERY_KEYS = [
+  "start_time",
+  "end_time",
+  "date",
+  "from",
+  "to",
+  "tz",
+  "system_name",
+  "process_name",
+  "pid",
+  "page",
+];
+
+/** The REST query operations and tRPC procedures, from the router itself (a new one is covered too). */
+const OPERATIONS = Object.entries(
+  (appRouter as AnyTRPCRouter)._def.procedures as Record<
+    string,
+    { _def: { type: string; inputs: unknown[]; meta?: { openapi?: { method: string; path: string } } } }
+  >,
+).map(([procedure, p]) => ({
+  procedure,
+  type: p._def.type,
+  path: p._def.meta?.openapi ? `${p._def.meta.openapi.path}/` : undefined,
+  method: p._def.meta?.openapi?.method,
+  input: p._def.inputs[0] as z.ZodObject | undefined,
+}));
+const REST_GETS = OPERATIONS.filter((o) => o.method === "GET").map((o) => o.path as string);
+const TRPC_PROCEDURES = OPERATIONS.map((o) => o.procedure);
+/** A valid value for every string query parameter the router has (a new one must be added here). */
+const VALID_VALUE: Record<string, string> = {
+  start_time: "10:00",
+  end_time: "11:00",
+  date: "2026-11-20",
+  from: "2026-11-20T00:00:00Z",
+  to: "2026-11-21T00:00:00Z",
+  tz: "Europe/Berlin",
+  system_name: "s",
+  process_name: "p",
+};
+const valid = (field: string): string => {
+  const value = VALID_VALUE[field];
+  if (value === undefined) throw new Error(`no valid value for the query parameter ${field}: add one`);
+  return value;
+};
+const isStringSchema = (schema: unknown): boolean => {
+  let s = schema as { def?: { type: string; innerType?: unknown; in?: unknown } } | undefined;
+  while (s?.def && ["optional", "default", "nullable"].includes(s.def.type)) s = s.def.innerType as typeof s;
+  return s?.def?.type === "string";
+};
+/** Every (query operation, string parameter) pair the router has. */
+const STRING_PARAMS = OPERATIONS.filter((o) => o.method === "GET" && o.input).flatMap((o) =>
+  Object.entries((o.input as z.ZodObject).shape)
+    .filter(([, schema]) => isStringSchema(schema))
+    .map(([field]) => ({ procedure: o.procedure, path: o.path as string, field })),
+);
+const PREFIXES = [
+  "/",
+  "/api/",
+  "/trpc/",
+  "/docs/",
+  "/healthz/",
+  "/readyz/",
+  "/openapi.json/",
+  "/api/process-data/",
+  "/trpc/process.filter,",
+];
+const ALL_ROUTES = [
+  "/healthz",
+  "/readyz",
+  "/openapi.json",
+  "/docs",
+  ...REST_GETS,
+  "/trpc/systems.list?input=%7B%7D",
+  "/nope",
+];
 // biome-ignore lint/suspicious/noExplicitAny: payloads are arbitrary JSON by design
 type Json = any;
 
@@ -359,6 +441,260 @@ describe.each(STORES)("hostile input, property-based, on %s", (kind) => {
         },
       ),
       { numRuns: RUNS },
+    );
+  });
+
+  // ── Classes that once answered 500, generated rather than hand-listed (issue 14 §2, §6) ──
+
+  const port = () => t.server.port;
+  /** REST error bodies carry no tRPC-internal `data`; tRPC ones carry it (the client reads it). */
+  const expectRestShape = (a: Answer, what: string) => {
+    if (a.status >= 400 && a.body && !Array.isArray(a.body) && !("error" in a.body)) {
+      expect(Object.keys(a.body), what).not.toContain("data");
+    }
+  };
+
+  it("prototype-named keys anywhere: query strings, tRPC inputs, submission bodies — never a 500", async () => {
+    const key = fc.oneof(fc.constantFrom(...PROTO_NAMES), fc.constantFrom(...QUERY_KEYS));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...REST_GETS),
+        fc.array(fc.tuple(key, fc.oneof(fc.constantFrom("x", "1", "", "UTC"), nastyString)), {
+          minLength: 1,
+          maxLength: 5,
+        }),
+        fc.constantFrom(...TRPC_PROCEDURES),
+        fc.constantFrom(...PROTO_NAMES),
+        fc.oneof(fc.constantFrom("top", "process", "nested"), fc.constant("top")),
+        async (path, pairs, procedure, proto, where) => {
+          const q = new URLSearchParams(pairs);
+          const a = await send(`${t.server.url}${path}?${q}`);
+          expectClean(a, `${path}?${q}`);
+          expectRestShape(a, `${path}?${q}`);
+          // The same keys in a tRPC input object, as JSON text ("__proto__" as an own key).
+          const members = pairs.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(",");
+          const input = `{${members}}`;
+          const b = await send(`${t.server.url}/trpc/${procedure}?input=${encodeURIComponent(input)}`);
+          expectClean(b, `${procedure} ${input.slice(0, 200)}`);
+          const batch = await send(
+            `${t.server.url}/trpc/${procedure},${procedure}?batch=1&input=${encodeURIComponent(`{"0":${input},${JSON.stringify(proto)}:${input}}`)}`,
+          );
+          expectClean(batch, `batch ${procedure} ${input.slice(0, 200)}`);
+          // A valid submission with the key added: unknown keys are dropped, so it is stored (201).
+          const system = `proto-${run}`;
+          const extra = `${JSON.stringify(proto)}:{"a":1}`;
+          const processJson = `{"pid":1,"name":"p","cpu_percent":1,"memory_percent":1${where === "process" ? `,${extra}` : ""}}`;
+          const body =
+            `{"system_name":${JSON.stringify(system)},"timestamp":${Date.now() - 60_000}` +
+            `,"processes":[${processJson}]${where === "top" ? `,${extra}` : ""}` +
+            `${where === "nested" ? `,"x":{${extra},"constructor":{"prototype":{"polluted":1}}}` : ""}}`;
+          for (const door of ["rest", "trpc"] as const) {
+            const c = await submit(door, body);
+            expectClean(c, `${door} ${body}`);
+            expect(c.status, `${door} ${body} → ${c.text}`).toBe(201);
+            accepted.add(system);
+          }
+          expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("any Host header on any route: 400 for what is not a host[:port], never a 500", async () => {
+    // What node:http lets a client send in a header value: tab, printable ASCII, and bytes 0x80-0xff.
+    const headerChar = fc.oneof(
+      fc.constantFrom("@", "/", "\\", " ", "%", "[", "]", ":", "#", "?", "\t", ".", "-", "é"),
+      fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+      fc.integer({ min: 0x80, max: 0xff }).map((c) => String.fromCharCode(c)),
+    );
+    const host = fc.oneof(
+      fc.constantFrom("a@b", "user:pass@host", "x/y", "[::1]:8000", "[::1", "host:99999", "host:", "", " "),
+      fc.constantFrom("localhost", "127.0.0.1:8000", "example.com", "EXAMPLE.com:443"),
+      fc.string({ unit: headerChar, maxLength: 40 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(host, fc.constantFrom(...ALL_ROUTES), async (h, path) => {
+        const a = await request(port(), { path, headers: { host: h } });
+        const what = `Host ${JSON.stringify(h)} ${path}`;
+        expect(a.status < 500, `${what} → ${a.status} ${a.text.slice(0, 200)}`).toBe(true);
+        if (/[@/\\\s%#?]/.test(h.trim()) || h.trim() === "") {
+          expect(a.status, `${what} → ${a.text.slice(0, 200)}`).toBe(400);
+        }
+        if (a.status === 400) expect(a.body?.message ?? a.body?.error?.message, what).toBeTypeOf("string");
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("any path under every prefix, with any method: a clean answer, REST bodies without tRPC's data", async () => {
+    const segment = fc.oneof(
+      fc.constantFrom(...PROTO_NAMES),
+      fc.constantFrom(
+        "..",
+        ".",
+        "%2e%2e",
+        "%00",
+        "%2F",
+        "%",
+        "%ff",
+        "swagger-ui.css",
+        "process.filter",
+        "a,b",
+      ),
+      fc.webSegment(),
+      fc.string({ maxLength: 12 }).map(encodeURIComponent),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...PREFIXES),
+        fc.array(segment, { maxLength: 3 }),
+        fc.boolean(),
+        fc.constantFrom("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"),
+        async (prefix, segments, slash, method) => {
+          const path = `${prefix}${segments.join("/")}${slash ? "/" : ""}`;
+          const withBody = method !== "GET" && method !== "HEAD";
+          const a = await request(port(), {
+            method,
+            path,
+            headers: withBody ? { "content-type": "application/json" } : {},
+            ...(withBody ? { body: "{}" } : {}),
+          });
+          const what = `${method} ${path}`;
+          expect(a.status < 500, `${what} → ${a.status} ${a.text.slice(0, 200)}`).toBe(true);
+          if (method === "HEAD") {
+            expect(a.text, what).toBe("");
+            return;
+          }
+          if (a.status >= 400 || !path.startsWith("/docs")) expectClean(a, what);
+          if (!path.startsWith("/trpc/")) expectRestShape(a, what);
+        },
+      ),
+      { numRuns: RUNS * 2 },
+    );
+  });
+
+  it("a control character in any string parameter, on both doors: 400 naming the parameter", async () => {
+    // filter: start_time end_time date from to tz system_name process_name; duration: 4 more
+    expect(STRING_PARAMS.length).toBeGreaterThanOrEqual(12);
+    const control = fc.oneof(
+      fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c)),
+      fc.constant("\u007f"),
+    );
+    // Every (parameter, door) pair, each with generated characters and positions.
+    for (const { procedure, path, field } of STRING_PARAMS) {
+      for (const door of ["rest", "trpc"] as const) {
+        await fc.assert(
+          fc.asyncProperty(control, fc.nat(), async (c, at) => {
+            const value = valid(field);
+            const i = at % (value.length + 1);
+            const input = { [field]: `${value.slice(0, i)}${c}${value.slice(i)}` };
+            const a =
+              door === "rest"
+                ? await send(`${t.server.url}${path}?${new URLSearchParams(input)}`)
+                : await send(
+                    `${t.server.url}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`,
+                  );
+            const what = `${door} ${procedure} ${field}=${JSON.stringify(input[field])}`;
+            expectClean(a, what);
+            expect(a.status, `${what} → ${a.text.slice(0, 300)}`).toBe(400);
+            const error = a.body.error ?? a.body;
+            const named = (error.errors ?? []).some((e: { path: string }) => e.path === field);
+            expect(named || String(error.message).startsWith(`${field}:`), `${what} → ${a.text}`).toBe(true);
+          }),
+          { numRuns: Math.max(3, Math.ceil(RUNS / 24)) },
+        );
+      }
+    }
+    // Submissions: every string field but `command` (kept as sent) refuses them, naming the field.
+    for (const [field, path] of [
+      ["system_name", "system_name"],
+      ["name", "processes.0.name"],
+      ["user", "processes.0.user"],
+      ["state", "processes.0.state"],
+    ] as const) {
+      const proc: Record<string, unknown> = { pid: 1, name: "p", cpu_percent: 1, memory_percent: 1 };
+      const body: Record<string, unknown> = { system_name: `ctl-${run}`, processes: [proc] };
+      if (field === "system_name") body.system_name = `ctl-${run}\u0001`;
+      else proc[field] = "a\u0000b";
+      for (const door of ["rest", "trpc"] as const) {
+        const a = await submit(door, JSON.stringify(body));
+        expect(a.status, `${door} ${field}`).toBe(400);
+        expect(a.text, `${door} ${field}`).toContain(path);
+      }
+    }
+  });
+
+  it("an echoed value is cut: any parameter 8 000 characters long comes back in a short answer", async () => {
+    for (const { procedure, path, field } of STRING_PARAMS) {
+      for (const door of ["rest", "trpc"] as const) {
+        for (const ch of ["x", "7", "é"]) {
+          const input = { [field]: ch.repeat(8000) };
+          const a =
+            door === "rest"
+              ? await send(`${t.server.url}${path}?${new URLSearchParams(input)}`)
+              : await send(
+                  `${t.server.url}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`,
+                );
+          const what = `${door} ${procedure} ${field}=${ch}×8000 → ${a.text.slice(0, 300)}`;
+          expectClean(a, what);
+          expect(a.text.length, what).toBeLessThan(2048);
+        }
+      }
+    }
+  });
+
+  it("any content type: a submission is read exactly when its media type is application/json", async () => {
+    const body = (n: number) =>
+      JSON.stringify({
+        system_name: `ctype-${run}`,
+        timestamp: Date.now() - 60_000 - n,
+        processes: [{ pid: 1, name: "p", cpu_percent: 1, memory_percent: 1 }],
+      });
+    const type = fc.oneof(
+      fc.constantFrom(
+        "application/json",
+        "Application/JSON",
+        "application/json; charset=utf-8",
+        " application/json",
+      ),
+      fc
+        .tuple(
+          fc.constantFrom("application/json", "application/", "text/json", ""),
+          fc.string({ maxLength: 12 }),
+        )
+        .map(([a, b]) => `${a}${b}`.replace(/[^\t\x20-\x7e]/g, "")),
+    );
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(type, fc.constantFrom("rest" as const, "trpc" as const), async (ct, door) => {
+        const json = ct.split(";", 1)[0]?.trim().toLowerCase() === "application/json";
+        const a = await submit(door, body(n++), ct);
+        const what = `${door} content-type ${JSON.stringify(ct)} → ${a.status} ${a.text.slice(0, 200)}`;
+        expectClean(a, what);
+        expect(a.status, what).toBe(json ? 201 : 415);
+        if (json) accepted.add(`ctype-${run}`);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("JSON nesting: both doors accept up to 32 levels and refuse deeper, with the same answer", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 40 }), fc.boolean(), async (depth, arrays) => {
+        // The submission itself is one level; `extra` (dropped by the schema) nests `depth` more.
+        const nested = arrays
+          ? `${"[".repeat(depth)}${"]".repeat(depth)}`
+          : `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
+        const text = `{"system_name":"depth-${run}","timestamp":${Date.now() - 60_000},"processes":[{"pid":1,"name":"p","cpu_percent":1,"memory_percent":1}],"extra":${nested}}`;
+        const rest = await submit("rest", text);
+        const trpc = await submit("trpc", text);
+        const ok = depth + 1 <= 32;
+        expect([rest.status, trpc.status], `depth ${depth + 1}`).toEqual(ok ? [201, 201] : [400, 400]);
+        if (!ok) expect(trpc.body.error.message).toBe(rest.body.message);
+        else accepted.add(`depth-${run}`);
+      }),
+      { numRuns: 40 },
     );
   });
 

@@ -4,6 +4,7 @@
  * one rule every answer must follow, and raw TCP requests for what fetch cannot send.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,7 +32,15 @@ export async function startTarget(kind: StoreKind, env: Record<string, string> =
   if (kind === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "procscope-hostile-"));
     const server = await startServer({
-      env: { INFLUX_URL: undefined, INFLUX_TOKEN: undefined, DATA_DIR: dir, ...common },
+      // RETENTION_DAYS as long as the InfluxDB side's bucket (which keeps everything): the embedded
+      // store refuses a sample older than its retention, as InfluxDB does.
+      env: {
+        INFLUX_URL: undefined,
+        INFLUX_TOKEN: undefined,
+        DATA_DIR: dir,
+        RETENTION_DAYS: "36500",
+        ...common,
+      },
     });
     return {
       kind,
@@ -212,4 +221,50 @@ export function parseRaw(response: string): {
     body = undefined;
   }
   return { status, contentType, body, text };
+}
+
+/**
+ * One request through node:http, which (unlike fetch) sends any Host header it is given and any
+ * method; the answer as `send` gives it.
+ */
+export function request(
+  port: number,
+  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: "127.0.0.1",
+        port,
+        method: opts.method ?? "GET",
+        path: opts.path,
+        headers: opts.headers,
+        setHost: !opts.headers || !Object.keys(opts.headers).some((h) => h.toLowerCase() === "host"),
+        agent: false,
+        timeout: 60_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let body: unknown;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = undefined;
+          }
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: res.headers["content-type"] ?? "",
+            text,
+            body,
+          });
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(opts.body);
+  });
 }

@@ -23,7 +23,7 @@ export const HOW_TO_PROVIDE_INFLUX = [
   "  2. an influxd binary: INFLUXD_BIN=/path/to/influxd, `influxd` on the PATH, or a cached",
   `     build in ${cacheDir()};`,
   "  3. Go and cargo on the PATH, so that `npm run influxd:build` can build influxd from source",
-  "     (see README.md, 'InfluxDB for tests').",
+  "     (see docs/development.md, 'InfluxDB for tests').",
 ].join("\n");
 
 export function cacheDir(): string {

@@ -5,9 +5,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { StoreKind } from "../../server/store/types.ts";
 import { freshBucket } from "./influx.ts";
-
-export type StoreKind = "influxdb" | "sqlite";
 export type ServerEnv = Record<string, string | undefined>;
 
 export function storeEnvs(prefix: string) {
@@ -25,7 +24,8 @@ export function storeEnvs(prefix: string) {
     sqlite: async () => {
       const dir = mkdtempSync(join(tmpdir(), `procscope-${prefix}-`));
       dirs.push(dir);
-      return { INFLUX_URL: undefined, INFLUX_TOKEN: undefined, DATA_DIR: dir };
+      // Keeps everything, as the fresh bucket does (each store refuses samples older than its retention).
+      return { INFLUX_URL: undefined, INFLUX_TOKEN: undefined, DATA_DIR: dir, RETENTION_DAYS: "36500" };
     },
   };
   return {

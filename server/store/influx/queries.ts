@@ -2,24 +2,22 @@
  * The Flux this product runs, in one place. Every user-supplied value enters through the client
  * library's `flux` tagged template, which escapes it as a Flux literal; nothing is concatenated.
  *
- * Pushdown: each `from |> range |> filter(tag/field equality)` runs inside the storage engine. A
- * time-of-day window over many days is one such pushed-down read per day (ranges computed in
- * server/timewindow.ts), unioned, rather than a per-row `date.hour()` filter in the interpreter.
+ * Layout (layout.ts, docs/data-layout.md): `sample` points (tags system, name, slot; pid is a
+ * field) and one `batch` point per submitted batch (tag system; field processes).
+ *
+ * Pushdown: each `from |> range |> filter(tag/field/value predicates)` runs inside the storage
+ * engine, and so do `group()` and `group() |> count()/sum()/first()/last()` straight after it. A
+ * time-of-day window over many days is one such read per day (server/timewindow.ts), unioned.
+ * Query cost is per series × field read: every query below reads as few series and fields as it
+ * can — counts and the page's place come from the small `batch` points where the filter does not
+ * narrow by name or pid, and the page's rows are read only for the page's systems and instants.
  */
-import { flux, fluxExpression, type ParameterizedQuery } from "@influxdata/influxdb-client";
+import { flux, fluxExpression, fluxInteger, type ParameterizedQuery } from "@influxdata/influxdb-client";
 import type { DurationQuery, FilterQuery, TimeRange } from "../types.ts";
+import { BATCH, SAMPLE } from "./layout.ts";
 import { encodeTag } from "./tags.ts";
 
-export const MEASUREMENT = "process";
-
-/** Extra predicates on the narrowing tags, as a Flux boolean expression over `r`. */
-function narrowing(q: Pick<FilterQuery, "system_name" | "process_name" | "pid">): ParameterizedQuery {
-  let expr = flux`true`;
-  if (q.system_name !== undefined) expr = flux`${expr} and r.system == ${encodeTag(q.system_name)}`;
-  if (q.process_name !== undefined) expr = flux`${expr} and r.name == ${encodeTag(q.process_name)}`;
-  if (q.pid !== undefined) expr = flux`${expr} and r.pid == ${String(q.pid)}`;
-  return expr;
-}
+type Narrowing = Pick<FilterQuery, "system_name" | "process_name" | "pid">;
 
 const time = (ms: number) => fluxExpression(`time(v: ${Math.trunc(ms)} * 1000000)`);
 
@@ -29,65 +27,112 @@ const read = (bucket: string, r: TimeRange, predicate: ParameterizedQuery) =>
 const joined = (parts: ParameterizedQuery[], separator: ParameterizedQuery) =>
   parts.reduce((acc, part, i) => (i === 0 ? part : flux`${acc}${separator}${part}`));
 
-/*
- * The filter, in steps that keep the work inside the storage engine. With pid as a tag a fleet has
- * thousands of series, and every series × range × field is a table in Flux: pivoting, regrouping,
- * mapping or sort-limiting those in the interpreter took from seconds to minutes on a week of a
- * 20 × 300 fleet (bench/stores.ts). `group()`, and `group() |> count()`, straight after a read are
- * pushed down instead and merge the series inside the engine; a plain `sort()` of one column is
- * cheap; the exact order (names by code point, pids as numbers) is applied in TypeScript to the
- * page's instants only.
- *
- * 1. filterCounts: per range, how many samples match (one cpu_percent point per sample).
- * 2. filterPageTimes: in the ranges the page falls in, the instants of its samples (sorted _time,
- *    cut by offset and limit): its first and last instant.
- * 3. filterCounts again, up to the first instant: how many samples come before it.
- *    filterPageRows: every field of every sample from the first instant to the last, one table per
- *    field. InfluxStore puts samples together, sorts them exactly and cuts the page.
+const union = (reads: ParameterizedQuery[]) =>
+  reads.length === 1 ? (reads[0] as ParameterizedQuery) : flux`union(tables: [${joined(reads, flux`, `)}])`;
+
+/** Tag predicates (system, name) as a Flux boolean expression over `r`. */
+function tagNarrowing(q: Narrowing): ParameterizedQuery {
+  let expr = flux`true`;
+  if (q.system_name !== undefined) expr = flux`${expr} and r.system == ${encodeTag(q.system_name)}`;
+  if (q.process_name !== undefined) expr = flux`${expr} and r.name == ${encodeTag(q.process_name)}`;
+  return expr;
+}
+
+/** The filter narrows by something only `sample` points know (name or pid). */
+export const narrowsSamples = (q: Narrowing) => q.process_name !== undefined || q.pid !== undefined;
+
+/** One `pid` point per sample, narrowed by tags and by the pid value (pushed down). */
+const samplePids = (q: Narrowing) => {
+  const pid = q.pid === undefined ? flux`` : flux` and r._value == ${fluxInteger(q.pid)}`;
+  return flux`r._measurement == ${SAMPLE} and r._field == "pid" and ${tagNarrowing(q)}${pid}`;
+};
+
+/** One `processes` point per batch, narrowed by system. */
+const batches = (q: Narrowing) =>
+  flux`r._measurement == ${BATCH} and r._field == "processes" and ${tagNarrowing({ system_name: q.system_name })}`;
+
+/**
+ * One yield per range ("r0", "r1", …): how many samples match in it. Without a name or pid
+ * narrowing this sums the batch points (a few per system and instant, not one per process).
  */
-
-const CPU = "cpu_percent";
-const samplesOnly = (q: FilterQuery) =>
-  flux`r._measurement == ${MEASUREMENT} and r._field == ${CPU} and ${narrowing(q)}`;
-
-/** One yield per range ("r0", "r1", …): the number of matching samples in it. */
-export function filterCounts(bucket: string, q: FilterQuery, ranges: TimeRange[]): ParameterizedQuery {
+export function filterCounts(bucket: string, q: Narrowing, ranges: TimeRange[]): ParameterizedQuery {
+  const tail = narrowsSamples(q) ? flux`|> group() |> count()` : flux`|> group() |> sum()`;
+  const pred = narrowsSamples(q) ? samplePids(q) : batches(q);
   return joined(
-    ranges.map(
-      (r, i) => flux`${read(bucket, r, samplesOnly(q))} |> group() |> count() |> yield(name: ${`r${i}`})`,
-    ),
+    ranges.map((r, i) => flux`${read(bucket, r, pred)} ${tail} |> yield(name: ${`r${i}`})`),
     flux`\n`,
   );
 }
 
-/** The instants of samples number offset … offset + limit − 1 of `ranges`, in time order. */
+/** The batch points (system, instant, number of samples) of `ranges`: where each page lies. */
+export function filterBatches(bucket: string, q: Narrowing, ranges: TimeRange[]): ParameterizedQuery {
+  return flux`${union(ranges.map((r) => flux`${read(bucket, r, batches(q))} |> group() |> keep(columns: ["_time", "system", "_value"])`))}`;
+}
+
+/** The instants of matching samples number offset … offset + limit − 1 of `ranges`, in time order. */
 export function filterPageTimes(
   bucket: string,
-  q: FilterQuery,
+  q: Narrowing & { limit: number },
   ranges: TimeRange[],
   offset: number,
 ): ParameterizedQuery {
   const reads = ranges.map(
-    (r) => flux`${read(bucket, r, samplesOnly(q))} |> group() |> keep(columns: ["_time"])`,
+    (r) => flux`${read(bucket, r, samplePids(q))} |> group() |> keep(columns: ["_time"])`,
   );
-  const all = reads.length === 1 ? reads[0] : flux`union(tables: [${joined(reads, flux`, `)}]) |> group()`;
   // The identity map keeps the planner from fusing sort and limit into one operator, which is
   // much slower on the many small chunks a pushed-down group() yields.
-  return flux`${all}
+  return flux`${union(reads)}
+  |> group()
   |> sort(columns: ["_time"])
   |> map(fn: (r) => r)
   |> limit(n: ${q.limit}, offset: ${offset})`;
 }
 
-/** Every field of every sample in `spans`, one table per field ("s0", "s1", … per span). */
-export function filterPageRows(bucket: string, q: FilterQuery, spans: TimeRange[]): ParameterizedQuery {
-  const pred = flux`r._measurement == ${MEASUREMENT} and ${narrowing(q)}`;
+/** The series (system, name, slot) and instants of the samples of one pid in `spans`. */
+export function filterPidKeys(bucket: string, q: Narrowing, spans: TimeRange[]): ParameterizedQuery {
+  return joined(
+    spans.map(
+      (r, i) =>
+        flux`${read(bucket, r, samplePids(q))} |> group() |> keep(columns: ["_time", "system", "name", "slot"]) |> yield(name: ${`k${i}`})`,
+    ),
+    flux`\n`,
+  );
+}
+
+export interface SeriesKey {
+  system: string;
+  name: string;
+  slot: string;
+}
+
+/**
+ * Every field of the samples in `spans` ("s0", "s1", … per span), of the given systems (stored
+ * form) or of the given series, or narrowed by tags alone.
+ */
+export function filterPageRows(
+  bucket: string,
+  q: Narrowing,
+  spans: TimeRange[],
+  only: { systems: string[] } | { series: SeriesKey[] } | null,
+): ParameterizedQuery {
+  let pred = flux`r._measurement == ${SAMPLE} and ${tagNarrowing(q)}`;
+  if (only && "systems" in only && only.systems.length > 0) {
+    pred = flux`${pred} and (${joined(
+      only.systems.map((s) => flux`r.system == ${s}`),
+      flux` or `,
+    )})`;
+  } else if (only && "series" in only && only.series.length > 0) {
+    pred = flux`${pred} and (${joined(
+      only.series.map((k) => flux`(r.system == ${k.system} and r.name == ${k.name} and r.slot == ${k.slot})`),
+      flux` or `,
+    )})`;
+  }
   return joined(
     spans.map(
       (r, i) =>
         flux`${read(bucket, r, pred)}
   |> group(columns: ["_field"])
-  |> keep(columns: ["_time", "system", "name", "pid", "_field", "_value"])
+  |> keep(columns: ["_time", "system", "name", "slot", "_field", "_value"])
   |> yield(name: ${`s${i}`})`,
     ),
     flux`\n`,
@@ -103,15 +148,16 @@ export function filterPageRows(bucket: string, q: FilterQuery, spans: TimeRange[
 const gapNs = (gapMs: number) => Math.trunc(gapMs) * 1_000_000 + 500_000;
 
 /**
- * Three small results for one process: the gaps longer than the threshold (each ends one run and
- * starts the next), and per pid its first and last sighting and its last started_at. Runs are
- * assembled from these in TypeScript; raw samples never leave InfluxDB.
+ * Small results for one process: the gaps longer than the threshold (each ends one run and starts
+ * the next), per pid its first and last sighting (pid is a field: grouped by value), and the
+ * started_at values of each slot's last sample that carried one. Runs are assembled from these in
+ * TypeScript; raw samples never leave InfluxDB.
  */
 export function durationFacts(bucket: string, q: DurationQuery): ParameterizedQuery {
   const series = flux`from(bucket: ${bucket})
   |> range(start: ${time(q.range.start)}, stop: ${time(q.range.stop)})
-  |> filter(fn: (r) => r._measurement == ${MEASUREMENT} and r.system == ${encodeTag(q.system_name)} and r.name == ${encodeTag(q.process_name)}`;
-  return flux`samples = ${series} and r._field == "cpu_percent")
+  |> filter(fn: (r) => r._measurement == ${SAMPLE} and r.system == ${encodeTag(q.system_name)} and r.name == ${encodeTag(q.process_name)}`;
+  return flux`samples = ${series} and r._field == "pid")
 samples
   |> group()
   |> keep(columns: ["_time"])
@@ -119,34 +165,21 @@ samples
   |> elapsed(unit: 1ns)
   |> filter(fn: (r) => r.elapsed > ${gapNs(q.gap_ms)})
   |> yield(name: "gaps")
-samples |> first() |> keep(columns: ["_time", "pid"]) |> group() |> yield(name: "pid_first")
-samples |> last() |> keep(columns: ["_time", "pid"]) |> group() |> yield(name: "pid_last")
+pids = samples |> group(columns: ["_value"])
+pids |> first() |> keep(columns: ["_time", "_value"]) |> group() |> yield(name: "pid_first")
+pids |> last() |> keep(columns: ["_time", "_value"]) |> group() |> yield(name: "pid_last")
 ${series} and r._field == "started_at")
   |> last()
-  |> keep(columns: ["_time", "_value", "pid"])
+  |> keep(columns: ["_time", "_value"])
   |> group()
   |> yield(name: "started")`;
 }
 
+/** Per system (one batch series each): its first batch, and its last with the number of samples. */
 export function systemsSummary(bucket: string, range: TimeRange): ParameterizedQuery {
   return flux`base = from(bucket: ${bucket})
   |> range(start: ${time(range.start)}, stop: ${time(range.stop)})
-  |> filter(fn: (r) => r._measurement == ${MEASUREMENT} and r._field == "cpu_percent")
-base
-  |> first()
-  |> group(columns: ["system"])
-  |> min(column: "_time")
-  |> keep(columns: ["system", "_time"])
-  |> group()
-  |> yield(name: "first")
-base
-  |> last()
-  |> keep(columns: ["system", "_time", "_value"])
-  |> group(columns: ["system", "_time"])
-  |> count()
-  |> group(columns: ["system"])
-  |> sort(columns: ["_time"], desc: true)
-  |> limit(n: 1)
-  |> group()
-  |> yield(name: "latest")`;
+  |> filter(fn: (r) => r._measurement == ${BATCH} and r._field == "processes")
+base |> first() |> keep(columns: ["system", "_time"]) |> group() |> yield(name: "first")
+base |> last() |> keep(columns: ["system", "_time", "_value"]) |> group() |> yield(name: "latest")`;
 }

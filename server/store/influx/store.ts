@@ -1,9 +1,11 @@
-/** ProcessStore on InfluxDB 2.x: line protocol in (point builder), Flux out (queries.ts). */
+/**
+ * ProcessStore on InfluxDB 2.x: line protocol in (line-protocol.ts, posted as is), Flux out
+ * (queries.ts). The bucket's layout is in layout.ts and docs/data-layout.md.
+ */
 import {
   HttpError,
   InfluxDB,
   type ParameterizedQuery,
-  Point,
   RequestTimedOutError,
   setLogger,
 } from "@influxdata/influxdb-client";
@@ -24,15 +26,20 @@ import {
   type TimeRange,
 } from "../types.ts";
 import { checkAccess } from "./access.ts";
+import { measurements, OLD_MEASUREMENT, OldLayoutError } from "./layout.ts";
+import { encodeBatch } from "./line-protocol.ts";
 import {
   durationFacts,
+  filterBatches,
   filterCounts,
   filterPageRows,
   filterPageTimes,
-  MEASUREMENT,
+  filterPidKeys,
+  narrowsSamples,
+  type SeriesKey,
   systemsSummary,
 } from "./queries.ts";
-import { decodeTag, encodeTag } from "./tags.ts";
+import { decodeTag } from "./tags.ts";
 
 export interface InfluxStoreOptions {
   url: string;
@@ -80,7 +87,6 @@ const num = (v: unknown): number | undefined => (typeof v === "number" && Number
  */
 const str = (v: unknown): string | undefined =>
   typeof v === "string" && v !== "" ? v.replaceAll("\r\n", "\n") : undefined;
-const stripCr = (v: string | undefined): string => (v ? v.replaceAll("\r", "") : "");
 const ms = (v: unknown): number => Date.parse(String(v));
 /**
  * Code-point order (what InfluxDB and SQLite sort strings by: UTF-8 bytes). JavaScript's `<`
@@ -99,9 +105,70 @@ export function byCodePoint(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** Beyond this many series, a pid filter reads the page's span by tags and filters in TypeScript. */
+const MAX_SERIES_PREDICATE = 200;
+
+/** `ranges` cut to [start, stop), empty pieces dropped. */
+const clip = (ranges: TimeRange[], start: number, stop: number): TimeRange[] =>
+  ranges
+    .map((r) => ({ start: Math.max(r.start, start), stop: Math.min(r.stop, stop) }))
+    .filter((r) => r.start < r.stop);
+
+/** One StoredSample per (instant, system, name, slot) from one row per field, in the documented order. */
+function assemble(fields: Row[]): StoredSample[] {
+  const samples = new Map<string, Row>();
+  for (const f of fields) {
+    const id = `${String(f._time)}\u0000${f.system}\u0000${f.name}\u0000${f.slot}`;
+    let sample = samples.get(id);
+    if (!sample) {
+      sample = { _time: f._time, system: f.system, name: f.name };
+      samples.set(id, sample);
+    }
+    sample[String(f._field)] = f._value;
+  }
+  return [...samples.values()]
+    .filter((r) => r.cpu_percent !== undefined && r.pid !== undefined)
+    .map((r) => ({
+      system_name: decodeTag(String(r.system)),
+      name: decodeTag(String(r.name)),
+      pid: Number(r.pid),
+      timestamp: ms(r._time),
+      cpu_percent: num(r.cpu_percent) ?? 0,
+      memory_percent: num(r.memory_percent) ?? 0,
+      memory_rss: num(r.memory_rss),
+      started_at: num(r.started_at),
+      parent_pid: num(r.parent_pid),
+      user: str(r.user),
+      command: str(r.command),
+      state: str(r.state),
+    }))
+    .sort(
+      (a, b) =>
+        a.timestamp - b.timestamp ||
+        byCodePoint(a.system_name, b.system_name) ||
+        byCodePoint(a.name, b.name) ||
+        a.pid - b.pid,
+    );
+}
+
+/** A failed fetch() (undici wraps the socket error as `cause`) or its timeout. */
+function classifyFetch(err: unknown): Error {
+  if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) {
+    return new StorageUnavailableError("InfluxDB timed out");
+  }
+  const cause = (err as { cause?: unknown } | undefined)?.cause;
+  if (cause) {
+    const c = classify(cause);
+    if (c instanceof StorageUnavailableError) return c;
+  }
+  if (err instanceof TypeError) return new StorageUnavailableError(`InfluxDB unreachable (${err.message})`);
+  return classify(err);
+}
+
 export class InfluxStore implements ProcessStore {
   readonly kind = "influxdb" as const;
   private readonly db: InfluxDB;
+  private layoutChecked: Promise<void> | undefined;
 
   constructor(private readonly opts: InfluxStoreOptions) {
     this.db = new InfluxDB({ url: opts.url, token: opts.token, timeout: opts.timeoutMs });
@@ -113,6 +180,11 @@ export class InfluxStore implements ProcessStore {
   }
 
   async init(): Promise<void> {
+    await this.ensureBucket();
+    await this.layout();
+  }
+
+  private async ensureBucket(): Promise<void> {
     const { org, bucket, retentionDays, log } = this.opts;
     try {
       const buckets = new BucketsAPI(this.db);
@@ -141,50 +213,46 @@ export class InfluxStore implements ProcessStore {
     }
   }
 
-  async write(batch: SampleBatch): Promise<number> {
-    const writeApi = this.db.getWriteApi(this.opts.org, this.opts.bucket, "ms", {
-      batchSize: batch.processes.length + 1,
-      flushInterval: 0,
-      maxRetries: 0,
-      maxBufferLines: batch.processes.length + 1,
-      defaultTags: {},
+  /**
+   * Checks once per process that the bucket is not in the old layout (never mixed silently). A
+   * failed check is retried by the next call; a passed one costs nothing after.
+   */
+  private layout(): Promise<void> {
+    this.layoutChecked ??= (async () => {
+      const found = await this.rows(measurements(this.opts.bucket));
+      if (found.some((r) => r._value === OLD_MEASUREMENT)) throw new OldLayoutError(this.opts.bucket);
+    })().catch((err: unknown) => {
+      this.layoutChecked = undefined;
+      throw err instanceof OldLayoutError ? new StorageUnavailableError(err.message) : err;
     });
-    const time = new Date(batch.timestamp);
-    const system = encodeTag(batch.system_name);
-    for (const p of batch.processes) {
-      const point = new Point(MEASUREMENT)
-        .tag("system", system)
-        .tag("name", encodeTag(p.name))
-        .tag("pid", String(p.pid))
-        .floatField("cpu_percent", p.cpu_percent)
-        .floatField("memory_percent", p.memory_percent)
-        .timestamp(time);
-      if (p.memory_rss !== undefined) point.intField("memory_rss", p.memory_rss);
-      if (p.started_at !== undefined) point.intField("started_at", p.started_at);
-      if (p.parent_pid !== undefined) point.intField("parent_pid", p.parent_pid);
-      const user = stripCr(p.user);
-      const command = stripCr(p.command);
-      const state = stripCr(p.state);
-      if (user) point.stringField("user", user);
-      if (command) point.stringField("command", command);
-      if (state) point.stringField("state", state);
-      writeApi.writePoint(point);
-    }
+    return this.layoutChecked;
+  }
+
+  async write(batch: SampleBatch): Promise<number> {
+    const body = encodeBatch(batch); // refuses a batch naming one (name, pid) twice
+    await this.layout();
+    const { url, org, bucket, token, timeoutMs } = this.opts;
+    const target = `${url.replace(/\/$/, "")}/api/v2/write?${new URLSearchParams({ org, bucket, precision: "ms" })}`;
+    let res: Response;
     try {
-      await writeApi.close();
+      // Plain text, not gzip: on the loopback or a LAN the compression costs more than it saves.
+      res = await fetch(target, {
+        method: "POST",
+        headers: { authorization: `Token ${token}`, "content-type": "text/plain; charset=utf-8" },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
     } catch (err) {
-      // InfluxDB answers 422 "partial write: dropped N points outside retention policy" for points
-      // older than the bucket keeps: retrying cannot help (it was a 500, which agents retry).
-      if (
-        err instanceof HttpError &&
-        err.statusCode === 422 &&
-        /outside retention/i.test(`${err.body ?? ""} ${err.message}`)
-      ) {
-        throw new StorageRefusedError("older than the InfluxDB bucket's retention period", "timestamp");
-      }
-      throw classify(err);
+      throw classifyFetch(err);
     }
-    return batch.processes.length;
+    if (res.status === 204) return batch.processes.length;
+    const text = await res.text().catch(() => "");
+    // InfluxDB answers 422 "partial write: dropped N points outside retention policy" for points
+    // older than the bucket keeps: retrying cannot help (it was a 500, which agents retry).
+    if (res.status === 422 && /outside retention/i.test(text)) {
+      throw new StorageRefusedError("older than the InfluxDB bucket's retention period", "timestamp");
+    }
+    throw classify(new HttpError(res.status, res.statusText, text));
   }
 
   private async rows(query: ParameterizedQuery): Promise<Row[]> {
@@ -195,10 +263,15 @@ export class InfluxStore implements ProcessStore {
     }
   }
 
+  private async query(query: ParameterizedQuery): Promise<Row[]> {
+    await this.layout();
+    return this.rows(query);
+  }
+
   private async counts(q: FilterQuery, ranges: TimeRange[]): Promise<number[]> {
     if (ranges.length === 0) return [];
     const counted = new Map(
-      (await this.rows(filterCounts(this.opts.bucket, q, ranges))).map((r) => [
+      (await this.query(filterCounts(this.opts.bucket, q, ranges))).map((r) => [
         String(r.result),
         num(r._value) ?? 0,
       ]),
@@ -208,7 +281,6 @@ export class InfluxStore implements ProcessStore {
 
   async filter(q: FilterQuery): Promise<FilterResult> {
     if (q.ranges.length === 0) return { count: 0, rows: [] };
-    const { bucket } = this.opts;
     const counts = await this.counts(q, q.ranges);
     const count = counts.reduce((a, b) => a + b, 0);
 
@@ -231,71 +303,91 @@ export class InfluxStore implements ProcessStore {
       skip = 0;
     });
     if (touched.length === 0) return { count, rows: [] };
+    const page = narrowsSamples(q)
+      ? await this.pageBySamples(q, touched, offset)
+      : await this.pageByBatches(q, touched, offset);
+    return { count, rows: page };
+  }
 
-    // The page's first and last instants; then every sample from the first to the last, and how
-    // many samples of the touched ranges come before the first.
-    const times = await this.rows(filterPageTimes(bucket, q, touched, offset));
-    if (times.length === 0) return { count, rows: [] };
+  /**
+   * Without a name or pid narrowing: the batch points say which (system, instant) pairs hold the
+   * page, so only those systems' samples at those instants are read.
+   */
+  private async pageByBatches(q: FilterQuery, touched: TimeRange[], offset: number): Promise<StoredSample[]> {
+    const points = (await this.query(filterBatches(this.opts.bucket, q, touched)))
+      .map((r) => ({
+        t: ms(r._time),
+        stored: String(r.system),
+        system: decodeTag(String(r.system)),
+        n: num(r._value) ?? 0,
+      }))
+      .sort((a, b) => a.t - b.t || byCodePoint(a.system, b.system));
+    const chosen: typeof points = [];
+    let before = 0; // samples of the touched ranges before the first chosen batch
+    let upTo = 0; // … up to the end of the last chosen one
+    for (const p of points) {
+      if (upTo >= offset + q.limit) break;
+      upTo += p.n;
+      if (upTo <= offset) before = upTo;
+      else chosen.push(p);
+    }
+    if (chosen.length === 0) return [];
+    const from = (chosen[0] as (typeof points)[number]).t;
+    const to = (chosen[chosen.length - 1] as (typeof points)[number]).t + 1;
+    const pairs = new Set(chosen.map((c) => `${c.t}\u0000${c.stored}`));
+    const systems = [...new Set(chosen.map((c) => c.stored))];
+    const rows = (
+      await this.query(filterPageRows(this.opts.bucket, q, clip(touched, from, to), { systems }))
+    ).filter((f) => pairs.has(`${ms(f._time)}\u0000${String(f.system)}`));
+    const samples = assemble(rows);
+    const start = offset - before;
+    return samples.slice(start, start + q.limit);
+  }
+
+  /** Narrowed by name or pid: the page's instants from the matching pid points, then its rows. */
+  private async pageBySamples(q: FilterQuery, touched: TimeRange[], offset: number): Promise<StoredSample[]> {
+    const { bucket } = this.opts;
+    const times = await this.query(filterPageTimes(bucket, q, touched, offset));
+    if (times.length === 0) return [];
     const from = ms(times[0]?._time);
     const to = ms(times[times.length - 1]?._time) + 1;
-    const clip = (start: number, stop: number) =>
-      touched
-        .map((r) => ({ start: Math.max(r.start, start), stop: Math.min(r.stop, stop) }))
-        .filter((r) => r.start < r.stop);
-    const [before, fields] = await Promise.all([
-      this.counts(q, clip(Number.NEGATIVE_INFINITY, from)),
-      this.rows(filterPageRows(bucket, q, clip(from, to))),
-    ]);
-
-    const samples = new Map<string, Row>();
-    for (const f of fields) {
-      const id = `${ms(f._time)}\u0000${f.system}\u0000${f.name}\u0000${f.pid}`;
-      const sample = samples.get(id) ?? { _time: f._time, system: f.system, name: f.name, pid: f.pid };
-      sample[String(f._field)] = f._value;
-      samples.set(id, sample);
+    const spans = clip(touched, from, to);
+    let only: { series: SeriesKey[] } | null = null;
+    if (q.pid !== undefined) {
+      // pid is a field: find the series that carried it in the page's span, then read just those.
+      const keys = new Map<string, SeriesKey>();
+      for (const k of await this.query(filterPidKeys(bucket, q, spans))) {
+        const key = { system: String(k.system), name: String(k.name), slot: String(k.slot) };
+        keys.set(`${key.system}\u0000${key.name}\u0000${key.slot}`, key);
+      }
+      if (keys.size <= MAX_SERIES_PREDICATE) only = { series: [...keys.values()] };
     }
-    const rows: StoredSample[] = [...samples.values()]
-      .filter((r) => r.cpu_percent !== undefined)
-      .map((r) => ({
-        system_name: decodeTag(String(r.system)),
-        name: decodeTag(String(r.name)),
-        pid: Number(r.pid),
-        timestamp: ms(r._time),
-        cpu_percent: num(r.cpu_percent) ?? 0,
-        memory_percent: num(r.memory_percent) ?? 0,
-        memory_rss: num(r.memory_rss),
-        started_at: num(r.started_at),
-        parent_pid: num(r.parent_pid),
-        user: str(r.user),
-        command: str(r.command),
-        state: str(r.state),
-      }))
-      .sort(
-        (a, b) =>
-          a.timestamp - b.timestamp ||
-          byCodePoint(a.system_name, b.system_name) ||
-          byCodePoint(a.name, b.name) ||
-          a.pid - b.pid,
-      );
+    const [before, rows] = await Promise.all([
+      this.counts(q, clip(touched, Number.NEGATIVE_INFINITY, from)),
+      this.query(filterPageRows(bucket, q, spans, only)),
+    ]);
+    let samples = assemble(rows);
+    if (q.pid !== undefined) samples = samples.filter((s) => s.pid === q.pid);
     const start = offset - before.reduce((a, b) => a + b, 0);
-    return { count, rows: rows.slice(start, start + q.limit) };
+    return samples.slice(start, start + q.limit);
   }
 
   async duration(q: DurationQuery): Promise<DurationFacts | null> {
-    const result = await this.rows(durationFacts(this.opts.bucket, q));
+    const result = await this.query(durationFacts(this.opts.bucket, q));
     const by = (name: string) => result.filter((r) => r.result === name);
-    const firsts = by("pid_first").map((r) => ({ pid: Number(r.pid), t: ms(r._time) }));
-    const lasts = new Map(by("pid_last").map((r) => [Number(r.pid), ms(r._time)]));
+    const firsts = by("pid_first").map((r) => ({ pid: Number(r._value), t: ms(r._time) }));
+    const lasts = new Map(by("pid_last").map((r) => [Number(r._value), ms(r._time)]));
     if (firsts.length === 0) return null;
     const pids = firsts.map((f) => ({ pid: f.pid, first: f.t, last: lasts.get(f.pid) ?? f.t }));
     // elapsed is in nanoseconds, through float64: round to the millisecond (see queries.ts).
     const gaps = by("gaps").map((r) => ({ t: ms(r._time), elapsed: Math.round(Number(r.elapsed) / 1e6) }));
-    const started = by("started").map((r) => ({ pid: Number(r.pid), t: ms(r._time), v: Number(r._value) }));
+    // Only the started_at values at the last sighting count (assembleDuration), whatever their pid.
+    const started = by("started").map((r) => ({ pid: 0, t: ms(r._time), v: Number(r._value) }));
     return assembleDuration(pids, gaps, started);
   }
 
   async systems(range: TimeRange): Promise<SystemSummary[]> {
-    const result = await this.rows(systemsSummary(this.opts.bucket, range));
+    const result = await this.query(systemsSummary(this.opts.bucket, range));
     const firsts = new Map(
       result.filter((r) => r.result === "first").map((r) => [String(r.system), ms(r._time)]),
     );

@@ -17,6 +17,7 @@ import {
   type SystemSummary,
   type TimeRange,
 } from "../types.ts";
+import { assertUniqueProcesses } from "../unique.ts";
 import {
   COMMAND_ID,
   COUNT_AT,
@@ -210,6 +211,7 @@ export class SqliteStore implements ProcessStore {
 
   async write(batch: SampleBatch): Promise<number> {
     this.open();
+    assertUniqueProcesses(batch);
     // As InfluxDB does: a sample the next retention sweep would delete is refused, not acknowledged.
     if (batch.timestamp < this.now() - this.retentionDays * DAY_MS) {
       throw new StorageRefusedError(

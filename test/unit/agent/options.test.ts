@@ -1,6 +1,6 @@
 /** Options: flag, else environment variable, else default; bad values are named. */
 import { describe, expect, it } from "vitest";
-import { type Options, parseOptions } from "../../agent/options.ts";
+import { type Options, parseOptions } from "../../../agent/options.ts";
 
 const env =
   (vars: Record<string, string>) =>

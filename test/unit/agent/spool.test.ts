@@ -2,10 +2,10 @@
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../agent/log.ts";
-import type { SubmitPayload } from "../../agent/payload.ts";
-import { Spool } from "../../agent/spool.ts";
-import { removeTempDirs, spooledTimestamps, tempDir } from "./support.ts";
+import { createLogger } from "../../../agent/log.ts";
+import type { SubmitPayload } from "../../../agent/payload.ts";
+import { Spool } from "../../../agent/spool.ts";
+import { removeTempDirs, spooledTimestamps, tempDir } from "../../agent/support.ts";
 
 const batch = (timestamp: number): SubmitPayload => ({
   system_name: "s",

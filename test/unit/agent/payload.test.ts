@@ -1,8 +1,8 @@
 /** What the agent sends always passes the server's own schema. */
 import { describe, expect, it } from "vitest";
-import type { ProcessSample } from "../../agent/collect/types.ts";
-import { cleanLabel, toPayload, truncate } from "../../agent/payload.ts";
-import { SubmitIn } from "../../server/schemas.ts";
+import type { ProcessSample } from "../../../agent/collect/types.ts";
+import { cleanLabel, toPayload, truncate } from "../../../agent/payload.ts";
+import { SubmitIn } from "../../../server/schemas.ts";
 
 const proc = (over: Partial<ProcessSample>): ProcessSample => ({
   pid: 42,
