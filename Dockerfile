@@ -30,6 +30,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json tsconfig.json ./
 COPY server ./server
 COPY agent ./agent
+# The built-in console's sources: the server bundles them in memory on the first request for /.
+COPY console ./console
 # The agent's spool (a volume in docker-compose.yml); a new named volume takes this ownership.
 RUN mkdir -p /var/lib/procscope/spool && chown -R 1000:1000 /var/lib/procscope
 # The node image's unprivileged "node" user, by number: the agent's container mounts the host's

@@ -1,12 +1,31 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Two projects, each test file in exactly one run of `npm test` per store it is meant for:
+ * Three projects; `npm test` runs each test file once per store it is meant for:
  * - unit: pure logic and in-process procedures (test/unit/), no InfluxDB, no child processes, no
  *   network (test/unit/isolation.ts refuses them): `npm run test:unit`, seconds.
- * - integration: everything else, against the run's real InfluxDB (started by the global setup).
+ * - integration: everything else, against the run's real InfluxDB (started by the global setup);
+ *   suites that run on both stores themselves (contract, hostile, load, faults) do so here.
+ * - integration-sqlite: the API, agent and security suites again, on the embedded SQLite store
+ *   (what every new user runs); they pick their store with storeTarget() (test/support/stores.ts).
+ *   No InfluxDB is started for this project.
  */
 const slow = { hookTimeout: 120_000, testTimeout: 60_000, pool: "forks" } as const;
+/** Suites that follow the project's store, so they run once per store. */
+const PER_STORE = ["test/api/**/*.test.ts", "test/agent/**/*.test.ts", "test/security/**/*.test.ts"];
+/**
+ * Not per store (the integration project runs them once): suites about InfluxDB itself, suites
+ * that run on both stores themselves (storeEnvs()) or on a store of their own, and suites with no
+ * store. A suite here that takes its store from storeTarget() runs once per store.
+ */
+const NOT_PER_STORE = [
+  "test/api/outage.test.ts",
+  "test/api/readiness.test.ts", // InfluxDB's credentials
+  "test/api/sqlite-failures.test.ts", // the embedded store failing, on a server of its own
+  "test/security/refused-writes.test.ts",
+  "test/agent/sender.test.ts", // its own SQLite store
+  "test/agent/collector.test.ts", // no server at all
+];
 
 export default defineConfig({
   test: {
@@ -27,6 +46,16 @@ export default defineConfig({
           // Building influxd the first time happens in global setup; tests themselves talk to real
           // servers and processes, so give them room.
           globalSetup: ["test/support/global-setup.ts"],
+          provide: { store: "influxdb" },
+          ...slow,
+        },
+      },
+      {
+        test: {
+          name: "integration-sqlite",
+          include: PER_STORE,
+          exclude: NOT_PER_STORE,
+          provide: { store: "sqlite" },
           ...slow,
         },
       },

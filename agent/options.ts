@@ -2,6 +2,7 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { NAME_MAX, NO_CONTROL } from "../common/wire.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
 
 export interface Options {
@@ -77,9 +78,6 @@ export const processEnv: Env = (name) => {
   }
 };
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 function positive(name: string, raw: string, min: number): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value < min)
@@ -101,8 +99,8 @@ function serverUrl(raw: string): string {
 }
 
 function systemName(raw: string): string {
-  if (raw.length < 1 || raw.length > 255 || CONTROL.test(raw)) {
-    throw new UsageError("--system-name must be 1–255 characters without control characters");
+  if (raw.length < 1 || raw.length > NAME_MAX || !NO_CONTROL.test(raw)) {
+    throw new UsageError(`--system-name must be 1–${NAME_MAX} characters without control characters`);
   }
   return raw;
 }

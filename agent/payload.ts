@@ -1,19 +1,14 @@
 /**
  * A sample as the server's `process.submit` takes it: names cleaned of what the server refuses
- * (control characters, over 255 characters), commands cut to 4096 characters.
+ * (control characters, over NAME_MAX characters), commands cut to COMMAND_MAX (common/wire.ts).
  */
 import type { inferRouterInputs } from "@trpc/server";
+import { COMMAND_MAX, CONTROL_CHARS, NAME_MAX, STATE_MAX } from "../common/wire.ts";
 import type { AppRouter } from "../server/router.ts";
 import type { ProcessSample, Sample } from "./collect/index.ts";
 
 export type SubmitPayload = inferRouterInputs<AppRouter>["process"]["submit"];
 type ProcessPayload = SubmitPayload["processes"][number];
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/g;
-const NAME_MAX = 255;
-const COMMAND_MAX = 4096;
-const STATE_MAX = 32;
 
 /** Cuts to `max` UTF-16 units without splitting a surrogate pair. */
 export function truncate(text: string, max: number): string {
@@ -24,7 +19,7 @@ export function truncate(text: string, max: number): string {
 
 /** Control characters become U+FFFD (the server refuses them in names rather than altering them). */
 export function cleanLabel(text: string, max = NAME_MAX): string {
-  return truncate(text.replace(CONTROL, "\uFFFD"), max);
+  return truncate(text.replace(CONTROL_CHARS, "\uFFFD"), max);
 }
 
 function processPayload(p: ProcessSample): ProcessPayload {
@@ -43,10 +38,12 @@ function processPayload(p: ProcessSample): ProcessPayload {
   return out;
 }
 
-export function toPayload(systemName: string, sample: Sample): SubmitPayload {
+/** `intervalMs`: the agent's sampling interval, sent so that the server can tell a run's edges. */
+export function toPayload(systemName: string, sample: Sample, intervalMs?: number): SubmitPayload {
   return {
     system_name: systemName,
     timestamp: sample.timestamp,
+    ...(intervalMs === undefined ? {} : { interval_ms: Math.max(1, Math.round(intervalMs)) }),
     processes: sample.processes.map(processPayload),
   };
 }

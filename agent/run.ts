@@ -60,7 +60,7 @@ async function sampleOnce(
     log.warn("no process could be described; nothing to send");
     return undefined;
   }
-  return toPayload(options.systemName, sample);
+  return toPayload(options.systemName, sample, options.intervalMs);
 }
 
 async function dryRun(options: Options, collector: Collector, log: Logger): Promise<number> {

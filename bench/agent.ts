@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, release, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ProcCollector } from "../agent/collect/linux.ts";
-import { startServer } from "../test/support/server.ts";
+import { startServer } from "../harness/server.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const TICK_MS = 10; // USER_HZ = 100

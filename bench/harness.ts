@@ -1,26 +1,18 @@
 /**
- * What the HTTP benchmarks share: the real server as a child process (test/support/server.ts, or
- * `node --cpu-prof --import tsx server/main.ts` when profiling) with its peak RSS read from
- * /proc, the storage under it (an influxd started with the test harness, or a SQLite file in a
- * temporary directory), agent-like payloads, and percentiles.
+ * What the HTTP benchmarks share: the real server as a child process (harness/server.ts, under
+ * `node --cpu-prof` when profiling) with its peak RSS read from /proc, the storage under it (an
+ * influxd started by harness/influxd.ts, or a SQLite file in a temporary directory), agent-like
+ * payloads, and percentiles.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import {
-  freePort,
-  type InfluxdInstance,
-  resolveInfluxdBinary,
-  startInfluxd,
-} from "../test/support/influxd.ts";
-import { startServer } from "../test/support/server.ts";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { type InfluxdInstance, influxEnv, resolveInfluxdBinary, startInfluxd } from "../harness/influxd.ts";
+import { startServer } from "../harness/server.ts";
+import { type StoreKind, sqliteEnv, tempDataDirs } from "../harness/stores.ts";
 
 export const root = resolve(import.meta.dirname, "..");
 
 // ------------------------------------------------------------------------------------ storage
-
-export type StoreKind = "influxdb" | "sqlite";
 
 /** Where a server keeps its samples: `env()` gives a fresh, empty place each call. */
 export interface Storage {
@@ -34,18 +26,14 @@ export interface Storage {
 }
 
 export function sqliteStorage(): Storage {
-  const dirs: string[] = [];
+  const dirs = tempDataDirs("bench");
   return {
     kind: "sqlite",
     label: "SQLite (embedded)",
-    fresh(name) {
-      const dir = mkdtempSync(join(tmpdir(), `procscope-bench-${name}-`));
-      dirs.push(dir);
-      return { INFLUX_URL: undefined, INFLUX_TOKEN: undefined, DATA_DIR: dir };
-    },
+    fresh: () => sqliteEnv(dirs.make()),
     pid: () => undefined,
     async dispose() {
-      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+      dirs.removeAll();
     },
   };
 }
@@ -82,10 +70,7 @@ export async function influxStorage(): Promise<Storage> {
     label: `InfluxDB ${version}`.trim(),
     // The server creates the bucket on start (retention RETENTION_DAYS = 30).
     fresh: (name) => ({
-      INFLUX_URL: conn.url,
-      INFLUX_TOKEN: conn.token,
-      INFLUX_ORG: conn.org,
-      INFLUX_BUCKET: `bench-${name}-${Date.now().toString(36)}`,
+      ...influxEnv({ ...conn, bucket: `bench-${name}-${Date.now().toString(36)}` }),
       DATA_DIR: undefined,
     }),
     pid: () => {
@@ -168,76 +153,28 @@ export function resetPeak(pid: number): boolean {
   }
 }
 
-async function waitReady(url: string, alive: () => boolean, output: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (!alive()) throw new Error(`server exited while starting:\n${output()}`);
-    try {
-      if ((await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) })).ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server not ready at ${url}:\n${output()}`);
-}
-
 /**
- * The real server on a free port. Normally through startServer (what the tests run); with
- * `profileDir`, as `node --cpu-prof --import tsx server/main.ts` (--cpu-prof is not allowed in
- * NODE_OPTIONS, and tsx would profile its wrapper too).
+ * The real server on a free port (harness/server.ts, what the tests run); with `profileDir`, under
+ * `node --cpu-prof` (not allowed in NODE_OPTIONS; tsx's wrapper would be profiled instead).
  */
 export async function launchServer(
   env: Record<string, string | undefined>,
   opts: { profileDir?: string } = {},
 ): Promise<BenchServer> {
-  const fullEnv = { ...BENCH_ENV, ...env };
-  if (!opts.profileDir) {
-    const server = await startServer({ env: fullEnv });
-    // startServer runs `node --import tsx server/main.ts`: its child is the server itself.
-    const pid = server.child().pid as number;
-    return {
-      url: server.url,
-      pid,
-      peakRssMb: () => peakRssMb(pid),
-      resetPeak: () => resetPeak(pid),
-      output: server.output,
-      stop: server.stop,
-    };
-  }
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const childEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, ...fullEnv, PORT: String(port) })) {
-    if (v !== undefined) childEnv[k] = v;
-  }
-  let log = "";
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--cpu-prof", "--cpu-prof-dir", opts.profileDir, "--import", "tsx", join(root, "server", "main.ts")],
-    { cwd: root, env: childEnv, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  child.stdout?.on("data", (c: Buffer) => {
-    log += c.toString();
+  const server = await startServer({
+    env: { ...BENCH_ENV, ...env },
+    nodeArgs: opts.profileDir ? ["--cpu-prof", "--cpu-prof-dir", opts.profileDir] : [],
+    timeoutMs: 60_000,
   });
-  child.stderr?.on("data", (c: Buffer) => {
-    log += c.toString();
-  });
-  const alive = () => child.exitCode === null && child.signalCode === null;
-  await waitReady(url, alive, () => log);
-  const pid = child.pid as number;
+  // startServer runs `node --import tsx server/main.ts`: its child is the server itself.
+  const pid = server.child().pid as number;
   return {
-    url,
+    url: server.url,
     pid,
     peakRssMb: () => peakRssMb(pid),
     resetPeak: () => resetPeak(pid),
-    output: () => log,
-    stop: async () => {
-      if (!alive()) return;
-      const exited = new Promise<void>((r) => child.once("exit", () => r()));
-      child.kill("SIGTERM");
-      await exited;
-    },
+    output: server.output,
+    stop: server.stop,
   };
 }
 

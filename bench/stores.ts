@@ -24,7 +24,7 @@ import Database from "better-sqlite3";
 import { createLogger } from "../server/log.ts";
 import { InfluxStore } from "../server/store/influx/store.ts";
 import { SqliteStore } from "../server/store/sqlite/store.ts";
-import type { ProcessSample, ProcessStore, SampleBatch } from "../server/store/types.ts";
+import type { BatchProcess, ProcessStore, SampleBatch } from "../server/store/types.ts";
 import { parseTimeOfDay, windowsBetween } from "../server/timewindow.ts";
 import { influxTarget } from "./harness.ts";
 
@@ -65,7 +65,7 @@ const BASE_NAMES = [
 ];
 const NAMES = Array.from({ length: 120 }, (_, i) => `${BASE_NAMES[i % 10]}${i < 10 ? "" : `-${i}`}`);
 
-function processesOf(system: number, t: number): ProcessSample[] {
+function processesOf(system: number, t: number): BatchProcess[] {
   return Array.from({ length: PROCESSES }, (_, i) => {
     const name = NAMES[i % NAMES.length] as string;
     return {

@@ -60,6 +60,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/process-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * When a process ran, per system: runs, instances, restarts, crash loops
+         * @description Every system that ran `process_name` in [`from`, `to`) (default the last 24 h), or only `system_name`. A run ends where the process's samples are more than 3 sampling intervals apart (the interval the agent sent; RUN_GAP_SECONDS without one). An instance is (pid, started_at). Paged by system.
+         */
+        get: operations["process-runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/processes-at": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What was running on a system at an instant
+         * @description The sample in force at `at`: the system's last sample at or before it, if no older than 3 sampling intervals (else 404: the system was not reporting then). Its `top` processes by `sort`.
+         */
+        get: operations["process-at"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/systems": {
         parameters: {
             query?: never;
@@ -182,6 +222,34 @@ export interface components {
             /** @example 1 */
             parent_pid?: number;
         };
+        ProcessRun: {
+            /** @description First sighting */
+            start: string;
+            /** @description Last sighting */
+            end: string;
+            /** @description One sampling interval before the first sighting */
+            start_earliest: string;
+            /** @description One sampling interval after the last sighting */
+            end_latest: string;
+            /** @description end − start */
+            seconds: number;
+            /** @description Sampling instants at which the name was seen */
+            samples: number;
+            /** @description Seen in one sample only: start = end */
+            single_sample: boolean;
+            instances: {
+                pid: number;
+                started_at: string | null;
+            }[];
+        };
+        Instance: {
+            pid: number;
+            /** @description When the process started (from the agent); null when no sample carried it */
+            started_at: string | null;
+            first_seen: string;
+            last_seen: string;
+            samples: number;
+        };
         /**
          * @example {
          *       "success": false,
@@ -243,6 +311,8 @@ export interface operations {
                      * @example 2026-03-10T00:45:00Z
                      */
                     timestamp?: string | number;
+                    /** @description The agent's sampling interval in ms. A run ends where a process's samples are more than 3 intervals apart; without it the server assumes RUN_GAP_SECONDS / 3. */
+                    interval_ms?: number;
                 };
             };
         };
@@ -673,6 +743,287 @@ export interface operations {
                 };
             };
             /** @description The process was never seen on that system in the range */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "code": "NOT_FOUND",
+                     *       "message": "No process found with the specified name on the system."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Storage is unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "code": "SERVICE_UNAVAILABLE",
+                     *       "message": "storage unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "process-runs": {
+        parameters: {
+            query: {
+                /** @description The process name (required) */
+                process_name: string;
+                /** @description One system; default every system that ran it */
+                system_name?: string;
+                /** @description Range start, inclusive; default `to` − 24 h */
+                from?: string;
+                /** @description Range end, exclusive; default now */
+                to?: string;
+                /** @description Page of systems */
+                page?: number;
+                /** @description Systems per page; default 100, at most 1000 */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        process_name: string;
+                        from: string;
+                        to: string;
+                        /** @description Systems that ran the process in the range, not just this page */
+                        count: number;
+                        page: number;
+                        page_size: number;
+                        /**
+                         * @description The next page of the same query: absolute under PUBLIC_URL, else relative to the server's root; null when there is none
+                         * @example /api/process-runs/?process_name=nginx&page=3
+                         */
+                        next: string | null;
+                        /**
+                         * @description The previous page of the same query: absolute under PUBLIC_URL, else relative to the server's root; null when there is none
+                         * @example /api/process-runs/?process_name=nginx&page=1
+                         */
+                        previous: string | null;
+                        /**
+                         * @description Number of the next page; null on the last
+                         * @example 3
+                         */
+                        next_page: number | null;
+                        /**
+                         * @description Number of the previous page; null on the first
+                         * @example 1
+                         */
+                        previous_page: number | null;
+                        systems: {
+                            system_name: string;
+                            first_seen: string;
+                            last_seen: string;
+                            runs: components["schemas"]["ProcessRun"][];
+                            instances: components["schemas"]["Instance"][];
+                            /** @description Instances that were not running at the range's first sighting */
+                            restarts: number;
+                            /** @description At least CRASH_LOOP_RESTARTS restarts within CRASH_LOOP_WINDOW_SECONDS somewhere in the range */
+                            crash_loop: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description A parameter is missing, invalid or given more than once (each is named in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "code": "BAD_REQUEST",
+                     *       "message": "from: must be earlier than to"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API token (only when API tokens are configured) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "code": "UNAUTHORIZED",
+                     *       "message": "A valid API token is required (Authorization: Bearer <token>)."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token does not have the "read" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "code": "FORBIDDEN",
+                     *       "message": "This token does not have the \"read\" scope."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The process was not seen in the range (on that system) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "code": "NOT_FOUND",
+                     *       "message": "No process found with the specified name on the system."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Storage is unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "code": "SERVICE_UNAVAILABLE",
+                     *       "message": "storage unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "process-at": {
+        parameters: {
+            query: {
+                /** @description The system (required) */
+                system_name: string;
+                /** @description ISO-8601 instant with a zone (required); not in the future */
+                at: string;
+                /** @description How many processes (default 20, at most 1000) */
+                top?: number;
+                /** @description cpu and memory: highest first; name: A→Z */
+                sort?: "cpu" | "memory" | "name";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        system_name: string;
+                        at: string;
+                        /** @description The sample in force at `at`: the last one at or before it */
+                        sample_time: string;
+                        /** @description The sampling interval the agent sent with it */
+                        interval_ms: number | null;
+                        /** @description Processes in that sample, not just those returned */
+                        process_count: number;
+                        /** @enum {string} */
+                        sort: "cpu" | "memory" | "name";
+                        processes: components["schemas"]["Sample"][];
+                    };
+                };
+            };
+            /** @description A parameter is missing, invalid or given more than once, or `at` is in the future */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "code": "BAD_REQUEST",
+                     *       "message": "from: must be earlier than to"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API token (only when API tokens are configured) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "code": "UNAUTHORIZED",
+                     *       "message": "A valid API token is required (Authorization: Bearer <token>)."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token does not have the "read" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "code": "FORBIDDEN",
+                     *       "message": "This token does not have the \"read\" scope."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No sample in force at that instant: unknown system, or it was not reporting then */
             404: {
                 headers: {
                     [name: string]: unknown;

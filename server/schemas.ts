@@ -3,24 +3,26 @@
  * OpenAPI document are all generated from these; nothing about a payload is written twice.
  */
 import { z } from "zod";
+import {
+  COMMAND_MAX,
+  DATE,
+  isStorableInstant,
+  isWellFormed,
+  LAST_STORABLE_MS,
+  NAME_MAX,
+  NO_CONTROL,
+  STATE_MAX,
+  TIME_OF_DAY,
+} from "../common/wire.ts";
 
-/** Control characters cannot be carried by InfluxDB line protocol tags, so they are refused. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
-/**
- * A lone UTF-16 surrogate (valid in a JSON string escape, "\ud800") has no UTF-8 form: storage
- * would write U+FFFD instead, so such text is refused rather than altered.
- */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const wellFormed = (v: string) => !LONE_SURROGATE.test(v);
 const WELL_FORMED = "must be well-formed Unicode (no lone surrogate)";
 const label = (what: string) =>
   z
     .string()
     .min(1, `${what} must not be empty`)
-    .max(255, `${what} must be at most 255 characters`)
+    .max(NAME_MAX, `${what} must be at most ${NAME_MAX} characters`)
     .regex(NO_CONTROL, `${what} must not contain control characters (newline, tab, NUL, ...)`)
-    .refine(wellFormed, `${what} ${WELL_FORMED}`);
+    .refine(isWellFormed, `${what} ${WELL_FORMED}`);
 
 /**
  * A JSON number that stays strict: trpc-to-openapi coerces every number it finds in an input
@@ -38,16 +40,8 @@ const pid = jsonNumber(
 );
 /** An instant: ISO-8601 with a zone, or epoch milliseconds. */
 const instant = z.union([z.iso.datetime({ offset: true }), z.number().int().min(0).max(8.64e15)]);
-/**
- * The last instant InfluxDB can store (its point times are int64 nanoseconds: 2262-04-11). A
- * sampling instant outside [1970, that] is refused here, for both stores, instead of InfluxDB
- * refusing the write (which surfaced as a 500).
- */
-export const LAST_STORABLE_MS = 9_223_372_036_853; // ms: (this + 1) × 1e6 < 2^63, so a range can stop after it
-const storable = (v: string | number) => {
-  const ms = typeof v === "number" ? v : Date.parse(v);
-  return ms >= 0 && ms <= LAST_STORABLE_MS;
-};
+/** A sampling instant InfluxDB can store (common/wire.ts); refused here for both stores. */
+const storableInstant = (v: string | number) => isStorableInstant(typeof v === "number" ? v : Date.parse(v));
 
 export const ProcessIn = z
   .object({
@@ -69,24 +63,24 @@ export const ProcessIn = z
       .meta({ example: "2026-03-10T08:12:04Z" }),
     user: z
       .string()
-      .max(255)
+      .max(NAME_MAX)
       .regex(NO_CONTROL)
-      .refine(wellFormed, WELL_FORMED)
+      .refine(isWellFormed, WELL_FORMED)
       .optional()
       .describe("The process's user")
       .meta({ example: "www-data" }),
     command: z
       .string()
-      .max(4096)
-      .refine(wellFormed, WELL_FORMED)
+      .max(COMMAND_MAX)
+      .refine(isWellFormed, WELL_FORMED)
       .optional()
       .describe("Command line (control characters are kept as sent)")
       .meta({ example: "python3 -m http.server 8080" }),
     state: z
       .string()
-      .max(32)
+      .max(STATE_MAX)
       .regex(NO_CONTROL)
-      .refine(wellFormed, WELL_FORMED)
+      .refine(isWellFormed, WELL_FORMED)
       .optional()
       .describe("Scheduler state as the OS names it")
       .meta({ example: "running" }),
@@ -104,12 +98,18 @@ export const SubmitIn = z.object({
     .describe("Every process of the system at the sampling instant, each (name, pid) once"),
   timestamp: instant
     .refine(
-      storable,
+      storableInstant,
       `must be between ${new Date(0).toISOString()} and ${new Date(LAST_STORABLE_MS).toISOString()}`,
     )
     .optional()
     .describe("Sampling instant; default: time of receipt. Retries reuse it.")
     .meta({ example: "2026-03-10T00:45:00Z" }),
+  interval_ms: jsonNumber(z.number().int().min(1).max(86_400_000))
+    .optional()
+    .describe(
+      "The agent's sampling interval in ms. A run ends where a process's samples are more than 3 intervals " +
+        "apart; without it the server assumes RUN_GAP_SECONDS / 3.",
+    ),
 });
 
 export const SubmitOut = z.object({
@@ -127,12 +127,10 @@ const nameQuery = (what: string) =>
   z
     .string()
     .regex(NO_CONTROL, `${what} must not contain control characters (newline, tab, NUL, ...)`)
-    .refine(wellFormed, `${what} ${WELL_FORMED}`);
+    .refine(isWellFormed, `${what} ${WELL_FORMED}`);
 
-const timeOfDay = z
-  .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, "must be a time of day, HH:MM or HH:MM:SS");
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date, YYYY-MM-DD");
+const timeOfDay = z.string().regex(TIME_OF_DAY, "must be a time of day, HH:MM or HH:MM:SS");
+const date = z.string().regex(DATE, "must be a date, YYYY-MM-DD");
 const isoInstant = z.iso.datetime({ offset: true, message: "must be an ISO-8601 instant with a zone" });
 
 export const FilterIn = z.object({
@@ -202,38 +200,42 @@ export const SampleOut = z
   })
   .meta({ id: "Sample" });
 
-const pageLink = (which: string) =>
-  z
-    .string()
-    .nullable()
-    .describe(
-      `The ${which} page of the same query: absolute under PUBLIC_URL, else relative to the server's root; null when there is none`,
-    )
-    .meta({
-      example: `/api/filter-processes/?start_time=00%3A30%3A00&end_time=01%3A05%3A00&page=${which === "next" ? 3 : 1}`,
-    });
+/** `next`, `previous`, `next_page`, `previous_page` of a paged answer (server/pages.ts). */
+const pageFields = (path: string, query: string) => {
+  const link = (which: "next" | "previous", page: number) =>
+    z
+      .string()
+      .nullable()
+      .describe(
+        `The ${which} page of the same query: absolute under PUBLIC_URL, else relative to the server's root; null when there is none`,
+      )
+      .meta({ example: `${path}?${query}&page=${page}` });
+  return {
+    next: link("next", 3),
+    previous: link("previous", 1),
+    next_page: z
+      .number()
+      .int()
+      .min(2)
+      .nullable()
+      .describe("Number of the next page; null on the last")
+      .meta({ example: 3 }),
+    previous_page: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .describe("Number of the previous page; null on the first")
+      .meta({ example: 1 }),
+  };
+};
 
 export const FilterOut = z.object({
   success: z.literal(true),
   count: z.number().int().min(0).describe("All matching rows, not just this page").meta({ example: 2 }),
   page: z.number().int().min(1).meta({ example: 2 }),
   page_size: z.number().int().min(1).meta({ example: 1000 }),
-  next: pageLink("next"),
-  previous: pageLink("previous"),
-  next_page: z
-    .number()
-    .int()
-    .min(2)
-    .nullable()
-    .describe("Number of the next page; null on the last")
-    .meta({ example: 3 }),
-  previous_page: z
-    .number()
-    .int()
-    .min(1)
-    .nullable()
-    .describe("Number of the previous page; null on the first")
-    .meta({ example: 1 }),
+  ...pageFields("/api/filter-processes/", "start_time=00%3A30%3A00&end_time=01%3A05%3A00"),
   data: z.array(SampleOut).describe("This page's samples, by timestamp, system_name, name, then pid"),
 });
 
@@ -296,6 +298,117 @@ export const SystemsOut = z.object({
   ),
 });
 
+// ---------------------------------------------------------------- history (docs/history.md)
+
+export const RunsIn = z.object({
+  process_name: nameQuery("process_name").describe("The process name (required)").meta({ example: "nginx" }),
+  system_name: nameQuery("system_name")
+    .describe("One system; default every system that ran it")
+    .meta({ example: "web-1" })
+    .optional(),
+  from: isoInstant
+    .describe("Range start, inclusive; default `to` − 24 h")
+    .meta({ example: "2026-03-09T00:00:00Z" })
+    .optional(),
+  to: isoInstant
+    .describe("Range end, exclusive; default now")
+    .meta({ example: "2026-03-10T00:00:00Z" })
+    .optional(),
+  page: z.number().int().min(1).describe("Page of systems").meta({ example: 1 }).default(1),
+  page_size: z
+    .number()
+    .int()
+    .min(1)
+    .describe("Systems per page; default 100, at most 1000")
+    .meta({ example: 100 })
+    .optional(),
+});
+
+export const InstanceOut = z
+  .object({
+    pid: z.number().int(),
+    started_at: z
+      .string()
+      .nullable()
+      .describe("When the process started (from the agent); null when no sample carried it"),
+    first_seen: z.string(),
+    last_seen: z.string(),
+    samples: z.number().int(),
+  })
+  .meta({ id: "Instance" });
+
+export const RunHistoryOut = z
+  .object({
+    start: z.string().describe("First sighting"),
+    end: z.string().describe("Last sighting"),
+    start_earliest: z.string().describe("One sampling interval before the first sighting"),
+    end_latest: z.string().describe("One sampling interval after the last sighting"),
+    seconds: z.number().describe("end − start"),
+    samples: z.number().int().describe("Sampling instants at which the name was seen"),
+    single_sample: z.boolean().describe("Seen in one sample only: start = end"),
+    instances: z.array(z.object({ pid: z.number().int(), started_at: z.string().nullable() })),
+  })
+  .meta({ id: "ProcessRun" });
+
+export const RunsOut = z.object({
+  success: z.literal(true),
+  process_name: z.string(),
+  from: z.string(),
+  to: z.string(),
+  count: z.number().int().describe("Systems that ran the process in the range, not just this page"),
+  page: z.number().int(),
+  page_size: z.number().int(),
+  ...pageFields("/api/process-runs/", "process_name=nginx"),
+  systems: z.array(
+    z.object({
+      system_name: z.string(),
+      first_seen: z.string(),
+      last_seen: z.string(),
+      runs: z.array(RunHistoryOut),
+      instances: z.array(InstanceOut),
+      restarts: z.number().int().describe("Instances that were not running at the range's first sighting"),
+      crash_loop: z
+        .boolean()
+        .describe(
+          "At least CRASH_LOOP_RESTARTS restarts within CRASH_LOOP_WINDOW_SECONDS somewhere in the range",
+        ),
+    }),
+  ),
+});
+
+export const AtIn = z.object({
+  system_name: nameQuery("system_name").describe("The system (required)").meta({ example: "web-1" }),
+  at: isoInstant
+    .describe("ISO-8601 instant with a zone (required); not in the future")
+    .meta({ example: "2026-03-10T12:00:00Z" }),
+  top: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .describe("How many processes (default 20, at most 1000)")
+    .meta({ example: 20 })
+    .default(20),
+  sort: z
+    .enum(["cpu", "memory", "name"])
+    .describe("cpu and memory: highest first; name: A→Z")
+    .meta({ example: "cpu" })
+    .default("cpu"),
+});
+
+export const AtOut = z.object({
+  success: z.literal(true),
+  system_name: z.string(),
+  at: z.string(),
+  sample_time: z.string().describe("The sample in force at `at`: the last one at or before it"),
+  interval_ms: z.number().int().nullable().describe("The sampling interval the agent sent with it"),
+  process_count: z.number().int().describe("Processes in that sample, not just those returned"),
+  sort: z.enum(["cpu", "memory", "name"]),
+  processes: z.array(SampleOut),
+});
+
 export type SubmitInput = z.infer<typeof SubmitIn>;
 export type FilterInput = z.infer<typeof FilterIn>;
 export type DurationInput = z.infer<typeof DurationIn>;
+export type RunsInput = z.infer<typeof RunsIn>;
+export type AtInput = z.infer<typeof AtIn>;

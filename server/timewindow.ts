@@ -15,13 +15,12 @@
  * wall time lies in an interval are found piece by piece between the zone's offset changes.
  */
 import { DateTime, IANAZone } from "luxon";
+import { DATE, DAY_MS, TIME_OF_DAY } from "../common/wire.ts";
 import type { TimeRange } from "./store/types.ts";
 
 /** Seconds since local midnight. */
 export type TimeOfDay = number;
 
-const DAY_MS = 86_400_000;
-const TIME_OF_DAY = /^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/;
 /** Every UTC offset in use lies within ±14 h: a wall interval's instants lie within this much of it. */
 const MAX_OFFSET_MS = 18 * 3600_000;
 /** Offsets are sampled this far apart; no zone has changed its offset twice within it since 1970. */
@@ -29,9 +28,9 @@ const STEP_MS = 6 * 3600_000;
 
 /** "HH:MM" or "HH:MM:SS" → seconds since midnight; undefined when malformed. */
 export function parseTimeOfDay(text: string): TimeOfDay | undefined {
-  const m = TIME_OF_DAY.exec(text);
-  if (!m) return undefined;
-  return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0);
+  if (!TIME_OF_DAY.test(text)) return undefined;
+  const [h = 0, m = 0, s = 0] = text.split(":").map(Number);
+  return h * 3600 + m * 60 + s;
 }
 
 export function isValidZone(zone: string): boolean {
@@ -125,12 +124,9 @@ function wallDayOf(zone: IANAZone, t: number): number {
 
 /** A calendar date "YYYY-MM-DD" → its midnight in wall time; undefined when not a real date. */
 export function parseDate(text: string): number | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!m) return undefined;
-  const day = DateTime.fromObject(
-    { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) },
-    { zone: "UTC" },
-  );
+  if (!DATE.test(text)) return undefined;
+  const [year, month, date] = text.split("-").map(Number);
+  const day = DateTime.fromObject({ year, month, day: date }, { zone: "UTC" });
   return day.isValid ? day.toMillis() : undefined;
 }
 

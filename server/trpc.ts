@@ -173,6 +173,7 @@ const writeRateLimit = t.middleware(({ ctx, next }) => {
 });
 
 export const router = t.router;
+export const mergeRouters = t.mergeRouters;
 export const createCallerFactory = t.createCallerFactory;
 const baseProcedure = t.procedure.use(errorBoundary);
 export const readProcedure = baseProcedure.use(requireScope("read")).meta({ scope: "read" });

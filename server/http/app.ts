@@ -31,6 +31,7 @@ import { appRouter, procedureMeta } from "../router.ts";
 import type { ProcessStore } from "../store/types.ts";
 import { type Context, RateLimited } from "../trpc.ts";
 import { BodyError, isJsonContentType, readJsonBody, readJsonText } from "./body.ts";
+import { createConsole } from "./console.ts";
 import { DOCS_HEADERS, DOCS_HTML, docsAsset, isDocsAsset } from "./docs.ts";
 import { requestTarget, validHost } from "./request.ts";
 
@@ -231,6 +232,7 @@ export function createApp(deps: AppDeps): Server {
   });
   const openapi = JSON.stringify(buildOpenApiDocument());
   const operations = restOperations();
+  const consolePages = config.CONSOLE ? createConsole(log) : undefined;
 
   /** The REST door: authentication, then the JSON body (if any), then trpc-to-openapi. */
   const restRoute = (byMethod: Map<string, RestOperation>): Route => ({
@@ -362,10 +364,12 @@ export function createApp(deps: AppDeps): Server {
     ],
   ]);
   routes.set("/docs/", routes.get("/docs") as Route);
+  if (consolePages) routes.set("/", { methods: ["GET"], handle: consolePages.page });
 
   /** Paths under a prefix: the route for the rest of the path, or undefined (404). */
   const prefixes: [string, (path: string) => Route | undefined][] = [
     ["/trpc/", () => trpcRoute],
+    ...(consolePages ? [consolePages.prefix] : []),
     [
       "/api/",
       (path) => {

@@ -4,6 +4,7 @@
  * the request has been authenticated (see app.ts).
  */
 import type { IncomingMessage } from "node:http";
+import { MAX_JSON_DEPTH } from "../../common/wire.ts";
 
 export class BodyError extends Error {
   constructor(
@@ -15,12 +16,10 @@ export class BodyError extends Error {
 }
 
 /**
- * How deeply a JSON body may nest. A submission nests three levels; the limit keeps recursive code
- * further on (trpc-to-openapi re-serialises the body with JSON.stringify, which overflows the stack
- * at a few thousand levels) away from hostile nesting.
+ * MAX_JSON_DEPTH (common/wire.ts) keeps recursive code further on (trpc-to-openapi re-serialises
+ * the body with JSON.stringify, which overflows the stack at a few thousand levels) away from
+ * hostile nesting.
  */
-export const MAX_JSON_DEPTH = 32;
-
 /** Deepest nesting of arrays and objects in JSON text (brackets inside strings do not count). */
 export function jsonDepth(text: string): number {
   let depth = 0;

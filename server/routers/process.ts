@@ -1,15 +1,16 @@
 /** The three procedures of the old REST contract: submit samples, filter by time of day, duration. */
 import { TRPCError } from "@trpc/server";
+import { DAY_MS, LAST_STORABLE_MS } from "../../common/wire.ts";
 import { jsonSize } from "../budget.ts";
 import { badRequest, echo, type FieldError, fieldError } from "../errors.ts";
 import { humanDuration, iso, sampleJson } from "../format.ts";
+import { pages } from "../pages.ts";
 import {
   DurationIn,
   DurationOut,
   FilterIn,
   type FilterInput,
   FilterOut,
-  LAST_STORABLE_MS,
   SubmitIn,
   SubmitOut,
 } from "../schemas.ts";
@@ -26,14 +27,13 @@ import {
 } from "../timewindow.ts";
 import { type Context, readProcedure, router, writeProcedure } from "../trpc.ts";
 
-const DAY_MS = 86_400_000;
 const toMillis = (value: string | number): number => (typeof value === "number" ? value : Date.parse(value));
 
 /**
  * A range cut to the instants a sample can have (submit refuses the others); undefined when nothing
  * is left. InfluxDB cannot even be asked about times outside int64 nanoseconds (a 500 before).
  */
-function storable(r: TimeRange): TimeRange | undefined {
+function clipToStorable(r: TimeRange): TimeRange | undefined {
   const start = Math.max(r.start, 0);
   const stop = Math.min(r.stop, LAST_STORABLE_MS + 1);
   return start < stop ? { start, stop } : undefined;
@@ -67,21 +67,6 @@ export function filterRanges(input: FilterInput, ctx: Context): TimeRange[] {
   const day = input.date === undefined ? today(zone, ctx.now()) : parseDate(input.date);
   if (day === undefined) throw fieldError("date", `${echo(input.date ?? "")} is not a calendar date`);
   return windowsOnDay(spec, day);
-}
-
-/**
- * A link to another page of the same filter: the REST URL of the validated input (never the
- * request's own URL or Host header), absolute under PUBLIC_URL, else relative to the server's root.
- */
-function pageLink(input: FilterInput, page: number, publicUrl: string | undefined): string {
-  const query = new URLSearchParams();
-  for (const [key, value] of Object.entries({ ...input, page })) {
-    if (value !== undefined) query.set(key, String(value));
-  }
-  const path = `api/filter-processes/?${query}`;
-  return publicUrl
-    ? new URL(path, publicUrl.endsWith("/") ? publicUrl : `${publicUrl}/`).toString()
-    : `/${path}`;
 }
 
 /** Each process once per batch: a second (name, pid) would overwrite the first in storage. */
@@ -138,6 +123,7 @@ export const processRouter = router({
       const batch: SampleBatch = {
         system_name: input.system_name,
         timestamp: input.timestamp === undefined ? ctx.now() : toMillis(input.timestamp),
+        interval_ms: input.interval_ms,
         processes: input.processes.map((p) => ({
           ...p,
           started_at: p.started_at === undefined ? undefined : toMillis(p.started_at),
@@ -172,7 +158,7 @@ export const processRouter = router({
       if (pageSize > ctx.config.MAX_PAGE_SIZE) {
         throw fieldError("page_size", `must be at most ${ctx.config.MAX_PAGE_SIZE}`);
       }
-      const ranges = filterRanges(input, ctx).flatMap((r) => storable(r) ?? []);
+      const ranges = filterRanges(input, ctx).flatMap((r) => clipToStorable(r) ?? []);
       // One request's answer is bounded, all calls of a batch together (server/budget.ts).
       ctx.budget.takeRows(pageSize, "page_size");
       const { count, rows } = await ctx.store.filter({
@@ -186,17 +172,12 @@ export const processRouter = router({
       const data = rows.map(sampleJson);
       ctx.budget.takeBytes(jsonSize(data), "page_size");
       const lastPage = Math.max(1, Math.ceil(count / pageSize));
-      const next = input.page < lastPage ? input.page + 1 : null;
-      const previous = input.page > 1 ? Math.min(input.page - 1, lastPage) : null;
       return {
         success: true as const,
         count,
         page: input.page,
         page_size: pageSize,
-        next: next === null ? null : pageLink(input, next, ctx.config.PUBLIC_URL),
-        previous: previous === null ? null : pageLink(input, previous, ctx.config.PUBLIC_URL),
-        next_page: next,
-        previous_page: previous,
+        ...pages("/api/filter-processes/", input, input.page, lastPage, ctx.config.PUBLIC_URL),
         data,
       };
     }),
@@ -227,7 +208,7 @@ export const processRouter = router({
       const from = input.from === undefined ? now - ctx.config.RETENTION_DAYS * DAY_MS : toMillis(input.from);
       if (from >= to) throw fieldError("from", "must be earlier than to");
       const gapMs = ctx.config.RUN_GAP_SECONDS * 1000;
-      const range = storable({ start: from, stop: to + 1 });
+      const range = clipToStorable({ start: from, stop: to + 1 });
       const facts = range && (await ctx.store.duration({ system_name, process_name, range, gap_ms: gapMs }));
       if (!facts) {
         throw new TRPCError({

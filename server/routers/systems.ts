@@ -1,6 +1,7 @@
 /** The fleet: every system that has reported, and what it reported last. */
 
 import { z } from "zod";
+import { DAY_MS } from "../../common/wire.ts";
 import { iso } from "../format.ts";
 import { SystemsOut } from "../schemas.ts";
 import { readProcedure, router } from "../trpc.ts";
@@ -16,12 +17,12 @@ export const systemsRouter = router({
         errorResponses: { 503: "Storage unavailable" },
       },
     })
-    .input(z.object({}))
+    .input(z.object({}).optional())
     .output(SystemsOut)
     .query(async ({ ctx }) => {
       const now = ctx.now();
       const systems = await ctx.store.systems({
-        start: now - ctx.config.RETENTION_DAYS * 86_400_000,
+        start: now - ctx.config.RETENTION_DAYS * DAY_MS,
         stop: now + 1,
       });
       return {

@@ -3,8 +3,12 @@
  * SqliteStore (embedded default) implement this, and test/contract/ runs one suite against both.
  */
 
-/** One process as an agent reported it. Names are validated (1–255 chars, no control characters). */
-export interface ProcessSample {
+/**
+ * One process of a batch, as the API accepted it (the agent's own, before cleaning, is
+ * agent/collect/types.ts' ProcessSample). Names follow common/wire.ts: 1–255 characters, no
+ * control characters.
+ */
+export interface BatchProcess {
   pid: number;
   name: string;
   cpu_percent: number;
@@ -23,11 +27,13 @@ export interface SampleBatch {
   system_name: string;
   /** Sampling instant, epoch milliseconds. A retried batch carries the same one (idempotent). */
   timestamp: number;
-  processes: ProcessSample[];
+  /** The agent's sampling interval (ms), when it sent one: a run ends past 3 of them. */
+  interval_ms?: number | undefined;
+  processes: BatchProcess[];
 }
 
 /** A stored sample as queries return it. */
-export interface StoredSample extends ProcessSample {
+export interface StoredSample extends BatchProcess {
   system_name: string;
   /** Epoch milliseconds. */
   timestamp: number;
@@ -88,12 +94,40 @@ export interface SystemSummary {
   process_count: number;
 }
 
+export interface SightingsQuery {
+  process_name: string;
+  /** One system, or every system that ran the process in the range. */
+  system_name?: string | undefined;
+  range: TimeRange;
+}
+
+/** One process seen in one sample: what runs and instances are assembled from (server/store/runs.ts). */
+export interface Sighting {
+  system_name: string;
+  /** The sampling instant, epoch ms. */
+  timestamp: number;
+  pid: number;
+  started_at?: number | undefined;
+  /** The interval the agent sent with that sample's batch; undefined when it sent none. */
+  interval_ms?: number | undefined;
+}
+
+/** A system's whole sample at one instant. */
+export interface SampleAt {
+  timestamp: number;
+  interval_ms?: number | undefined;
+  /** Every process of the sample, in no particular order. */
+  processes: StoredSample[];
+}
+
 /** The two back ends. */
 export type StoreKind = "influxdb" | "sqlite";
 
 export interface ProcessStore {
   /** Which back end this is, for logs, /readyz and start-up's banner. */
   readonly kind: StoreKind;
+  /** Where the samples are, for people: the SQLite file's path, or InfluxDB's "<url>, bucket <name>". */
+  readonly location: string;
   /** Prepare storage (create the bucket or schema). Idempotent. */
   init(): Promise<void>;
   /** Store a batch whole; resolves once it is durable. Returns the number of samples written. */
@@ -102,6 +136,10 @@ export interface ProcessStore {
   /** Null when the process was never seen on that system inside the range. */
   duration(query: DurationQuery): Promise<DurationFacts | null>;
   systems(range: TimeRange): Promise<SystemSummary[]>;
+  /** Every sighting of a name in the range (one system or all), in no particular order. */
+  sightings(query: SightingsQuery): Promise<Sighting[]>;
+  /** The system's last sample at or before `at` (epoch ms); null when it has none. */
+  sampleAt(system_name: string, at: number): Promise<SampleAt | null>;
   /** Resolves when storage answers; rejects with StorageUnavailableError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -7,8 +7,8 @@
  */
 import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freshBucket } from "../support/influx.ts";
-import { type ServerProcess, startServer } from "../support/server.ts";
+import { type ServerProcess, startServer } from "../../harness/server.ts";
+import { storeTarget } from "../support/stores.ts";
 import {
   is,
   RUNTIMES,
@@ -33,12 +33,9 @@ let limited: ServerProcess;
 const LIMITED_TOKENS = { node: "node-agent-write-token-0123", deno: "deno-agent-write-token-0123" };
 
 beforeAll(async () => {
-  const conn = await freshBucket("agent-auth");
+  const target = await storeTarget("agent-auth");
   const env = {
-    INFLUX_URL: conn.url,
-    INFLUX_TOKEN: conn.token,
-    INFLUX_ORG: conn.org,
-    INFLUX_BUCKET: conn.bucket,
+    ...target.env,
     API_TOKENS: `agent:write:${WRITE_TOKEN},reader:read:${READ_TOKEN}`,
   };
   [server, limited] = await Promise.all([

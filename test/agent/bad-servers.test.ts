@@ -6,8 +6,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freshBucket } from "../support/influx.ts";
-import { type ServerProcess, startServer } from "../support/server.ts";
+import { type ServerProcess, startServer } from "../../harness/server.ts";
+import { storeTarget } from "../support/stores.ts";
 import {
   is,
   RUNTIMES,
@@ -62,12 +62,9 @@ let garbage: Awaited<ReturnType<typeof httpServer>>;
 let silent: Awaited<ReturnType<typeof httpServer>>;
 
 beforeAll(async () => {
-  const conn = await freshBucket("agent-bad");
+  const target = await storeTarget("agent-bad");
   const env = {
-    INFLUX_URL: conn.url,
-    INFLUX_TOKEN: conn.token,
-    INFLUX_ORG: conn.org,
-    INFLUX_BUCKET: conn.bucket,
+    ...target.env,
   };
   // The real server, and the real server refusing every batch of more than one process (400).
   [real, strict] = await Promise.all([

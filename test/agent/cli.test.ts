@@ -5,9 +5,9 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ServerProcess, startServer } from "../../harness/server.ts";
 import { SubmitIn } from "../../server/schemas.ts";
-import { freshBucket } from "../support/influx.ts";
-import { type ServerProcess, startServer } from "../support/server.ts";
+import { storeTarget } from "../support/stores.ts";
 import {
   is,
   RUNTIMES,
@@ -47,9 +47,8 @@ let server: ServerProcess;
 let counter: { url: string; hits: () => number; close: () => Promise<void> };
 
 beforeAll(async () => {
-  const conn = await freshBucket("agent-cli");
   server = await startServer({
-    env: { INFLUX_URL: conn.url, INFLUX_TOKEN: conn.token, INFLUX_ORG: conn.org, INFLUX_BUCKET: conn.bucket },
+    env: (await storeTarget("agent-cli")).env,
   });
   let hits = 0;
   const http = createServer((_req, res) => {
@@ -104,6 +103,7 @@ describe.each(RUNTIMES)("agent command line under %s", (runtime) => {
     const payload = JSON.parse(lines[0] as string);
     expect(SubmitIn.safeParse(payload).error).toBeUndefined();
     expect(payload.system_name).toBe("dry run");
+    expect(payload.interval_ms).toBe(5000); // the default --interval, for the server's run edges
     const me = payload.processes.find((p: { pid: number }) => p.pid === process.pid);
     expect(me).toMatchObject({ parent_pid: process.ppid });
     expect(me.memory_rss).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 /**
  * The agent never loses a sample it took: a real agent process (Node and Deno) against the real
- * server on a real InfluxDB, through a server outage and through a `kill -9` of the agent itself.
+ * server on each store, through a server outage and through a `kill -9` of the agent itself.
  * Each agent writes every sample it takes to a sample log (PROCSCOPE_SAMPLE_LOG), and for every
  * sample it sent the stored rows are compared with all the processes it took, field by field.
  */
@@ -8,10 +8,9 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freshBucket } from "../support/influx.ts";
-import type { InfluxConnection } from "../support/influxd.ts";
-import { freePort } from "../support/influxd.ts";
-import { type ServerProcess, startServer } from "../support/server.ts";
+import { freePort } from "../../harness/influxd.ts";
+import { type ServerProcess, startServer } from "../../harness/server.ts";
+import { type StoreTarget, storeTarget } from "../support/stores.ts";
 import {
   allStoredRows,
   compareStoredWithTaken,
@@ -26,13 +25,6 @@ import {
   timestampsOf,
   uniqueName,
 } from "./support.ts";
-
-const influxEnv = (conn: InfluxConnection) => ({
-  INFLUX_URL: conn.url,
-  INFLUX_TOKEN: conn.token,
-  INFLUX_ORG: conn.org,
-  INFLUX_BUCKET: conn.bucket,
-});
 
 const agentArgs = (server: string, systemName: string, spoolDir: string) => [
   "--server",
@@ -54,12 +46,12 @@ const FAILED = "send failed; the sample stays in the spool";
 const strictlyIncreasing = (xs: number[]) => xs.every((x, i) => i === 0 || x > (xs[i - 1] as number));
 
 describe.each(RUNTIMES)("agent under %s, against the real server", (runtime) => {
-  let conn: InfluxConnection;
+  let target: StoreTarget;
   let server: ServerProcess;
 
   beforeAll(async () => {
-    conn = await freshBucket("agent");
-    server = await startServer({ env: influxEnv(conn) });
+    target = await storeTarget("agent");
+    server = await startServer({ env: target.env });
   });
 
   afterAll(async () => {
@@ -149,7 +141,7 @@ describe.each(RUNTIMES)("agent under %s, against the real server", (runtime) => 
     const spooled = spooledTimestamps(spool);
     expect(spooled).toEqual(expect.arrayContaining(timestampsOf(first.logs(), "sampled")));
 
-    const late = await startServer({ env: influxEnv(conn), port });
+    const late = await startServer({ env: target.env, port });
     const second = startAgent(runtime, agentArgs(url, name, spool), sampleLog(logDir));
     try {
       await second.waitForLog(is("spool has unsent samples"), "the spool found again");

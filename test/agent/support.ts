@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { pollUntil } from "../../harness/poll.ts";
 
 export const repoRoot = resolve(import.meta.dirname, "..", "..");
 
@@ -207,14 +208,12 @@ export async function storedRows(server: string, systemName: string, pid: number
 }
 
 /** Polls until `check` returns a value (not undefined); fails with `what` after the deadline. */
-export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+export function eventually<T>(
+  check: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  return pollUntil(what, check, { timeoutMs, intervalMs: 200 });
 }
 
 /** A sample as the agent took it (one line of its PROCSCOPE_SAMPLE_LOG). */

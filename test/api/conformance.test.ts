@@ -10,22 +10,19 @@
  * 2020-12, the dialect of OpenAPI 3.1), with Retry-After where documented. The document's own
  * examples are checked against its schemas too.
  *
- * Servers: the real HTTP app on both stores with API tokens (everything but 429 and 503); one with
- * a write rate of 2 a minute (429); one whose InfluxDB refuses connections (503).
+ * Servers (on each store: test/api runs once per store): the real HTTP app with API tokens
+ * (everything but 429 and 503); one with a write rate of 2 a minute (429); one whose InfluxDB
+ * refuses connections (503; the embedded store's 503s: test/api/sqlite-failures.test.ts).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsPlugin from "ajv-formats";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, influxEnv } from "../../harness/influxd.ts";
 import { OPENAPI_PATH } from "../../openapi/generate.ts";
-import { createLogger } from "../../server/log.ts";
-import { SqliteStore } from "../../server/store/sqlite/store.ts";
 import { type Body, type RunningApp, startApp } from "../support/app.ts";
-import { freshBucket } from "../support/influx.ts";
-import { freePort } from "../support/influxd.ts";
+import { storeTarget } from "../support/stores.ts";
 
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv2020) => void;
 
@@ -138,6 +135,8 @@ const SUBMIT = op("post", "/api/process-data");
 const FILTERS = [op("get", "/api/filter-processes"), op("get", "/api/process-filter")];
 const DURATION = op("get", "/api/process-duration");
 const SYSTEMS = op("get", "/api/systems");
+const RUNS = op("get", "/api/process-runs");
+const AT = op("get", "/api/processes-at");
 
 const NOW = Date.now();
 /** Query keys named like Object.prototype members (a 500 in the REST adapter's parsing once). */
@@ -182,25 +181,16 @@ it("the document's examples are valid against their own schemas, and none is an 
   ).toEqual(["system_name", "process_name"]);
 });
 
-describe.each(["sqlite", "influxdb"] as const)("conformance on %s", (kind) => {
+describe("conformance", () => {
   let app: RunningApp;
-  let dir: string | undefined;
   beforeAll(async () => {
     const env = { API_TOKENS, WRITE_RATE_PER_MINUTE: "0", MAX_BODY_BYTES: "20000" };
-    if (kind === "sqlite") {
-      dir = mkdtempSync(join(tmpdir(), "procscope-conformance-"));
-      const store = new SqliteStore({ dataDir: dir, retentionDays: 30, log: createLogger("silent") });
-      app = await startApp(undefined, { store, env });
-    } else {
-      app = await startApp(await freshBucket("conformance"), { env });
-    }
+    app = await startApp((await storeTarget("conformance")).env, { env });
     const stored = await exchange(app.url, { op: SUBMIT, who: "write", body: sample("System_A") });
     expect(stored.status).toBe(201);
   });
   afterAll(async () => {
     await app?.close();
-    await app?.store.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it("hand-picked requests give each documented status of every operation", async () => {
@@ -239,6 +229,26 @@ describe.each(["sqlite", "influxdb"] as const)("conformance on %s", (kind) => {
       [{ op: SYSTEMS, who: "read" }, 200],
       [{ op: SYSTEMS, who: "wrong" }, 401],
       [{ op: SYSTEMS, who: "write" }, 403],
+      [{ op: RUNS, who: "read", query: "process_name=python" }, 200],
+      [{ op: RUNS, who: "read", query: "system_name=System_A" }, 400],
+      [{ op: RUNS, who: "none", query: "process_name=python" }, 401],
+      [{ op: RUNS, who: "write", query: "process_name=python" }, 403],
+      [{ op: RUNS, who: "read", query: "process_name=never-seen" }, 404],
+      [
+        { op: AT, who: "read", query: `system_name=System_A&at=${new Date(NOW - 59_000).toISOString()}` },
+        200,
+      ],
+      [
+        {
+          op: AT,
+          who: "read",
+          query: `system_name=System_A&at=${new Date(Date.now() + 86_400_000).toISOString()}`,
+        },
+        400,
+      ],
+      [{ op: AT, who: "wrong", query: "system_name=System_A" }, 401],
+      [{ op: AT, who: "write", query: `system_name=System_A&at=${new Date(NOW).toISOString()}` }, 403],
+      [{ op: AT, who: "read", query: `system_name=nowhere&at=${new Date(NOW).toISOString()}` }, 404],
     ];
     for (const f of FILTERS) {
       cases.push(
@@ -291,6 +301,9 @@ describe.each(["sqlite", "influxdb"] as const)("conformance on %s", (kind) => {
       "pid",
       "page",
       "page_size",
+      "at",
+      "top",
+      "sort",
       "other",
       ...PROTOTYPE_NAMES,
     ];
@@ -298,7 +311,7 @@ describe.each(["sqlite", "influxdb"] as const)("conformance on %s", (kind) => {
       .array(fc.tuple(fc.constantFrom(...names), value), { maxLength: 6 })
       .map((pairs) => new URLSearchParams(pairs).toString());
     const who = fc.constantFrom(...(Object.keys(TOKENS) as Who[]));
-    const reads = fc.record({ op: fc.constantFrom(...FILTERS, DURATION, SYSTEMS), who, query });
+    const reads = fc.record({ op: fc.constantFrom(...FILTERS, DURATION, SYSTEMS, RUNS, AT), who, query });
     const body = fc.oneof(
       fc.json({ maxDepth: 3 }),
       fc
@@ -348,7 +361,7 @@ describe("conformance: rate limit and storage outage", () => {
   });
 
   it("429 with Retry-After once a token has used its writes", async () => {
-    const app = await startApp(await freshBucket("conformance-429"), {
+    const app = await startApp((await storeTarget("conformance-429")).env, {
       env: { API_TOKENS, WRITE_RATE_PER_MINUTE: "2" },
     });
     apps.push(app);
@@ -363,12 +376,14 @@ describe("conformance: rate limit and storage outage", () => {
   it("503 with Retry-After from every operation while storage refuses connections", async () => {
     const port = await freePort(); // nothing listens there
     const conn = { url: `http://127.0.0.1:${port}`, token: "t", org: "o", bucket: "b" };
-    const app = await startApp(conn, { env: { API_TOKENS, STORAGE_TIMEOUT_MS: "1000" } });
+    const app = await startApp(influxEnv(conn), { env: { API_TOKENS, STORAGE_TIMEOUT_MS: "1000" } });
     apps.push(app);
     for (const [request, status] of [
       [{ op: SUBMIT, who: "write", body: sample("down") }, 503],
       [{ op: DURATION, who: "read", query: "system_name=a&process_name=b" }, 503],
       [{ op: SYSTEMS, who: "read" }, 503],
+      [{ op: RUNS, who: "read", query: "process_name=p" }, 503],
+      [{ op: AT, who: "read", query: `system_name=s&at=${new Date(NOW).toISOString()}` }, 503],
       ...FILTERS.map((f) => [{ op: f, who: "read" }, 503] as const),
     ] as [Request, number][]) {
       expect((await exchange(app.url, request)).status).toBe(status);

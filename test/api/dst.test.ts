@@ -1,5 +1,6 @@
 /**
- * Time-of-day windows on real daylight-saving transitions, through the REST API on both stores.
+ * Time-of-day windows on real daylight-saving transitions, through the REST API (on each store:
+ * test/api runs once per store).
  *
  * The rule (docs/api.md, "Time windows, exactly"): a sample belongs to a window when the wall-clock time in `tz`
  * at its instant lies in [start_time, end_time) on the requested local day. On a fall-back day a
@@ -13,8 +14,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SampleBatch } from "../../server/store/types.ts";
-import { call, type RunningApp } from "../support/app.ts";
-import { appOn, STORE_KINDS } from "./on-store.ts";
+import { call, type RunningApp, startApp } from "../support/app.ts";
+import { storeTarget } from "../support/stores.ts";
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -81,10 +82,10 @@ function expected(system: string, date: string, start?: string, end?: string): s
     .map((t) => new Date(t).toISOString());
 }
 
-describe.each(STORE_KINDS)("daylight saving on %s", (kind) => {
+describe("daylight saving", () => {
   let app: RunningApp;
   beforeAll(async () => {
-    app = await appOn(kind, { now: () => Date.parse("2026-11-10T00:00:00Z") });
+    app = await startApp((await storeTarget("dst")).env, { now: () => Date.parse("2026-11-10T00:00:00Z") });
     const batches: SampleBatch[] = Object.keys(SPANS).flatMap((system) =>
       instants(system).map((timestamp) => ({
         system_name: system,

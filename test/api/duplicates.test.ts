@@ -1,22 +1,22 @@
 /**
  * Nothing acknowledged is silently collapsed: a batch carrying the same (name, pid) twice was
  * answered `"accepted": 2` and stored once (the second overwrote the first). It is refused whole
- * with a 400 naming each repeat, on both doors and both stores, and nothing of it is stored; for
+ * with a 400 naming each repeat, on both doors (and both stores: test/api runs once per store), and nothing of it is stored; for
  * every batch that is accepted, `accepted` equals what a later query returns.
  */
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppRouter } from "../../server/router.ts";
-import { call, type RunningApp } from "../support/app.ts";
-import { appOn, STORE_KINDS } from "./on-store.ts";
+import { call, type RunningApp, startApp } from "../support/app.ts";
+import { storeTarget } from "../support/stores.ts";
 
 const T = Date.UTC(2026, 2, 10, 12);
 const p = (pid: number, name: string, cpu = 1) => ({ pid, name, cpu_percent: cpu, memory_percent: 1 });
 
-describe.each(STORE_KINDS)("a batch with the same (name, pid) twice, on %s", (kind) => {
+describe("a batch with the same (name, pid) twice", () => {
   let app: RunningApp;
   beforeAll(async () => {
-    app = await appOn(kind, { now: () => T + 60_000 });
+    app = await startApp((await storeTarget("duplicates")).env, { now: () => T + 60_000 });
   });
   afterAll(() => app?.close());
 

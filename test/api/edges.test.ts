@@ -8,8 +8,8 @@ import { request } from "node:http";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppRouter } from "../../server/router.ts";
-import { type Body, call, type RunningApp } from "../support/app.ts";
-import { appOn } from "./on-store.ts";
+import { type Body, call, type RunningApp, startApp } from "../support/app.ts";
+import { storeTarget } from "../support/stores.ts";
 
 const T = Date.UTC(2026, 2, 10, 12);
 
@@ -40,8 +40,11 @@ describe("edges", () => {
   let app: RunningApp;
   let published: RunningApp;
   beforeAll(async () => {
-    app = await appOn("sqlite", { now: () => T + 60_000, env: { MAX_QUERY_DAYS: "7" } });
-    published = await appOn("sqlite", {
+    app = await startApp((await storeTarget("edges")).env, {
+      now: () => T + 60_000,
+      env: { MAX_QUERY_DAYS: "7" },
+    });
+    published = await startApp((await storeTarget("edges")).env, {
       now: () => T + 60_000,
       env: { PUBLIC_URL: "https://procscope.example/monitor" },
     });

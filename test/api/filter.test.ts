@@ -1,7 +1,7 @@
 /** Time-of-day windows through the REST API: midnight, many days, daylight saving, pages. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, type RunningApp, startApp } from "../support/app.ts";
-import { freshBucket } from "../support/influx.ts";
+import { storeTarget } from "../support/stores.ts";
 
 const H = 3600_000;
 const submit = (app: RunningApp, system: string, at: number, processes: { pid: number; name: string }[]) =>
@@ -17,7 +17,7 @@ describe("filter windows", () => {
   let app: RunningApp;
   const D1 = Date.UTC(2026, 2, 2); // Mon 2026-03-02 UTC
   beforeAll(async () => {
-    app = await startApp(await freshBucket("filter"), { now: () => D1 + 5 * 86_400_000 });
+    app = await startApp((await storeTarget("filter")).env, { now: () => D1 + 5 * 86_400_000 });
     // Every hour for four days: one process "hourly" on system "h".
     for (let t = D1; t < D1 + 4 * 86_400_000; t += H) await submit(app, "h", t, [{ pid: 1, name: "hourly" }]);
     // Europe/Berlin springs forward on 2026-03-29 (02:00 → 03:00 local, 01:00 UTC).

@@ -1,10 +1,10 @@
 /**
  * The old Django service's contract, with its README's exact payload and query strings, against a
- * real server over a real InfluxDB.
+ * real server over each store (vitest.config.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, type RunningApp, startApp } from "../support/app.ts";
-import { freshBucket } from "../support/influx.ts";
+import { storeTarget } from "../support/stores.ts";
 
 const OLD_PAYLOAD = {
   system_name: "System_A",
@@ -22,7 +22,7 @@ const NOW = DAY + 13 * 3600_000;
 describe("the old REST contract", () => {
   let app: RunningApp;
   beforeAll(async () => {
-    app = await startApp(await freshBucket("old"), { now: () => NOW });
+    app = await startApp((await storeTarget("old")).env, { now: () => NOW });
     for (const [at, payload] of [
       [DAY + 45 * 60_000, OLD_PAYLOAD],
       [DAY + 12 * 3600_000, OLD_PAYLOAD],

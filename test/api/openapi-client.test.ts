@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningApp, startApp } from "../support/app.ts";
-import { freshBucket } from "../support/influx.ts";
+import { storeTarget } from "../support/stores.ts";
 import { oldServiceFlow, restClient } from "./openapi-client/flow.ts";
 
 const TOKEN = "openapi-client-token-0123456789";
@@ -15,7 +15,7 @@ const TOKEN = "openapi-client-token-0123456789";
 describe("a client generated from the OpenAPI document", () => {
   let app: RunningApp;
   beforeAll(async () => {
-    app = await startApp(await freshBucket("openapi-client"), {
+    app = await startApp((await storeTarget("openapi-client")).env, {
       env: { API_TOKENS: `client:read+write:${TOKEN}` },
     });
   });

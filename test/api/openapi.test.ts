@@ -3,12 +3,12 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPENAPI_PATH, renderOpenApi, renderTypes, TYPES_PATH } from "../../openapi/generate.ts";
 import { call, type RunningApp, startApp } from "../support/app.ts";
-import { freshBucket } from "../support/influx.ts";
+import { storeTarget } from "../support/stores.ts";
 
 describe("OpenAPI", () => {
   let app: RunningApp;
   beforeAll(async () => {
-    app = await startApp(await freshBucket("openapi"));
+    app = await startApp((await storeTarget("openapi")).env);
   });
   afterAll(() => app?.close());
 
@@ -29,6 +29,8 @@ describe("OpenAPI", () => {
       "/api/process-data",
       "/api/process-duration",
       "/api/process-filter",
+      "/api/process-runs",
+      "/api/processes-at",
       "/api/systems",
     ]);
     expect(res.body.paths["/api/process-data"].post.requestBody).toBeDefined();

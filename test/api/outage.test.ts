@@ -4,9 +4,9 @@
  */
 import { createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type InfluxdInstance, influxEnv, startInfluxd } from "../../harness/influxd.ts";
 import { call, type RunningApp, startApp } from "../support/app.ts";
 import { influx } from "../support/influx.ts";
-import { type InfluxdInstance, startInfluxd } from "../support/influxd.ts";
 
 describe("storage outage", () => {
   let db: InfluxdInstance;
@@ -18,7 +18,7 @@ describe("storage outage", () => {
         "this suite starts its own influxd: it needs a binary (INFLUXD_BIN or the build cache)",
       );
     db = await startInfluxd({ binary });
-    app = await startApp(db, { env: { STORAGE_TIMEOUT_MS: "2000" } });
+    app = await startApp(influxEnv(db), { env: { STORAGE_TIMEOUT_MS: "2000" } });
   });
   afterAll(async () => {
     await app?.close();
@@ -70,7 +70,7 @@ describe("storage outage", () => {
     const address = silent.address();
     const port = typeof address === "object" && address ? address.port : 0;
     const stuck = await startApp(
-      { url: `http://127.0.0.1:${port}`, token: "t", org: "o", bucket: "b" },
+      influxEnv({ url: `http://127.0.0.1:${port}`, token: "t", org: "o", bucket: "b" }),
       { env: { STORAGE_TIMEOUT_MS: "500" } },
     );
     try {

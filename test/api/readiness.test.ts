@@ -5,10 +5,10 @@
  * exactly what is wrong, and "storage ready" is logged only when it is true.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type InfluxConnection, influxEnv } from "../../harness/influxd.ts";
+import { type ServerProcess, startServer } from "../../harness/server.ts";
 import { call, type RunningApp, startApp } from "../support/app.ts";
 import { freshBucket } from "../support/influx.ts";
-import type { InfluxConnection } from "../support/influxd.ts";
-import { type ServerProcess, startServer } from "../support/server.ts";
 
 /** A token of the run's InfluxDB limited to reading or writing one bucket. */
 async function scopedToken(conn: InfluxConnection, action: "read" | "write"): Promise<string> {
@@ -47,7 +47,7 @@ describe("/readyz and InfluxDB credentials", () => {
   });
 
   const readyz = async (token: string) => {
-    const app = await startApp({ ...conn, token });
+    const app = await startApp(influxEnv({ ...conn, token }));
     apps.push(app);
     return call(`${app.url}/readyz`);
   };
@@ -94,12 +94,7 @@ describe("start-up with a wrong INFLUX_TOKEN", () => {
     const conn = await freshBucket("ready-log");
     server = await startServer({
       waitReady: false,
-      env: {
-        INFLUX_URL: conn.url,
-        INFLUX_TOKEN: "wrong-token-0123456789",
-        INFLUX_ORG: conn.org,
-        INFLUX_BUCKET: conn.bucket,
-      },
+      env: influxEnv({ ...conn, token: "wrong-token-0123456789" }),
     });
   });
   afterAll(async () => {

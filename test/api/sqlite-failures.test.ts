@@ -16,8 +16,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type ServerProcess, startServer } from "../../harness/server.ts";
+import { sqliteEnv } from "../../harness/stores.ts";
 import { call } from "../support/app.ts";
-import { type ServerProcess, startServer } from "../support/server.ts";
 
 const PER_BATCH = 100;
 const base = Date.now() - 3600_000;
@@ -73,7 +74,7 @@ describe("SQLite disk full", () => {
     }
     writeFileSync(join(dir, "ballast"), Buffer.alloc(256 * 1024, 1)); // freed later to make room
     server = await startServer({
-      env: { INFLUX_URL: undefined, INFLUX_TOKEN: undefined, DATA_DIR: dir, WRITE_RATE_PER_MINUTE: "0" },
+      env: { ...sqliteEnv(dir), WRITE_RATE_PER_MINUTE: "0" },
     });
   });
   afterAll(async () => {
@@ -132,7 +133,7 @@ describe("SQLite busy", () => {
   let server: ServerProcess;
   beforeAll(async () => {
     server = await startServer({
-      env: { INFLUX_URL: undefined, INFLUX_TOKEN: undefined, DATA_DIR: dir, WRITE_RATE_PER_MINUTE: "0" },
+      env: { ...sqliteEnv(dir), WRITE_RATE_PER_MINUTE: "0" },
     });
   });
   afterAll(async () => {

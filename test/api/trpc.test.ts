@@ -3,14 +3,14 @@ import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppRouter } from "../../server/router.ts";
 import { type RunningApp, startApp } from "../support/app.ts";
-import { freshBucket } from "../support/influx.ts";
+import { storeTarget } from "../support/stores.ts";
 
 describe("tRPC door", () => {
   let app: RunningApp;
   let client: ReturnType<typeof createTRPCClient<AppRouter>>;
   const t0 = Date.UTC(2026, 2, 15, 8);
   beforeAll(async () => {
-    app = await startApp(await freshBucket("trpc"), { now: () => t0 + 60_000 });
+    app = await startApp((await storeTarget("trpc")).env, { now: () => t0 + 60_000 });
     client = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${app.url}/trpc` })] });
   });
   afterAll(() => app?.close());

@@ -1,7 +1,7 @@
 /** Bad input always gets a 4xx JSON error naming the field; nothing invalid is stored. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Body, call, type RunningApp, startApp } from "../support/app.ts";
-import { freshBucket } from "../support/influx.ts";
+import { storeTarget } from "../support/stores.ts";
 
 const ok = { pid: 1, name: "ok", cpu_percent: 1, memory_percent: 1 };
 const withProcess = (p: Record<string, unknown>) => ({
@@ -12,7 +12,7 @@ const withProcess = (p: Record<string, unknown>) => ({
 describe("validation", () => {
   let app: RunningApp;
   beforeAll(async () => {
-    app = await startApp(await freshBucket("val"), {
+    app = await startApp((await storeTarget("val")).env, {
       env: {
         MAX_BATCH_PROCESSES: "50",
         MAX_BODY_BYTES: "20000",

@@ -1,9 +1,9 @@
 /** The store contract against InfluxStore on the run's real InfluxDB: a new empty bucket per test. */
 
+import type { InfluxConnection } from "../../harness/influxd.ts";
 import { createLogger } from "../../server/log.ts";
 import { InfluxStore } from "../../server/store/influx/store.ts";
 import { freshBucket } from "../support/influx.ts";
-import type { InfluxConnection } from "../support/influxd.ts";
 import { storeContract } from "./store-contract.ts";
 
 async function dropBucket(conn: InfluxConnection): Promise<void> {

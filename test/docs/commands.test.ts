@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ServerProcess, startServer } from "../support/server.ts";
+import { type ServerProcess, startServer } from "../../harness/server.ts";
 
 const root = resolve(import.meta.dirname, "..", "..");
 const docs = [

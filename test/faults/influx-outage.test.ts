@@ -9,11 +9,11 @@
  */
 import { readdirSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type InfluxdInstance, influxEnv, startInfluxd } from "../../harness/influxd.ts";
+import { type ServerProcess, startServer } from "../../harness/server.ts";
 import { type AgentProcess, is, startAgent, tempDir, timestampsOf, uniqueName } from "../agent/support.ts";
 import { duplicates, storedRows } from "../load/agents.ts";
 import { influx } from "../support/influx.ts";
-import { type InfluxdInstance, startInfluxd } from "../support/influxd.ts";
-import { type ServerProcess, startServer } from "../support/server.ts";
 
 const OUTAGE_SECONDS = Number(process.env.OUTAGE_SECONDS ?? 30);
 const AGENTS = 2;
@@ -35,10 +35,7 @@ describe("InfluxDB stopped during ingest from real agents", () => {
     db = await startInfluxd({ binary });
     server = await startServer({
       env: {
-        INFLUX_URL: db.url,
-        INFLUX_TOKEN: db.token,
-        INFLUX_ORG: db.org,
-        INFLUX_BUCKET: db.bucket,
+        ...influxEnv(db),
         STORAGE_TIMEOUT_MS: "2000",
         LOG_LEVEL: "warn",
       },

@@ -7,8 +7,8 @@
  * On InfluxDB and on the SQLite file.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ServerProcess, startServer } from "../../harness/server.ts";
 import { duplicates, SimAgent, storedRows } from "../load/agents.ts";
-import { type ServerProcess, startServer } from "../support/server.ts";
 import { storeEnvs } from "../support/stores.ts";
 
 const AGENTS = 6;

@@ -6,9 +6,9 @@
  */
 import { InfluxDB } from "@influxdata/influxdb-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { InfluxConnection } from "../../harness/influxd.ts";
 import { decodeTag } from "../../server/store/influx/tags.ts";
 import { freshBucket } from "../support/influx.ts";
-import type { InfluxConnection } from "../support/influxd.ts";
 import {
   allPanels,
   type Dashboard,

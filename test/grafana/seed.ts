@@ -3,10 +3,11 @@
  * server writes (measurement, tags, encoded names, field types). Every number the dashboard tests
  * check follows from the plan below.
  */
+
+import type { InfluxConnection } from "../../harness/influxd.ts";
 import { createLogger } from "../../server/log.ts";
 import { InfluxStore } from "../../server/store/influx/store.ts";
-import type { ProcessSample, SampleBatch } from "../../server/store/types.ts";
-import type { InfluxConnection } from "../support/influxd.ts";
+import type { BatchProcess, SampleBatch } from "../../server/store/types.ts";
 
 export const SAMPLE_MS = 5_000;
 export const SAMPLES = 240; // 20 minutes
@@ -24,7 +25,7 @@ interface Plan {
   alive: (i: number) => boolean;
   cpu: (i: number) => number;
   mem: number;
-  extras?: Partial<ProcessSample>;
+  extras?: Partial<BatchProcess>;
 }
 
 const always = () => true;

@@ -4,32 +4,32 @@
  * forever with the rest of their spool queued behind it; the embedded store acknowledged it with
  * 201 and deleted it at the next sweep. Both stores now refuse it the same way: a 400 naming
  * `timestamp` on both doors, so the agent drops it; the server stays up and samples within
- * retention still go in. The InfluxDB bucket is the one the server creates itself; both with
- * RETENTION_DAYS=1.
+ * retention still go in. The InfluxDB bucket is the one the server creates itself; both stores
+ * run with RETENTION_DAYS=1.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { influxEnv } from "../../harness/influxd.ts";
+import { type ServerProcess, startServer } from "../../harness/server.ts";
+import { sqliteEnv, tempDataDirs } from "../../harness/stores.ts";
 import { influx } from "../support/influx.ts";
-import { type ServerProcess, startServer } from "../support/server.ts";
 import { expectClean, send } from "./support.ts";
 
 describe.each(["influxdb", "sqlite"] as const)("a sample older than the retention period, on %s", (kind) => {
   let server: ServerProcess;
   const bucket = `retention-${process.pid}-${Date.now().toString(36)}`;
-  const dir = mkdtempSync(join(tmpdir(), "procscope-retention-api-"));
+  const dirs = tempDataDirs("retention-api");
   beforeAll(async () => {
-    const conn = influx();
-    const storage =
-      kind === "influxdb"
-        ? { INFLUX_URL: conn.url, INFLUX_TOKEN: conn.token, INFLUX_ORG: conn.org, INFLUX_BUCKET: bucket }
-        : { INFLUX_URL: undefined, INFLUX_TOKEN: undefined, DATA_DIR: dir };
-    server = await startServer({ env: { ...storage, RETENTION_DAYS: "1", LOG_LEVEL: "warn" } });
+    server = await startServer({
+      env: {
+        ...(kind === "influxdb" ? influxEnv({ ...influx(), bucket }) : sqliteEnv(dirs.make())),
+        RETENTION_DAYS: "1",
+        LOG_LEVEL: "warn",
+      },
+    });
   });
   afterAll(async () => {
     await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    dirs.removeAll();
   });
 
   it("is refused with a 400 naming timestamp on both doors; recent samples are stored", async () => {

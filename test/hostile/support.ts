@@ -3,19 +3,17 @@
  * file, what its storage really holds (read from the database itself, not through the API), the
  * one rule every answer must follow, and raw TCP requests for what fetch cannot send.
  */
-import { mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { flux, InfluxDB } from "@influxdata/influxdb-client";
 import Database from "better-sqlite3";
 import { expect } from "vitest";
+import { type ServerProcess, startServer } from "../../harness/server.ts";
+import type { ServerEnv, StoreKind } from "../../harness/stores.ts";
 import { decodeTag } from "../../server/store/influx/tags.ts";
-import { freshBucket } from "../support/influx.ts";
-import { type ServerProcess, startServer } from "../support/server.ts";
+import { storeEnvs } from "../support/stores.ts";
 
-export type StoreKind = "influxdb" | "sqlite";
 export const STORES: StoreKind[] = ["sqlite", "influxdb"];
 
 export interface Target {
@@ -28,59 +26,38 @@ export interface Target {
 }
 
 export async function startTarget(kind: StoreKind, env: Record<string, string> = {}): Promise<Target> {
-  const common = { WRITE_RATE_PER_MINUTE: "0", LOG_LEVEL: "warn", ...env };
-  if (kind === "sqlite") {
-    const dir = mkdtempSync(join(tmpdir(), "procscope-hostile-"));
-    const server = await startServer({
-      // RETENTION_DAYS as long as the InfluxDB side's bucket (which keeps everything): the embedded
-      // store refuses a sample older than its retention, as InfluxDB does.
-      env: {
-        INFLUX_URL: undefined,
-        INFLUX_TOKEN: undefined,
-        DATA_DIR: dir,
-        RETENTION_DAYS: "36500",
-        ...common,
-      },
-    });
-    return {
-      kind,
-      server,
-      async storedSystems() {
-        const db = new Database(join(dir, "procscope.sqlite"), { readonly: true });
-        try {
-          return (db.prepare("SELECT DISTINCT system FROM samples").pluck().all() as string[]).sort();
-        } finally {
-          db.close();
-        }
-      },
-      async dispose() {
-        await server.stop();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const conn = await freshBucket("hostile");
+  const stores = storeEnvs("hostile");
+  const storeEnv = await stores.env(kind);
   const server = await startServer({
-    env: {
-      INFLUX_URL: conn.url,
-      INFLUX_TOKEN: conn.token,
-      INFLUX_ORG: conn.org,
-      INFLUX_BUCKET: conn.bucket,
-      ...common,
-    },
+    env: { ...storeEnv, WRITE_RATE_PER_MINUTE: "0", LOG_LEVEL: "warn", ...env },
   });
   return {
     kind,
     server,
-    async storedSystems() {
-      const rows = await new InfluxDB({ url: conn.url, token: conn.token })
-        .getQueryApi(conn.org)
-        .collectRows<{ _value: string }>(flux`import "influxdata/influxdb/schema"
-schema.tagValues(bucket: ${conn.bucket}, tag: "system", start: time(v: 0))`);
-      return rows.map((r) => decodeTag(r._value)).sort();
+    storedSystems: () => (kind === "sqlite" ? sqliteSystems(storeEnv) : influxSystems(storeEnv)),
+    async dispose() {
+      await server.stop();
+      stores.cleanup();
     },
-    dispose: () => server.stop(),
   };
+}
+
+async function sqliteSystems(env: ServerEnv): Promise<string[]> {
+  const db = new Database(join(env.DATA_DIR as string, "procscope.sqlite"), { readonly: true });
+  try {
+    return (db.prepare("SELECT DISTINCT system FROM samples").pluck().all() as string[]).sort();
+  } finally {
+    db.close();
+  }
+}
+
+async function influxSystems(env: ServerEnv): Promise<string[]> {
+  const { INFLUX_URL: url = "", INFLUX_TOKEN: token, INFLUX_ORG: org = "", INFLUX_BUCKET: bucket = "" } = env;
+  const rows = await new InfluxDB({ url, token })
+    .getQueryApi(org)
+    .collectRows<{ _value: string }>(flux`import "influxdata/influxdb/schema"
+schema.tagValues(bucket: ${bucket}, tag: "system", start: time(v: 0))`);
+  return rows.map((r) => decodeTag(r._value)).sort();
 }
 
 export interface Answer {

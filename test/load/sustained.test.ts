@@ -7,7 +7,7 @@
  * The per-token write limit is off (WRITE_RATE_PER_MINUTE=0): this measures the server, not it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ServerProcess, startServer } from "../support/server.ts";
+import { type ServerProcess, startServer } from "../../harness/server.ts";
 import { storeEnvs } from "../support/stores.ts";
 import { SimAgent, storedCount } from "./agents.ts";
 

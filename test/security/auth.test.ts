@@ -6,8 +6,7 @@ import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppRouter } from "../../server/router.ts";
 import { call, type RunningApp, startApp } from "../support/app.ts";
-import { freshBucket } from "../support/influx.ts";
-import type { InfluxConnection } from "../support/influxd.ts";
+import { type StoreTarget, storeTarget } from "../support/stores.ts";
 
 const READ = "read-token-0123456789abcdef";
 const WRITE = "write-token-0123456789abcdef";
@@ -35,12 +34,12 @@ function expected(scope: "read" | "write", who: keyof typeof TOKENS): number {
 }
 
 describe("API tokens", () => {
-  let conn: InfluxConnection;
+  let target: StoreTarget;
   let app: RunningApp;
   const bodies: string[] = [];
   beforeAll(async () => {
-    conn = await freshBucket("auth");
-    app = await startApp(conn, {
+    target = await storeTarget("auth");
+    app = await startApp(target.env, {
       env: { API_TOKENS, WRITE_RATE_PER_MINUTE: "6000", CORS_ORIGINS: "https://ops.example" },
     });
   });
@@ -121,7 +120,7 @@ describe("API tokens", () => {
   it("no secret appears in any log line or response body", () => {
     const haystack = [...app.logs, ...bodies].join("\n");
     expect(bodies.length).toBeGreaterThan(10);
-    for (const secret of [READ, WRITE, UNKNOWN, conn.token]) expect(haystack).not.toContain(secret);
+    for (const secret of [READ, WRITE, UNKNOWN, ...target.secrets]) expect(haystack).not.toContain(secret);
     expect(haystack).not.toMatch(/\bat .+\.ts:\d+/); // no stack traces
   });
 });
@@ -129,7 +128,9 @@ describe("API tokens", () => {
 describe("write rate limit", () => {
   let app: RunningApp;
   beforeAll(async () => {
-    app = await startApp(await freshBucket("rate"), { env: { API_TOKENS, WRITE_RATE_PER_MINUTE: "3" } });
+    app = await startApp((await storeTarget("rate")).env, {
+      env: { API_TOKENS, WRITE_RATE_PER_MINUTE: "3" },
+    });
   });
   afterAll(() => app?.close());
 

@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { InfluxDB } from "@influxdata/influxdb-client";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ServerProcess, startServer } from "../../harness/server.ts";
 import { call } from "../support/app.ts";
-import { type ServerProcess, startServer } from "../support/server.ts";
 import { type ServerEnv, storeEnvs } from "../support/stores.ts";
 
 const READ = "read-token-refused-0123456789";

@@ -120,6 +120,7 @@ describe("the order a request is judged in", () => {
       "/readyz",
       "/openapi.json",
       "/docs",
+      "/",
     ];
     for (const target of targets) {
       for (const who of Object.keys(TOKENS) as Who[]) {
@@ -151,6 +152,7 @@ describe("the order a request is judged in", () => {
       ["/openapi.json", ["GET"]],
       ["/docs", ["GET"]],
       ["/docs/swagger-ui.css", ["GET"]],
+      ["/", ["GET"]],
     ]);
     let checked = 0;
     for (const [path, methods] of allowed) {

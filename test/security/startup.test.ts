@@ -2,8 +2,8 @@
 import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { freshBucket } from "../support/influx.ts";
-import { startServer } from "../support/server.ts";
+import { startServer } from "../../harness/server.ts";
+import { storeTarget } from "../support/stores.ts";
 
 const root = resolve(import.meta.dirname, "..", "..");
 const TOKEN = "agent-token-0123456789abcdef";
@@ -39,12 +39,9 @@ describe("start-up", () => {
   });
 
   it("starts on 0.0.0.0 with tokens (or with ALLOW_UNAUTHENTICATED=1); logs carry no secret", async () => {
-    const conn = await freshBucket("startup");
+    const target = await storeTarget("startup");
     const env = {
-      INFLUX_URL: conn.url,
-      INFLUX_TOKEN: conn.token,
-      INFLUX_ORG: conn.org,
-      INFLUX_BUCKET: conn.bucket,
+      ...target.env,
       HOST: "0.0.0.0",
       LOG_LEVEL: "debug",
     };
@@ -69,7 +66,7 @@ describe("start-up", () => {
     const log = withTokens.output();
     expect(log).toMatch(/"msg":"listening"/);
     expect(log).not.toContain(TOKEN);
-    expect(log).not.toContain(conn.token);
+    for (const secret of target.secrets) expect(log).not.toContain(secret);
 
     const open = await startServer({ env: { ...env, ALLOW_UNAUTHENTICATED: "1" } });
     try {

@@ -11,12 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../../harness/influxd.ts";
+import { startServer } from "../../harness/server.ts";
 import { createLogger } from "../../server/log.ts";
 import { SqliteStore } from "../../server/store/sqlite/store.ts";
 import { agentCommand, RUNTIMES, removeTempDirs, spooledTimestamps, tempDir } from "../agent/support.ts";
 import { call } from "../support/app.ts";
-import { freePort } from "../support/influxd.ts";
-import { startServer } from "../support/server.ts";
 
 const STRACE = spawnSync("strace", ["-V"]).status === 0;
 const needStrace = () => {

@@ -10,14 +10,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { InfluxConnection } from "../../harness/influxd.ts";
 import { createLogger } from "../../server/log.ts";
 import { floatValue, intValue, stringValue, tagValue } from "../../server/store/influx/line-protocol.ts";
 import { InfluxStore } from "../../server/store/influx/store.ts";
 import { SqliteStore } from "../../server/store/sqlite/store.ts";
-import type { ProcessSample, SampleBatch } from "../../server/store/types.ts";
+import type { BatchProcess, SampleBatch } from "../../server/store/types.ts";
 import { AWKWARD_NAMES } from "../contract/store-contract.ts";
 import { freshBucket } from "../support/influx.ts";
-import type { InfluxConnection } from "../support/influxd.ts";
 
 const run = promisify(execFile);
 const T0 = Date.UTC(2026, 1, 9, 8, 0, 0);
@@ -46,7 +46,7 @@ function oldFleet(): SampleBatch[] {
   for (const [s, system] of ["web-1", "db 1", AWKWARD_NAMES[4] as string].entries()) {
     for (let i = 0; i < 40; i++) {
       const timestamp = T0 + i * 300_000 + s * 250;
-      const processes: ProcessSample[] = [
+      const processes: BatchProcess[] = [
         {
           pid: 1,
           name: "systemd",

@@ -4,8 +4,8 @@
  */
 import { flux, InfluxDB, Point } from "@influxdata/influxdb-client";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { InfluxConnection } from "../../harness/influxd.ts";
 import { freshBucket } from "../support/influx.ts";
-import type { InfluxConnection } from "../support/influxd.ts";
 
 const NASTY = [
   "plain",

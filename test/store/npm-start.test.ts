@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { freePort } from "../support/influxd.ts";
+import { freePort } from "../../harness/influxd.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..", "..");
 
@@ -75,6 +75,15 @@ describe("npm start", () => {
   afterAll(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("prints the console's URL first, and the console is there", async () => {
+    const url = stdout.match(/procscope console: (\S+)/)?.[1] as string;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(stdout.indexOf("procscope console:")).toBeLessThan(stdout.indexOf("API reference:"));
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="app">');
   });
 
   it("prints the API reference and curl commands that answer with this machine's processes", async () => {

@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../server/log.ts";
 import { SqliteStore } from "../../server/store/sqlite/store.ts";
-import type { ProcessSample } from "../../server/store/types.ts";
+import type { BatchProcess } from "../../server/store/types.ts";
 
 // The writer runs as `node --import tsx`, one process: SIGKILL to the `tsx` command would kill only
 // its wrapper and leave the real writer running (and writing) as an orphan.
@@ -19,7 +19,7 @@ const log = createLogger("silent");
 const T0 = Date.parse("2026-03-10T00:00:00Z");
 const everything = { ranges: [{ start: 0, stop: Date.parse("2100-01-01T00:00:00Z") }], offset: 0, limit: 1 };
 
-const proc = (pid: number): ProcessSample => ({ pid, name: `p${pid}`, cpu_percent: 1, memory_percent: 1 });
+const proc = (pid: number): BatchProcess => ({ pid, name: `p${pid}`, cpu_percent: 1, memory_percent: 1 });
 
 describe("SqliteStore durability", () => {
   let dataDir: string;

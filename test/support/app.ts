@@ -1,15 +1,15 @@
 /**
  * The HTTP app in-process, listening on a real port, over a real store. For API tests that need
- * to choose the clock or the configuration; test/support/server.ts runs the real entry point.
+ * to choose the clock or the configuration; harness/server.ts runs the real entry point.
  */
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
+import type { ServerEnv } from "../../harness/stores.ts";
 import { loadConfig } from "../../server/config.ts";
 import { createApp } from "../../server/http/app.ts";
 import { createLogger } from "../../server/log.ts";
-import { InfluxStore } from "../../server/store/influx/store.ts";
+import { createStore } from "../../server/store/index.ts";
 import type { ProcessStore } from "../../server/store/types.ts";
-import type { InfluxConnection } from "./influxd.ts";
 
 export interface RunningApp {
   url: string;
@@ -25,26 +25,12 @@ export interface AppOptions {
   store?: ProcessStore;
 }
 
-export function influxStore(conn: InfluxConnection, timeoutMs = 10_000): ProcessStore {
-  return new InfluxStore({
-    ...conn,
-    retentionDays: 30,
-    timeoutMs,
-    log: createLogger("silent"),
-  });
-}
-
-export async function startApp(
-  conn: InfluxConnection | undefined,
-  opts: AppOptions = {},
-): Promise<RunningApp> {
-  const env = {
-    ...(conn
-      ? { INFLUX_URL: conn.url, INFLUX_TOKEN: conn.token, INFLUX_ORG: conn.org, INFLUX_BUCKET: conn.bucket }
-      : {}),
-    ...opts.env,
-  };
-  const config = loadConfig(env);
+/**
+ * The app on the store `storeEnv` selects (influxEnv(conn), or a StoreTarget's env), chosen and
+ * built as the server does it (createStore), unless `opts.store` gives one.
+ */
+export async function startApp(storeEnv: ServerEnv | undefined, opts: AppOptions = {}): Promise<RunningApp> {
+  const config = loadConfig({ ...storeEnv, ...opts.env });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -53,8 +39,7 @@ export async function startApp(
     },
   });
   const log = createLogger("debug", sink);
-  const store = opts.store ?? (conn ? influxStore(conn, config.STORAGE_TIMEOUT_MS) : undefined);
-  if (!store) throw new Error("startApp needs an InfluxDB connection or a store");
+  const store = opts.store ?? (await createStore(config, log));
   await store.init().catch(() => undefined);
   const server = createApp({ config, store, log, ...(opts.now ? { now: opts.now } : {}) });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -63,11 +48,13 @@ export async function startApp(
     url: `http://127.0.0.1:${port}`,
     store,
     logs,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      if (!opts.store) await store.close();
+    },
   };
 }
 

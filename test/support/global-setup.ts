@@ -9,7 +9,7 @@ import {
   type InfluxdInstance,
   resolveInfluxdBinary,
   startInfluxd,
-} from "./influxd.ts";
+} from "../../harness/influxd.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

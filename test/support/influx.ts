@@ -1,7 +1,7 @@
 /** Access to the run's real InfluxDB from inside a test file. */
 import { randomUUID } from "node:crypto";
 import { inject } from "vitest";
-import type { InfluxConnection } from "./influxd.ts";
+import type { InfluxConnection } from "../../harness/influxd.ts";
 
 /** The run's InfluxDB connection; throws (failing the suite) when none could be had. */
 export function influx(): InfluxConnection & { binary?: string } {

@@ -13,7 +13,7 @@
  *
  * Optional numeric and string fields are listed in SAMPLE_FIELDS: adding one is one entry there.
  */
-import type { ProcessSample, SampleBatch } from "../types.ts";
+import type { BatchProcess, SampleBatch } from "../types.ts";
 import { StorageRefusedError } from "../types.ts";
 import { BATCH, SAMPLE } from "./layout.ts";
 import { encodeTag } from "./tags.ts";
@@ -53,7 +53,7 @@ const text = (v: string | undefined): string | undefined => {
 
 type Kind = "int" | "float" | "string";
 /** The optional per-sample fields, in the order they are written. Add new ones here. */
-export const SAMPLE_FIELDS: readonly { key: keyof ProcessSample; kind: Kind }[] = [
+export const SAMPLE_FIELDS: readonly { key: keyof BatchProcess; kind: Kind }[] = [
   { key: "memory_rss", kind: "int" },
   { key: "started_at", kind: "int" },
   { key: "parent_pid", kind: "int" },
@@ -62,7 +62,7 @@ export const SAMPLE_FIELDS: readonly { key: keyof ProcessSample; kind: Kind }[] 
   { key: "state", kind: "string" },
 ];
 
-function optionalFields(p: ProcessSample): string {
+function optionalFields(p: BatchProcess): string {
   let out = "";
   for (const { key, kind } of SAMPLE_FIELDS) {
     const v = p[key];
@@ -81,7 +81,7 @@ function optionalFields(p: ProcessSample): string {
  * Slots for the processes of one batch, in input order: per name, ascending pid → 0, 1, 2, …
  * A batch naming the same (name, pid) twice is refused: the two would claim one sample.
  */
-export function assignSlots(processes: readonly ProcessSample[]): number[] {
+export function assignSlots(processes: readonly BatchProcess[]): number[] {
   const byName = new Map<string, number[]>();
   processes.forEach((p, i) => {
     const list = byName.get(p.name);
@@ -94,10 +94,10 @@ export function assignSlots(processes: readonly ProcessSample[]): number[] {
       slots[indexes[0] as number] = 0;
       continue;
     }
-    indexes.sort((a, b) => (processes[a] as ProcessSample).pid - (processes[b] as ProcessSample).pid);
+    indexes.sort((a, b) => (processes[a] as BatchProcess).pid - (processes[b] as BatchProcess).pid);
     indexes.forEach((index, slot) => {
       const prev = slot > 0 ? processes[indexes[slot - 1] as number] : undefined;
-      const p = processes[index] as ProcessSample;
+      const p = processes[index] as BatchProcess;
       if (prev && prev.pid === p.pid) {
         throw new StorageRefusedError(
           `process (name ${JSON.stringify(p.name)}, pid ${p.pid}) appears twice in one batch`,
@@ -123,6 +123,7 @@ export function encodeBatch(batch: SampleBatch): string {
       p.cpu_percent,
     )},memory_percent=${floatValue(p.memory_percent)}${optionalFields(p)} ${ts}\n`;
   });
-  out += `${BATCH},system=${system} processes=${batch.processes.length}i ${ts}\n`;
+  // interval_ms on every batch point, 0 = not sent: runs read only where it changes (history-queries.ts)
+  out += `${BATCH},system=${system} processes=${batch.processes.length}i,interval_ms=${intValue(batch.interval_ms ?? 0)} ${ts}\n`;
   return out;
 }

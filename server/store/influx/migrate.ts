@@ -7,7 +7,7 @@
  */
 import { flux, fluxExpression, InfluxDB, type ParameterizedQuery } from "@influxdata/influxdb-client";
 import type { Logger } from "../../log.ts";
-import type { ProcessSample, SampleBatch } from "../types.ts";
+import type { BatchProcess, SampleBatch } from "../types.ts";
 import { measurements, OLD_MEASUREMENT } from "./layout.ts";
 import { encodeBatch } from "./line-protocol.ts";
 import { decodeTag } from "./tags.ts";
@@ -68,7 +68,7 @@ function toBatches(rows: Row[]): SampleBatch[] {
       b = { system_name, timestamp, processes: [] };
       batches.set(key, b);
     }
-    const p: ProcessSample = {
+    const p: BatchProcess = {
       pid: Number(r.pid),
       name: decodeTag(String(r.name)),
       cpu_percent: num(r.cpu_percent) ?? 0,

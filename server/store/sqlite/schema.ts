@@ -19,7 +19,7 @@
  */
 import type Database from "better-sqlite3";
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS samples (
@@ -42,7 +42,22 @@ CREATE TABLE IF NOT EXISTS commands (
   id   INTEGER PRIMARY KEY,
   text TEXT NOT NULL UNIQUE
 );
+CREATE TABLE IF NOT EXISTS batches (
+  system      TEXT    NOT NULL,
+  ts          INTEGER NOT NULL,
+  processes   INTEGER NOT NULL,
+  interval_ms INTEGER,
+  PRIMARY KEY (system, ts)
+) WITHOUT ROWID;
 `;
+
+/**
+ * Version 2 adds `batches`: one row per (system, sampling instant) with the agent's interval, for
+ * run edges and "what ran at T" (docs/history.md). A version-1 file gets it filled from its samples
+ * (no interval: those samples were sent without one).
+ */
+const TO_V2 = `INSERT OR IGNORE INTO batches (system, ts, processes, interval_ms)
+SELECT system, ts, count(*), NULL FROM samples GROUP BY system, ts`;
 
 export function configure(db: Database.Database): void {
   db.pragma("journal_mode = WAL");
@@ -57,6 +72,9 @@ export function migrate(db: Database.Database): void {
       `the data file has schema version ${version}; this procscope understands up to ${SCHEMA_VERSION}`,
     );
   }
-  db.exec(DDL);
-  if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  db.transaction(() => {
+    db.exec(DDL);
+    if (version === 1) db.exec(TO_V2);
+    if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
 }

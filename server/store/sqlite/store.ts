@@ -10,7 +10,10 @@ import {
   type FilterQuery,
   type FilterResult,
   type ProcessStore,
+  type SampleAt,
   type SampleBatch,
+  type Sighting,
+  type SightingsQuery,
   StorageRefusedError,
   StorageUnavailableError,
   type StoredSample,
@@ -19,6 +22,7 @@ import {
 } from "../types.ts";
 import { assertUniqueProcesses } from "../unique.ts";
 import {
+  BATCH_AT,
   COMMAND_ID,
   COUNT_AT,
   DURATION_GAPS,
@@ -34,7 +38,10 @@ import {
   NEXT_NAME,
   NEXT_SYSTEM,
   narrowingSql,
+  SAMPLE_AT,
+  SIGHTINGS,
   UPSERT,
+  UPSERT_BATCH,
 } from "./queries.ts";
 import { Retention } from "./retention.ts";
 import { configure, migrate } from "./schema.ts";
@@ -125,6 +132,9 @@ function toSample(r: SampleRow): StoredSample {
 
 export class SqliteStore implements ProcessStore {
   readonly kind = "sqlite" as const;
+  get location(): string {
+    return this.path;
+  }
   /** Path of the data file. */
   readonly path: string;
   private readonly db: Database.Database;
@@ -145,6 +155,7 @@ export class SqliteStore implements ProcessStore {
     configure(this.db);
     migrate(this.db);
     const upsert = this.db.prepare(UPSERT);
+    const upsertBatch = this.db.prepare(UPSERT_BATCH);
     const insertCommand = this.db.prepare(INSERT_COMMAND);
     const commandId = this.db.prepare(COMMAND_ID).pluck();
     const write = this.db.transaction((batch: SampleBatch, added: Map<string, number>) => {
@@ -174,6 +185,11 @@ export class SqliteStore implements ProcessStore {
           state: text(p.state),
         });
       }
+      upsertBatch.run({
+        system: batch.system_name,
+        ts: Math.trunc(batch.timestamp),
+        interval_ms: batch.interval_ms ?? null,
+      });
     });
     this.insertBatch = (batch) => {
       const added = new Map<string, number>();
@@ -323,6 +339,56 @@ export class SqliteStore implements ProcessStore {
         return out;
       })(),
     );
+  }
+
+  async sightings(q: SightingsQuery): Promise<Sighting[]> {
+    this.open();
+    const read = this.stmt(SIGHTINGS);
+    const nextSystem = this.stmt(NEXT_SYSTEM).pluck();
+    return this.db.transaction((): Sighting[] => {
+      const out: Sighting[] = [];
+      const one = (system: string) => {
+        const rows = read.all({
+          system,
+          name: q.process_name,
+          start: q.range.start,
+          stop: q.range.stop,
+        }) as { ts: number; pid: number; started_at: number | null; interval_ms: number | null }[];
+        for (const r of rows) {
+          out.push({
+            system_name: system,
+            timestamp: r.ts,
+            pid: r.pid,
+            started_at: opt(r.started_at),
+            interval_ms: opt(r.interval_ms),
+          });
+        }
+      };
+      if (q.system_name !== undefined) one(q.system_name);
+      else {
+        // every system, one primary-key seek each (skip-scan over systems)
+        for (
+          let system = this.stmt(FIRST_SYSTEM).pluck().get() as string | undefined;
+          system !== undefined;
+          system = nextSystem.get({ system }) as string | undefined
+        ) {
+          one(system);
+        }
+      }
+      return out;
+    })();
+  }
+
+  async sampleAt(system_name: string, at: number): Promise<SampleAt | null> {
+    this.open();
+    return this.db.transaction((): SampleAt | null => {
+      const found = this.stmt(BATCH_AT).get({ system: system_name, at }) as
+        | { ts: number; interval_ms: number | null }
+        | undefined;
+      if (!found) return null;
+      const rows = this.stmt(SAMPLE_AT).all({ system: system_name, ts: found.ts }) as SampleRow[];
+      return { timestamp: found.ts, interval_ms: opt(found.interval_ms), processes: rows.map(toSample) };
+    })();
   }
 
   /** Deletes samples older than the retention period now; resolves with how many. */

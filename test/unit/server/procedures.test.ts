@@ -267,7 +267,7 @@ describe("process.duration", () => {
 
 describe("systems.list", () => {
   it("every system with its first and last report and the size of its last sample", async () => {
-    const { systems } = await caller().systems.list({});
+    const { systems } = await caller().systems.list(); // no input needed
     expect(systems.filter((s) => s.system_name !== "later")).toEqual([
       {
         system_name: "db-1",

@@ -1,12 +1,13 @@
 /**
- * The real server as a child process (`tsx server/main.ts`) on a free port: what users run, so
- * tests can also kill -9 it and start it again.
+ * The real server as a child process (`node --import tsx server/main.ts`) on a free port: what
+ * users run, so tests and benchmarks can also kill -9 it and start it again.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import { freePort } from "./influxd.ts";
+import { untilOk } from "./poll.ts";
 
-const repoRoot = resolve(import.meta.dirname, "..", "..");
+const repoRoot = resolve(import.meta.dirname, "..");
 
 export interface ServerProcess {
   url: string;
@@ -27,21 +28,10 @@ export interface StartServerOptions {
   /** Resolve once /readyz answers 200 (storage reachable), not just /healthz. */
   waitReady?: boolean;
   port?: number;
-}
-
-async function waitFor(url: string, proc: ChildProcess, out: () => string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${out()}`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server not ready at ${url} within ${timeoutMs} ms:\n${out()}`);
+  /** Node options before `--import tsx`, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
+  /** How long start-up may take (default 30 s). */
+  timeoutMs?: number;
 }
 
 export async function startServer(opts: StartServerOptions): Promise<ServerProcess> {
@@ -58,27 +48,32 @@ export async function startServer(opts: StartServerOptions): Promise<ServerProce
   })) {
     if (v !== undefined) env[k] = v;
   }
+  const exited = () => proc.exitCode !== null || proc.signalCode !== null;
   const launch = async () => {
     // `node --import tsx`: one process, so kill() reaches the server itself (the `tsx` command is a
     // wrapper whose SIGKILL would leave the server running as an orphan).
-    proc = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "server", "main.ts")], {
-      env,
-      cwd: repoRoot,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const args = [...(opts.nodeArgs ?? []), "--import", "tsx", join(repoRoot, "server", "main.ts")];
+    proc = spawn(process.execPath, args, { env, cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
     proc.stdout?.on("data", (c: Buffer) => {
       log += c.toString();
     });
     proc.stderr?.on("data", (c: Buffer) => {
       log += c.toString();
     });
-    await waitFor(`${url}${opts.waitReady === false ? "/healthz" : "/readyz"}`, proc, () => log);
+    try {
+      await untilOk(`${url}${opts.waitReady === false ? "/healthz" : "/readyz"}`, {
+        timeoutMs: opts.timeoutMs ?? 30_000,
+        giveUp: () => (exited() ? `the server exited with ${proc.exitCode ?? proc.signalCode}` : undefined),
+      });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${log}`);
+    }
   };
   const end = async (signal: NodeJS.Signals) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+    if (exited()) return;
+    const gone = new Promise<void>((r) => proc.once("exit", () => r()));
     proc.kill(signal);
-    await exited;
+    await gone;
   };
   await launch();
   return {

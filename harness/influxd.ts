@@ -1,19 +1,30 @@
 /**
- * A real InfluxDB 2.x for tests: find or build `influxd`, start it on loopback with throwaway data
- * directories, onboard it, and stop it again. Used by the vitest global setup and by the fault tests,
- * which start (and stop) instances of their own.
+ * A real InfluxDB 2.x for tests and benchmarks: find or build `influxd`, start it on loopback with
+ * throwaway data directories, onboard it, and stop it again. Used by the vitest global setup, by
+ * the fault tests (which start and stop instances of their own) and by bench/.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
+import { untilOk } from "./poll.ts";
 
 export interface InfluxConnection {
   url: string;
   token: string;
   org: string;
   bucket: string;
+}
+
+/** The server's environment for storing in this InfluxDB (the one mapping; tests and bench use it). */
+export function influxEnv(conn: InfluxConnection): Record<string, string> {
+  return {
+    INFLUX_URL: conn.url,
+    INFLUX_TOKEN: conn.token,
+    INFLUX_ORG: conn.org,
+    INFLUX_BUCKET: conn.bucket,
+  };
 }
 
 export const HOW_TO_PROVIDE_INFLUX = [
@@ -30,7 +41,7 @@ export function cacheDir(): string {
   return process.env.PROCSCOPE_CACHE ?? join(homedir(), ".cache", "procscope");
 }
 
-const repoRoot = resolve(import.meta.dirname, "..", "..");
+const repoRoot = resolve(import.meta.dirname, "..");
 
 function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
@@ -82,21 +93,6 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolvePort(port));
     });
   });
-}
-
-async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`influxd exited with code ${child.exitCode} while starting`);
-    try {
-      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`influxd at ${url} was not healthy within ${timeoutMs} ms`);
 }
 
 export interface InfluxdInstance extends InfluxConnection {
@@ -152,7 +148,10 @@ export async function startInfluxd(opts: StartOptions): Promise<InfluxdInstance>
     });
     child = proc;
     try {
-      await waitHealthy(url, proc, 60_000);
+      await untilOk(`${url}/health`, {
+        timeoutMs: 60_000,
+        giveUp: () => (proc.exitCode === null ? undefined : `influxd exited with code ${proc.exitCode}`),
+      });
     } catch (err) {
       proc.kill("SIGKILL");
       throw new Error(`${(err as Error).message}\n${stderrTail}`);
