@@ -23,6 +23,8 @@ const NOT_PER_STORE = [
   "test/api/readiness.test.ts", // InfluxDB's credentials
   "test/api/sqlite-failures.test.ts", // the embedded store failing, on a server of its own
   "test/security/refused-writes.test.ts",
+  "test/security/request-order.test.ts", // its own SQLite store
+  "test/security/docs-headers.test.ts", // its own SQLite store
   "test/agent/sender.test.ts", // its own SQLite store
   "test/agent/collector.test.ts", // no server at all
 ];
@@ -36,6 +38,9 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           setupFiles: ["test/unit/isolation.ts"],
+          // Each test takes milliseconds; the margin is for a machine whose cores are busy with
+          // other work (a 2000-run property took > 5 s at load average 20), not for slow code.
+          testTimeout: 30_000,
         },
       },
       {

@@ -35,6 +35,12 @@ function processPayload(p: ProcessSample): ProcessPayload {
   if (p.command) out.command = truncate(p.command, COMMAND_MAX);
   if (p.state) out.state = cleanLabel(p.state, STATE_MAX);
   if (p.parent_pid !== undefined) out.parent_pid = p.parent_pid;
+  if (p.num_threads !== undefined) out.num_threads = p.num_threads;
+  if (p.cpu_user_seconds !== undefined) out.cpu_user_seconds = p.cpu_user_seconds;
+  if (p.cpu_system_seconds !== undefined) out.cpu_system_seconds = p.cpu_system_seconds;
+  if (p.minor_faults !== undefined) out.minor_faults = p.minor_faults;
+  if (p.major_faults !== undefined) out.major_faults = p.major_faults;
+  if (p.memory_vms !== undefined) out.memory_vms = p.memory_vms;
   return out;
 }
 

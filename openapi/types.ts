@@ -192,6 +192,36 @@ export interface components {
              * @example 1
              */
             parent_pid?: number;
+            /**
+             * @description Threads in the process
+             * @example 4
+             */
+            num_threads?: number;
+            /**
+             * @description CPU time in user mode since the process started, seconds
+             * @example 12.5
+             */
+            cpu_user_seconds?: number;
+            /**
+             * @description CPU time in kernel mode since the process started, seconds
+             * @example 3.25
+             */
+            cpu_system_seconds?: number;
+            /**
+             * @description Page faults not needing a disk read, since the process started
+             * @example 20480
+             */
+            minor_faults?: number;
+            /**
+             * @description Page faults that read from disk, since the process started
+             * @example 12
+             */
+            major_faults?: number;
+            /**
+             * @description Virtual memory size in bytes
+             * @example 268435456
+             */
+            memory_vms?: number;
         };
         Sample: {
             /** @example System_A */
@@ -221,6 +251,18 @@ export interface components {
             state?: string;
             /** @example 1 */
             parent_pid?: number;
+            /** @example 4 */
+            num_threads?: number;
+            /** @example 12.5 */
+            cpu_user_seconds?: number;
+            /** @example 3.25 */
+            cpu_system_seconds?: number;
+            /** @example 20480 */
+            minor_faults?: number;
+            /** @example 12 */
+            major_faults?: number;
+            /** @example 268435456 */
+            memory_vms?: number;
         };
         ProcessRun: {
             /** @description First sighting */

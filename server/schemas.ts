@@ -43,6 +43,30 @@ const instant = z.union([z.iso.datetime({ offset: true }), z.number().int().min(
 /** A sampling instant InfluxDB can store (common/wire.ts); refused here for both stores. */
 const storableInstant = (v: string | number) => isStorableInstant(typeof v === "number" ? v : Date.parse(v));
 
+const count = jsonNumber(z.number().int().min(0));
+const seconds = jsonNumber(finiteNonNegative);
+/** Optional facts Linux agents read from /proc/<pid>/stat with the rest (see docs/agent.md). */
+const ProcStatFields = {
+  num_threads: count.optional().describe("Threads in the process").meta({ example: 4 }),
+  cpu_user_seconds: seconds
+    .optional()
+    .describe("CPU time in user mode since the process started, seconds")
+    .meta({ example: 12.5 }),
+  cpu_system_seconds: seconds
+    .optional()
+    .describe("CPU time in kernel mode since the process started, seconds")
+    .meta({ example: 3.25 }),
+  minor_faults: count
+    .optional()
+    .describe("Page faults not needing a disk read, since the process started")
+    .meta({ example: 20_480 }),
+  major_faults: count
+    .optional()
+    .describe("Page faults that read from disk, since the process started")
+    .meta({ example: 12 }),
+  memory_vms: count.optional().describe("Virtual memory size in bytes").meta({ example: 268_435_456 }),
+};
+
 export const ProcessIn = z
   .object({
     pid: pid.describe("Process id").meta({ example: 1234 }),
@@ -85,6 +109,7 @@ export const ProcessIn = z
       .describe("Scheduler state as the OS names it")
       .meta({ example: "running" }),
     parent_pid: pid.optional().describe("Parent's process id").meta({ example: 1 }),
+    ...ProcStatFields,
   })
   .meta({ id: "ProcessIn" });
 
@@ -197,6 +222,12 @@ export const SampleOut = z
     command: z.string().optional().meta({ example: "python3 -m http.server 8080" }),
     state: z.string().optional().meta({ example: "running" }),
     parent_pid: z.number().int().min(0).optional().meta({ example: 1 }),
+    num_threads: z.number().int().min(0).optional().meta({ example: 4 }),
+    cpu_user_seconds: z.number().min(0).optional().meta({ example: 12.5 }),
+    cpu_system_seconds: z.number().min(0).optional().meta({ example: 3.25 }),
+    minor_faults: z.number().int().min(0).optional().meta({ example: 20_480 }),
+    major_faults: z.number().int().min(0).optional().meta({ example: 12 }),
+    memory_vms: z.number().int().min(0).optional().meta({ example: 268_435_456 }),
   })
   .meta({ id: "Sample" });
 

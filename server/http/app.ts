@@ -34,6 +34,7 @@ import { BodyError, isJsonContentType, readJsonBody, readJsonText } from "./body
 import { createConsole } from "./console.ts";
 import { DOCS_HEADERS, DOCS_HTML, docsAsset, isDocsAsset } from "./docs.ts";
 import { requestTarget, validHost } from "./request.ts";
+import { watchEventLoop } from "./stalls.ts";
 
 export interface AppDeps {
   config: Config;
@@ -456,6 +457,8 @@ export function createApp(deps: AppDeps): Server {
       });
     },
   );
+  const stopWatching = watchEventLoop(log);
+  server.once("close", stopWatching);
   // A client that dribbles its request must not hold a connection forever (slow-loris).
   server.requestTimeout = config.REQUEST_TIMEOUT_MS;
   server.headersTimeout = Math.min(config.REQUEST_TIMEOUT_MS, 20_000);

@@ -20,6 +20,13 @@ export interface BatchProcess {
   command?: string | undefined;
   state?: string | undefined;
   parent_pid?: number | undefined;
+  /** Optional facts from /proc/<pid>/stat (Linux agents): threads, CPU split, faults, virtual size. */
+  num_threads?: number | undefined;
+  cpu_user_seconds?: number | undefined;
+  cpu_system_seconds?: number | undefined;
+  minor_faults?: number | undefined;
+  major_faults?: number | undefined;
+  memory_vms?: number | undefined;
 }
 
 /** One batch: every process of one system at one sampling instant. */

@@ -231,6 +231,12 @@ export interface TakenSample {
     command?: string;
     state?: string;
     parent_pid?: number;
+    num_threads?: number;
+    cpu_user_seconds?: number;
+    cpu_system_seconds?: number;
+    minor_faults?: number;
+    major_faults?: number;
+    memory_vms?: number;
   }[];
 }
 
@@ -299,6 +305,17 @@ export function expectedRows(sample: TakenSample): ApiRow[] {
       if (value !== undefined) row[key] = value;
     }
     if (p.parent_pid !== undefined) row.parent_pid = p.parent_pid;
+    for (const key of [
+      "num_threads",
+      "cpu_user_seconds",
+      "cpu_system_seconds",
+      "minor_faults",
+      "major_faults",
+      "memory_vms",
+    ] as const) {
+      const value = p[key];
+      if (value !== undefined) row[key] = value;
+    }
     return row;
   });
 }

@@ -130,6 +130,13 @@ export function storeContract(label: string, factory: StoreFactory): void {
           command: 'postgres -D "/var/lib/pg data" \\\nsecond line\ttab \\',
           state: "sleeping",
           parent_pid: 1,
+          // the optional /proc/<pid>/stat facts: counters past 2^32, fractional seconds
+          num_threads: 64,
+          cpu_user_seconds: 123_456.78,
+          cpu_system_seconds: 0.01,
+          minor_faults: 9_876_543_210,
+          major_faults: 3,
+          memory_vms: 140_737_488_355_328,
         });
         const bare = proc(7, "init", { cpu_percent: 0, memory_percent: 0 });
         expect(await store.write(batch("db-1", t, [full, bare]))).toBe(2);
@@ -142,13 +149,36 @@ export function storeContract(label: string, factory: StoreFactory): void {
       it("reads absent extras back as undefined, not as null, zero or empty", async () => {
         await store.write(batch("s", t, [proc(1, "bare")]));
         const [row] = (await filterAll([range])).rows;
-        for (const key of ["memory_rss", "started_at", "user", "command", "state", "parent_pid"] as const) {
+        for (const key of [
+          "memory_rss",
+          "started_at",
+          "user",
+          "command",
+          "state",
+          "parent_pid",
+          "num_threads",
+          "cpu_user_seconds",
+          "cpu_system_seconds",
+          "minor_faults",
+          "major_faults",
+          "memory_vms",
+        ] as const) {
           expect(row?.[key], key).toBeUndefined();
         }
       });
 
       it("keeps zero-valued numeric extras", async () => {
-        const p = proc(3, "zeros", { memory_rss: 0, started_at: 0, parent_pid: 0 });
+        const p = proc(3, "zeros", {
+          memory_rss: 0,
+          started_at: 0,
+          parent_pid: 0,
+          num_threads: 0,
+          cpu_user_seconds: 0,
+          cpu_system_seconds: 0,
+          minor_faults: 0,
+          major_faults: 0,
+          memory_vms: 0,
+        });
         await store.write(batch("s", t, [p]));
         expect((await filterAll([range])).rows).toEqual([stored("s", t, p)]);
       });

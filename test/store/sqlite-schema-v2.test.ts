@@ -1,4 +1,7 @@
-/** A data file written by schema version 1 (no `batches` table) opens as version 2 with its batches filled in. */
+/**
+ * A data file written by schema version 1 (no `batches` table, no /proc stat columns) opens as the
+ * current version: batches filled in (version 2), the /proc stat columns added (version 3).
+ */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,7 +57,18 @@ describe("SQLite schema version 1 → 2", () => {
       expect((await store.sampleAt("a", 7000))?.processes.map((p) => p.pid)).toEqual([1]);
       expect((await store.sampleAt("b", 999)) ?? null).toBeNull();
       const check = new Database(join(dir, "procscope.sqlite"), { readonly: true });
-      expect(check.pragma("user_version", { simple: true })).toBe(2);
+      expect(check.pragma("user_version", { simple: true })).toBe(3);
+      const columns = (check.pragma("table_info(samples)") as { name: string }[]).map((c) => c.name);
+      expect(columns).toEqual(
+        expect.arrayContaining([
+          "num_threads",
+          "cpu_user_seconds",
+          "cpu_system_seconds",
+          "minor_faults",
+          "major_faults",
+          "memory_vms",
+        ]),
+      );
       expect(
         check.prepare("SELECT system, ts, processes, interval_ms FROM batches ORDER BY system, ts").all(),
       ).toEqual([

@@ -60,6 +60,12 @@ export const SAMPLE_FIELDS: readonly { key: keyof BatchProcess; kind: Kind }[] =
   { key: "user", kind: "string" },
   { key: "command", kind: "string" },
   { key: "state", kind: "string" },
+  { key: "num_threads", kind: "int" },
+  { key: "cpu_user_seconds", kind: "float" },
+  { key: "cpu_system_seconds", kind: "float" },
+  { key: "minor_faults", kind: "int" },
+  { key: "major_faults", kind: "int" },
+  { key: "memory_vms", kind: "int" },
 ];
 
 function optionalFields(p: BatchProcess): string {

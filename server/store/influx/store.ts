@@ -145,6 +145,12 @@ function assemble(fields: Row[]): StoredSample[] {
       user: str(r.user),
       command: str(r.command),
       state: str(r.state),
+      num_threads: num(r.num_threads),
+      cpu_user_seconds: num(r.cpu_user_seconds),
+      cpu_system_seconds: num(r.cpu_system_seconds),
+      minor_faults: num(r.minor_faults),
+      major_faults: num(r.major_faults),
+      memory_vms: num(r.memory_vms),
     }))
     .sort(
       (a, b) =>

@@ -6,9 +6,11 @@ import type { FilterQuery } from "../types.ts";
 
 export const UPSERT = `
 INSERT INTO samples (system, name, ts, pid, cpu_percent, memory_percent, memory_rss, started_at,
-                     parent_pid, user, command_id, state)
+                     parent_pid, user, command_id, state, num_threads, cpu_user_seconds,
+                     cpu_system_seconds, minor_faults, major_faults, memory_vms)
 VALUES (@system, @name, @ts, @pid, @cpu_percent, @memory_percent, @memory_rss, @started_at,
-        @parent_pid, @user, @command_id, @state)
+        @parent_pid, @user, @command_id, @state, @num_threads, @cpu_user_seconds,
+        @cpu_system_seconds, @minor_faults, @major_faults, @memory_vms)
 ON CONFLICT (system, name, ts, pid) DO UPDATE SET
   cpu_percent    = excluded.cpu_percent,
   memory_percent = excluded.memory_percent,
@@ -17,7 +19,13 @@ ON CONFLICT (system, name, ts, pid) DO UPDATE SET
   parent_pid     = coalesce(excluded.parent_pid, parent_pid),
   user           = coalesce(excluded.user, user),
   command_id     = coalesce(excluded.command_id, command_id),
-  state          = coalesce(excluded.state, state)`;
+  state          = coalesce(excluded.state, state),
+  num_threads        = coalesce(excluded.num_threads, num_threads),
+  cpu_user_seconds   = coalesce(excluded.cpu_user_seconds, cpu_user_seconds),
+  cpu_system_seconds = coalesce(excluded.cpu_system_seconds, cpu_system_seconds),
+  minor_faults       = coalesce(excluded.minor_faults, minor_faults),
+  major_faults       = coalesce(excluded.major_faults, major_faults),
+  memory_vms         = coalesce(excluded.memory_vms, memory_vms)`;
 // A rewrite merges like an InfluxDB point: fields it carries replace, fields it lacks are kept.
 
 type Narrowing = Pick<FilterQuery, "system_name" | "process_name" | "pid">;

@@ -19,7 +19,20 @@
  */
 import type Database from "better-sqlite3";
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
+
+/**
+ * Version 3: the optional facts Linux agents read from /proc/<pid>/stat. Added to an older file
+ * with ALTER TABLE (no rewrite of existing rows: they read back without these fields).
+ */
+const PROC_STAT_COLUMNS = [
+  ["num_threads", "INTEGER"],
+  ["cpu_user_seconds", "REAL"],
+  ["cpu_system_seconds", "REAL"],
+  ["minor_faults", "INTEGER"],
+  ["major_faults", "INTEGER"],
+  ["memory_vms", "INTEGER"],
+] as const;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS samples (
@@ -35,6 +48,7 @@ CREATE TABLE IF NOT EXISTS samples (
   user           TEXT,
   command_id     INTEGER,
   state          TEXT,
+${PROC_STAT_COLUMNS.map(([name, type]) => `  ${name} ${type},`).join("\n")}
   PRIMARY KEY (system, name, ts, pid)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS samples_by_time ON samples (ts);
@@ -75,6 +89,10 @@ export function migrate(db: Database.Database): void {
   db.transaction(() => {
     db.exec(DDL);
     if (version === 1) db.exec(TO_V2);
+    const have = new Set((db.pragma("table_info(samples)") as { name: string }[]).map((c) => c.name));
+    for (const [name, type] of PROC_STAT_COLUMNS) {
+      if (!have.has(name)) db.exec(`ALTER TABLE samples ADD COLUMN ${name} ${type}`);
+    }
     if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }

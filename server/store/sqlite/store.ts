@@ -73,6 +73,12 @@ interface SampleRow {
   user: string | null;
   command: string | null;
   state: string | null;
+  num_threads: number | null;
+  cpu_user_seconds: number | null;
+  cpu_system_seconds: number | null;
+  minor_faults: number | null;
+  major_faults: number | null;
+  memory_vms: number | null;
 }
 
 const COMMAND_CACHE = 50_000;
@@ -127,6 +133,12 @@ function toSample(r: SampleRow): StoredSample {
     user: opt(r.user),
     command: opt(r.command),
     state: opt(r.state),
+    num_threads: opt(r.num_threads),
+    cpu_user_seconds: opt(r.cpu_user_seconds),
+    cpu_system_seconds: opt(r.cpu_system_seconds),
+    minor_faults: opt(r.minor_faults),
+    major_faults: opt(r.major_faults),
+    memory_vms: opt(r.memory_vms),
   };
 }
 
@@ -183,6 +195,12 @@ export class SqliteStore implements ProcessStore {
           user: text(p.user),
           command_id: idOf(text(p.command)),
           state: text(p.state),
+          num_threads: p.num_threads ?? null,
+          cpu_user_seconds: p.cpu_user_seconds ?? null,
+          cpu_system_seconds: p.cpu_system_seconds ?? null,
+          minor_faults: p.minor_faults ?? null,
+          major_faults: p.major_faults ?? null,
+          memory_vms: p.memory_vms ?? null,
         });
       }
       upsertBatch.run({
