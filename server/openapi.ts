@@ -25,7 +25,7 @@ const RETRY_AFTER = {
 type OperationErrors = Partial<Record<ErrorStatus, { description: string; example: string }>>;
 
 /** The errors an operation can answer: its own (metadata) and those of its scope and method. */
-export function operationErrors(meta: Meta): OperationErrors {
+function operationErrors(meta: Meta): OperationErrors {
   const out: OperationErrors = {};
   if (meta.errors?.[400])
     out[400] = { description: meta.errors[400], example: "from: must be earlier than to" };

@@ -67,7 +67,7 @@ const ProcStatFields = {
   memory_vms: count.optional().describe("Virtual memory size in bytes").meta({ example: 268_435_456 }),
 };
 
-export const ProcessIn = z
+const ProcessIn = z
   .object({
     pid: pid.describe("Process id").meta({ example: 1234 }),
     name: label("name").describe("Process name").meta({ example: "python" }),
@@ -205,7 +205,7 @@ export const FilterIn = z.object({
     .optional(),
 });
 
-export const SampleOut = z
+const SampleOut = z
   .object({
     system_name: z.string().meta({ example: "System_A" }),
     pid: z.number().int().min(0).meta({ example: 1234 }),
@@ -286,7 +286,7 @@ export const DurationIn = z.object({
     .optional(),
 });
 
-export const RunOut = z.object({
+const RunOut = z.object({
   start: z.string().describe("First sample of the run").meta({ example: "2026-03-10T12:00:00.000Z" }),
   end: z.string().describe("Last sample of the run").meta({ example: "2026-03-10T12:00:05.000Z" }),
   seconds: z.number().min(0).meta({ example: 5 }),
@@ -355,7 +355,7 @@ export const RunsIn = z.object({
     .optional(),
 });
 
-export const InstanceOut = z
+const InstanceOut = z
   .object({
     pid: z.number().int(),
     started_at: z
@@ -368,7 +368,7 @@ export const InstanceOut = z
   })
   .meta({ id: "Instance" });
 
-export const RunHistoryOut = z
+const RunHistoryOut = z
   .object({
     start: z.string().describe("First sighting"),
     end: z.string().describe("Last sighting"),
@@ -438,8 +438,4 @@ export const AtOut = z.object({
   processes: z.array(SampleOut),
 });
 
-export type SubmitInput = z.infer<typeof SubmitIn>;
 export type FilterInput = z.infer<typeof FilterIn>;
-export type DurationInput = z.infer<typeof DurationIn>;
-export type RunsInput = z.infer<typeof RunsIn>;
-export type AtInput = z.infer<typeof AtIn>;

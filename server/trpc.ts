@@ -36,6 +36,8 @@ export class RateLimited extends Error {
 }
 
 /**
+ * @public Part of the router's type, which client/ declares for other projects.
+ *
  * What a procedure says about itself, beside its zod input and output: everything the HTTP layer
  * and the OpenAPI document need to know that is not a schema. Nothing is keyed by procedure name.
  */

@@ -3,7 +3,7 @@
  * sample in force on a system at an instant. The stores only hand over sightings and samples; the
  * rules live here and in server/store/runs.ts, once for both stores (docs/history.md).
  */
-import { byCodePoint } from "../store/influx/store.ts";
+import { byCodePoint } from "../store/influx/tags.ts";
 import { assembleRuns, type RunRules, type SystemRuns, sampleSpacing } from "../store/runs.ts";
 import type { ProcessStore, SampleAt, Sighting, TimeRange } from "../store/types.ts";
 

@@ -50,7 +50,7 @@ export interface RunRules {
 }
 
 /** An instance: one process from start to exit, (system, pid, started_at). */
-export interface Instance {
+interface Instance {
   pid: number;
   /** Null when none of its samples carried started_at (then it is bounded by one run). */
   started_at: number | null;
