@@ -27,7 +27,7 @@
  *   --agents LIST     ingest agent counts (default 4,16)
  *   --shapes LIST     query data shapes (default stable-lockstep,churn-lockstep,churn-staggered,stable-staggered)
  *   --churn F         share of short-lived processes in churn shapes (default 0.1)
- *   --skip LIST       comma-separated phases to leave out: ingest, queries, agent
+ *   --skip LIST       comma-separated phases to leave out: ingest, queries, agent, history
  *   --profile         also profile the server under ingest
  *   --quick           --rows 200000 --seconds 4 --iterations 5 --budget 60 (a few minutes)
  */
@@ -210,6 +210,18 @@ function agentBench(): string {
     timeout: 15 * 60_000,
   });
   if (run.status !== 0) return `bench/agent.ts failed (exit ${run.status ?? run.signal})`;
+  return run.stdout.trim();
+}
+
+/** Process history's queries (bench/history.ts), in a process of its own. */
+function historyBench(): string {
+  log("history: bench/history.ts (processes-at, process-runs, duration)");
+  const run = spawnSync(
+    process.execPath,
+    ["--import", "tsx", join(root, "bench", "history.ts"), ...(args.only ? ["--only", args.only] : [])],
+    { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 30 * 60_000 },
+  );
+  if (run.status !== 0) return `bench/history.ts failed (exit ${run.status ?? run.signal})`;
   return run.stdout.trim();
 }
 
@@ -440,6 +452,7 @@ for (const [kind, make] of [
   }
 }
 const agent = SKIP.has("agent") ? undefined : agentBench();
+const history = SKIP.has("history") ? undefined : historyBench();
 const load1 = loadavg();
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${fmt(totalmem() / 2 ** 30)} GiB, Linux ${release()}, Node ${process.version}`;
@@ -481,6 +494,7 @@ if (goals.length > 0) {
 }
 for (const s of results) if (s.profile) sections.push(`\n## Profile: ${s.store}\n`, formatSummary(s.profile));
 if (agent) sections.push("\n## Agent (bench/agent.ts)\n", agent);
+if (history) sections.push(history);
 process.stdout.write(`${sections.join("\n")}\n`);
 
 const dir = join(root, "bench", "results");

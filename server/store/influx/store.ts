@@ -11,12 +11,13 @@ import {
 } from "@influxdata/influxdb-client";
 import { BucketsAPI, OrgsAPI } from "@influxdata/influxdb-client-apis";
 import type { Logger } from "../../log.ts";
-import { assembleDuration } from "../runs.ts";
+import { assembleDuration, processOrder } from "../runs.ts";
 import {
   type DurationFacts,
   type DurationQuery,
   type FilterQuery,
   type FilterResult,
+  type ProcessOrder,
   type ProcessStore,
   type SampleAt,
   type SampleBatch,
@@ -483,7 +484,11 @@ export class InfluxStore implements ProcessStore {
     return out;
   }
 
-  async sampleAt(system_name: string, at: number): Promise<SampleAt | null> {
+  async sampleAt(
+    system_name: string,
+    at: number,
+    pick?: { sort: ProcessOrder; top: number },
+  ): Promise<SampleAt | null> {
     const { bucket } = this.opts;
     const last = await this.query(batchAtQuery(bucket, system_name, at));
     const processes = last.find((r) => r._field === "processes");
@@ -492,10 +497,13 @@ export class InfluxStore implements ProcessStore {
     const interval = last.find((r) => r._field === "interval_ms" && ms(r._time) === ts);
     const iv = num(interval?._value);
     const n = num(processes._value) ?? 0;
-    const rows = await this.rowsOf([{ system: encodeTag(system_name), t: ts, a: 0, b: n }]);
+    // the `row` copy holds the whole sample as one series: one read, then ordered and cut here
+    let rows = await this.rowsOf([{ system: encodeTag(system_name), t: ts, a: 0, b: n }]);
+    if (pick) rows = rows.sort(processOrder(pick.sort)).slice(0, pick.top);
     return {
       timestamp: ts,
       interval_ms: iv !== undefined && iv > 0 ? iv : undefined,
+      process_count: n,
       processes: rows,
     };
   }
