@@ -32,7 +32,9 @@ import {
 import { homedir, tmpdir } from "node:os";
 import { dirname, isAbsolute, join, posix, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compose, dockerfileText, repoRoot } from "./files.ts";
+import { compose, repoRoot } from "./files.ts";
+
+const dockerfileText = readFileSync(join(repoRoot, "Dockerfile"), "utf8");
 
 // ------------------------------------------------------------------------- the Dockerfile, parsed
 
