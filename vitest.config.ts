@@ -25,6 +25,8 @@ const NOT_PER_STORE = [
   "test/security/docs-headers.test.ts", // its own SQLite store
   "test/agent/sender.test.ts", // its own SQLite store
   "test/agent/collector.test.ts", // no server at all
+  "test/agent/gzip-fallback.test.ts", // servers of its own, no store
+  "test/agent/entry-points.test.ts", // builds dist/ once: two projects at a time would race
 ];
 
 export default defineConfig({
