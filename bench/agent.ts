@@ -19,6 +19,10 @@
  * RSS: VmRSS summed over the process tree, read every second: the median is "steady", VmHWM the
  * peak. Wire: our "sent" lines' byte counts (the gzip'd body); the exporter's gzip'd scrape bodies.
  * `npm run build` first (dist/agent.js, dist/server.js).
+ *
+ * `--before <dir>` adds an earlier agent, run as it was (`node --import tsx <dir>/agent/main.ts`),
+ * for a before/after in the same run: e.g. `git archive <commit> agent package.json | tar -x -C
+ * <dir>` and a `node_modules` symlink to this repository's in `<dir>`.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -40,6 +44,9 @@ const { values: opts } = parseArgs({
     windows: { type: "string", default: "5" },
     window: { type: "string", default: "60" },
     warmup: { type: "string", default: "30" },
+    /** A checkout of an earlier agent (its agent/ and package.json) to measure in the same run. */
+    before: { type: "string" },
+    "before-label": { type: "string", default: "an earlier agent" },
   },
 });
 const INTERVAL_S = Number(opts.interval);
@@ -107,7 +114,8 @@ function ourAgent(label: string, command: string, args: string[], server: string
       if (!line.includes('"msg":"sent"')) continue;
       const log = JSON.parse(line) as { bytes?: number; processes?: number };
       sent++;
-      bytes += log.bytes ?? 0;
+      // An agent that does not log its bytes (before gzip) shows n/a, not 0.
+      bytes += log.bytes ?? Number.NaN;
       processes = log.processes ?? processes;
     }
   });
@@ -250,7 +258,8 @@ function table(title: string, rows: Row[]): string {
         const cpu = r.cpu.length
           ? `${median(r.cpu).toFixed(1)} (${Math.min(...r.cpu).toFixed(1)}–${Math.max(...r.cpu).toFixed(1)})`
           : "n/a";
-        const wire = r.wire.length ? (median(r.wire) / 1024).toFixed(1) : "n/a";
+        const wire =
+          r.wire.length && Number.isFinite(median(r.wire)) ? (median(r.wire) / 1024).toFixed(1) : "n/a";
         return `| ${r.label} | ${r.processes} | ${cpu} | ${median(r.rss).toFixed(1)} | ${r.peak.toFixed(1)} | ${wire} |`;
       })
       .join("\n")
@@ -303,6 +312,16 @@ async function main(): Promise<void> {
       url,
     ),
   ];
+  if (opts.before) {
+    agents.push(
+      ourAgent(
+        `${opts["before-label"]} (node --import tsx agent/main.ts)`,
+        process.execPath,
+        ["--import", "tsx", join(resolve(opts.before), "agent", "main.ts"), "--system-name", "bench-before"],
+        url,
+      ),
+    );
+  }
   const haveExporter = existsSync(EXPORTER);
   if (haveExporter) {
     agents.push(await exporter("prometheus-process-exporter 0.7.10 (default)", []));
