@@ -7,14 +7,14 @@
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 
-export interface Answer {
+interface Answer {
   status: number;
   body: string;
   retryAfter: string | undefined;
 }
 
 /** No answer within the time allowed. */
-export class TimeoutError extends Error {
+class TimeoutError extends Error {
   override readonly name = "TimeoutError";
 }
 

@@ -25,7 +25,7 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-export const HELP = `procscope agent: samples this machine's processes and submits them to a procscope server.
+const HELP = `procscope agent: samples this machine's processes and submits them to a procscope server.
 
 Usage: procscope-agent [options]           (Node: dist/agent.js, built by npm install / npm run build)
        deno run -A agent/main.ts [options] (Deno 2: -A, as Deno reads /proc only with --allow-all)

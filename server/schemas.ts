@@ -57,7 +57,7 @@ const ProcStatFields = {
   memory_vms: count.optional().describe("Virtual memory size in bytes"),
 };
 
-export const ProcessIn = z
+const ProcessIn = z
   .object({
     pid: pid.describe("Process id"),
     name: label("name").describe("Process name"),
@@ -137,7 +137,7 @@ export const FilterIn = z.object({
   page_size: z.number().int().min(1).optional().describe("Rows per page; default 1000, at most 10 000"),
 });
 
-export const SampleOut = z
+const SampleOut = z
   .object({
     system_name: z.string(),
     pid: z.number().int(),
@@ -177,7 +177,7 @@ export const DurationIn = z.object({
   to: isoInstant.optional(),
 });
 
-export const RunOut = z.object({
+const RunOut = z.object({
   start: z.string(),
   end: z.string(),
   seconds: z.number(),
@@ -209,15 +209,6 @@ export const SystemsOut = z.object({
   ),
 });
 
-/** The JSON body of every error, REST and tRPC alike. */
-export const ErrorOut = z
-  .object({
-    success: z.literal(false),
-    message: z.string(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  })
-  .meta({ id: "Error" });
-
 // ---------------------------------------------------------------- history (docs/history.md)
 
 export const RunsIn = z.object({
@@ -229,7 +220,7 @@ export const RunsIn = z.object({
   page_size: z.number().int().min(1).optional().describe("Systems per page; default 100, at most 1000"),
 });
 
-export const InstanceOut = z
+const InstanceOut = z
   .object({
     pid: z.number().int(),
     started_at: z
@@ -242,7 +233,7 @@ export const InstanceOut = z
   })
   .meta({ id: "Instance" });
 
-export const RunHistoryOut = z
+const RunHistoryOut = z
   .object({
     start: z.string().describe("First sighting"),
     end: z.string().describe("Last sighting"),
@@ -306,8 +297,4 @@ export const AtOut = z.object({
   processes: z.array(SampleOut),
 });
 
-export type SubmitInput = z.infer<typeof SubmitIn>;
 export type FilterInput = z.infer<typeof FilterIn>;
-export type DurationInput = z.infer<typeof DurationIn>;
-export type RunsInput = z.infer<typeof RunsIn>;
-export type AtInput = z.infer<typeof AtIn>;

@@ -37,6 +37,7 @@ export class RateLimited extends Error {
   }
 }
 
+/** @public Part of the router's type, which client/ declares for other projects. */
 export interface Meta extends OpenApiMeta {
   /** Message for a request missing its required fields, as the old service worded it. */
   requiredMessage?: string;

@@ -105,7 +105,6 @@ const unsupportedType = (req: IncomingMessage) => {
 function responseMeta(opts: {
   paths?: readonly string[];
   errors: readonly { code: string; cause?: unknown }[];
-  type: string;
 }) {
   if (opts.errors.length === 0) {
     return opts.paths?.length === 1 && opts.paths[0] === "process.submit" ? { status: 201 } : {};
@@ -223,7 +222,7 @@ export function createApp(deps: AppDeps): Server {
     basePath: "/trpc/",
     maxBodySize: config.MAX_BODY_BYTES,
     createContext: ({ req }) => context(req, "trpc"),
-    responseMeta: ({ paths, errors, type }) => responseMeta({ paths, errors, type }),
+    responseMeta: ({ paths, errors }) => responseMeta({ paths, errors }),
   });
   // The node-http flavour hands procedures the IncomingMessage itself (the "standalone" one turns
   // it into a fetch Request first), so one createContext serves both doors.

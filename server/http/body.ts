@@ -50,13 +50,13 @@ export function jsonDepth(text: string): number {
  * is what is slow in JSON.parse (a 3.5 MB body of 300 000 names: ~1 s of blocked event loop, then
  * as long again to copy and re-serialise it); one with few names parses at ~100 MB/s.
  */
-export const MAX_JSON_NAMES = 100;
+const MAX_JSON_NAMES = 100;
 
 /**
  * Checks JSON text's shape before it is parsed, in one pass: nesting at most MAX_JSON_DEPTH, at
  * most MAX_JSON_NAMES distinct member names (400 otherwise). Stops at the first excess.
  */
-export function checkJsonShape(text: string): void {
+function checkJsonShape(text: string): void {
   let depth = 0;
   let start = -1; // where the last string began (its opening quote), while looking for a ':'
   let end = -1;

@@ -38,7 +38,7 @@ function clipToStorable(r: TimeRange): TimeRange | undefined {
 }
 
 /** The absolute time ranges a filter request asks about (validated; 400 naming the parameter). */
-export function filterRanges(input: FilterInput, ctx: Context): TimeRange[] {
+function filterRanges(input: FilterInput, ctx: Context): TimeRange[] {
   const zone = input.tz ?? ctx.config.TZ;
   if (!isValidZone(zone)) throw fieldError("tz", `unknown time zone ${echo(zone)}`);
   const spec = {

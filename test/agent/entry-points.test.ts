@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../harness/influxd.ts";
 import { type ServerProcess, startServer } from "../../harness/server.ts";
-import { storeTarget } from "../support/stores.ts";
+import { sqliteEnv } from "../../harness/stores.ts";
 import { is, type LogLine, removeTempDirs, repoRoot, runAgent, storedRows, tempDir } from "./support.ts";
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
@@ -101,7 +101,8 @@ beforeAll(async () => {
   // The bundles from the current sources (npm install does this as `prepare`).
   execFileSync(process.execPath, ["--import", "tsx", "scripts/build.ts"], { cwd: repoRoot, stdio: "ignore" });
   server = await startServer({
-    env: { ...(await storeTarget("entry")).env, API_TOKENS: `agent:read+write:${TOKEN}` },
+    // The embedded store, and this file runs once (not per store): it rebuilds dist/ first.
+    env: { ...sqliteEnv(tempDir("entry-data")), API_TOKENS: `agent:read+write:${TOKEN}` },
   });
 }, 120_000);
 
@@ -122,8 +123,7 @@ describe("package.json bin entries", () => {
     const port = await freePort();
     const dir = tempDir("bin-server");
     const s = launch(join(repoRoot, pkg.bin["procscope-server"] as string), [], {
-      ...(await storeTarget("bin-server")).env,
-      DATA_DIR: dir,
+      ...sqliteEnv(dir),
       PORT: String(port),
       LOG_LEVEL: "info",
       API_TOKENS: `agent:read+write:${TOKEN}`,

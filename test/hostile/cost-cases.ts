@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { parseRaw, rawRequest } from "./support.ts";
 
-export const TOKEN = "cost-token-0123456789abcdef";
+const TOKEN = "cost-token-0123456789abcdef";
 /** Server environment the cases assume (limits at their defaults, named here for the reader). */
 export const COST_ENV = {
   API_TOKENS: `cost:read+write:${TOKEN}`,
@@ -20,7 +20,7 @@ export const COST_ENV = {
 const MAX_BODY = 5 * 1024 * 1024;
 const auth = { authorization: `Bearer ${TOKEN}` };
 const json = { "content-type": "application/json" };
-export const T0 = Date.UTC(2026, 10, 20, 10, 0, 0);
+const T0 = Date.UTC(2026, 10, 20, 10, 0, 0);
 const DAY = 86_400_000;
 const FROM = new Date(T0 - 60_000).toISOString();
 const TO = new Date(T0 + DAY + 3_600_000).toISOString();
@@ -67,7 +67,7 @@ export async function seed(url: string): Promise<void> {
   }
 }
 
-export interface Outcome {
+interface Outcome {
   status: number;
   /** Bytes of the answer's body. */
   bytes: number;
@@ -285,10 +285,4 @@ export const COST_CASES: CostCase[] = [
 export function peakRss(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-}
-
-/** The server's resident memory now (VmRSS), in bytes. */
-export function rss(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }

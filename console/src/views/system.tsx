@@ -12,7 +12,7 @@ import { ErrorBox, Show, useLoad } from "../ui.tsx";
 import { ProcessTable } from "./processes.tsx";
 import { silentFor } from "./systems.tsx";
 
-export const RANGES: Record<string, number> = {
+const RANGES: Record<string, number> = {
   "15m": 900,
   "1h": 3600,
   "6h": 21_600,

@@ -19,7 +19,7 @@
  */
 import type Database from "better-sqlite3";
 
-export const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 3;
 
 /**
  * Version 3: the optional facts Linux agents read from /proc/<pid>/stat. Added to an older file
