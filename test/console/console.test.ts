@@ -118,8 +118,11 @@ describe("serving", () => {
     expect(assets).toHaveLength(2);
     for (const asset of assets) {
       expect(asset).toMatch(/^\/assets\/main-[A-Z0-9]{8}\.(js|css)$/);
-      const res = await fetch(`${server.url}${asset}`);
+      const res = await fetch(`${server.url}${asset}`, { headers: { "accept-encoding": "gzip" } });
       expect(res.status).toBe(200);
+      expect(res.headers.get("content-encoding")).toBe("gzip");
+      expect(res.headers.get("vary")).toBe("accept-encoding");
+      expect((await res.text()).length).toBeGreaterThan(1000); // fetch un-gzips it
       expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
       expect(res.headers.get("content-type")).toMatch(/^text\/(javascript|css)/);
     }
