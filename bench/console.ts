@@ -131,8 +131,9 @@ const VIEWS: View[] = [
     hash: `#/filter?start_time=10:00&end_time=11:00&from=${fromIso}&to=${toIso}&tz=UTC&process_name=nginx`,
     ready: "figure.chart canvas",
   },
+  { label: "Process: nginx, first system's runs", hash: "#/process?name=nginx", ready: "article.card" },
   {
-    label: "Process: nginx on 20 systems",
+    label: "Process: nginx, all 20 systems' runs",
     hash: "#/process?name=nginx",
     ready: "article.card:nth-of-type(20)",
   },

@@ -3,40 +3,65 @@
  * instances. From `process.duration` (the history endpoints will answer this when they exist).
  */
 import { TRPCClientError } from "@trpc/client";
-import { client, type Duration } from "../api.ts";
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, api, client, type Duration } from "../api.ts";
 import { href } from "../route.ts";
 import { showSpan, showTime } from "../time.ts";
-import { ErrorBox, Show, TableBox, useLoad } from "../ui.tsx";
+import { ErrorBox, Loading, TableBox } from "../ui.tsx";
 
 const SHOWN_RUNS = 20;
 
-interface Found {
-  system: string;
-  facts: Duration | null;
+/** Each system's facts as they arrive (null: never seen there), so the first cards show early. */
+interface Runs {
+  systems?: string[];
+  found: Map<string, Duration | null>;
+  error?: { message: string; status?: number };
 }
 
-async function load(
-  name: string,
-  system: string | null,
-  from: string | null,
-  to: string | null,
-): Promise<Found[]> {
-  const systems = system ? [system] : (await client.systems.list.query({})).systems.map((s) => s.system_name);
-  const range = { ...(from ? { from } : {}), ...(to ? { to } : {}) };
-  return Promise.all(
-    systems.map((s) =>
-      client.process.duration.query({ system_name: s, process_name: name, ...range }).then(
-        (facts) => ({ system: s, facts }),
-        (err: unknown) => {
-          // Not seen on this system: said in the page; anything else is the API's error.
-          const status =
-            err instanceof TRPCClientError ? (err.data as { httpStatus?: number })?.httpStatus : undefined;
-          if (status === 404 && !system) return { system: s, facts: null };
-          throw err;
-        },
-      ),
-    ),
-  );
+function useRuns(name: string | null, system: string | null, from: string | null, to: string | null): Runs {
+  const [runs, setRuns] = useState<Runs>({ found: new Map() });
+  useEffect(() => {
+    let current = true;
+    setRuns({ found: new Map() });
+    if (!name) return;
+    const fail = (err: unknown) => {
+      if (!current) return;
+      const error =
+        err instanceof ApiError
+          ? { message: err.message, status: err.status }
+          : { message: err instanceof Error ? err.message : String(err) };
+      setRuns((r) => ({ ...r, error }));
+    };
+    const range = { ...(from ? { from } : {}), ...(to ? { to } : {}) };
+    const systems = system
+      ? Promise.resolve([system])
+      : api(() => client.systems.list.query({})).then((r) => r.systems.map((s) => s.system_name));
+    systems.then((list) => {
+      if (!current) return;
+      setRuns((r) => ({ ...r, systems: list }));
+      for (const s of list) {
+        api(() =>
+          client.process.duration
+            .query({ system_name: s, process_name: name, ...range })
+            .catch((err: unknown) => {
+              // Not seen on this system: said in the page; anything else is the API's error.
+              const status =
+                err instanceof TRPCClientError
+                  ? (err.data as { httpStatus?: number })?.httpStatus
+                  : undefined;
+              if (status === 404 && !system) return null;
+              throw err;
+            }),
+        ).then((facts) => {
+          if (current) setRuns((r) => ({ ...r, found: new Map(r.found).set(s, facts) }));
+        }, fail);
+      }
+    }, fail);
+    return () => {
+      current = false;
+    };
+  }, [name, system, from, to]);
+  return runs;
 }
 
 export function ProcessView({ params, zone }: { params: URLSearchParams; zone: string }) {
@@ -44,10 +69,17 @@ export function ProcessView({ params, zone }: { params: URLSearchParams; zone: s
   const system = params.get("system");
   const from = params.get("from");
   const to = params.get("to");
-  const loaded = useLoad(`process:${name}:${system}:${from}:${to}`, () =>
-    name ? load(name, system, from, to) : Promise.resolve([]),
-  );
+  const runs = useRuns(name, system, from, to);
   if (!name) return <ErrorBox message="name: which process? The link needs #/process?name=<process name>." />;
+  const systems = runs.systems ?? [];
+  const seen = systems.flatMap((s) => {
+    const facts = runs.found.get(s);
+    return facts ? [facts] : [];
+  });
+  const pending = systems.filter((s) => !runs.found.has(s)).length;
+  const unseen = systems.filter((s) => runs.found.get(s) === null);
+  const start = Math.min(...seen.map((f) => Date.parse(from ?? f.first_seen)));
+  const end = Math.max(...seen.map((f) => Date.parse(to ?? f.last_seen)));
   return (
     <section aria-labelledby="process-h">
       <p class="crumbs">
@@ -63,33 +95,18 @@ export function ProcessView({ params, zone }: { params: URLSearchParams; zone: s
         Runs end where samples stop for longer than the server's run gap (RUN_GAP_SECONDS).{" "}
         {system ? <a href={href("process", { name })}>On every system</a> : null}
       </p>
-      <Show loaded={loaded} what="its runs">
-        {(found) => {
-          const seen = found.filter((f): f is Found & { facts: Duration } => f.facts !== null);
-          if (seen.length === 0) {
-            return <ErrorBox status={404} message={`No system has a sample of a process named "${name}".`} />;
-          }
-          const start = Math.min(...seen.map((f) => Date.parse(from ?? f.facts.first_seen)));
-          const end = Math.max(...seen.map((f) => Date.parse(to ?? f.facts.last_seen)));
-          return (
-            <>
-              {seen.map((f) => (
-                <SystemRuns key={f.system} facts={f.facts} start={start} end={end} zone={zone} />
-              ))}
-              {found.length > seen.length ? (
-                <p class="muted">
-                  Not seen on:{" "}
-                  {found
-                    .filter((f) => f.facts === null)
-                    .map((f) => f.system)
-                    .join(", ")}
-                  .
-                </p>
-              ) : null}
-            </>
-          );
-        }}
-      </Show>
+      {runs.error ? <ErrorBox message={runs.error.message} status={runs.error.status} /> : null}
+      {!runs.error && runs.systems === undefined ? <Loading what="its runs" /> : null}
+      {seen.map((f) => (
+        <SystemRuns key={f.system_name} facts={f} start={start} end={end} zone={zone} />
+      ))}
+      {!runs.error && pending > 0 ? <Loading what={`its runs on ${pending} more systems`} /> : null}
+      {!runs.error && runs.systems !== undefined && pending === 0 && seen.length === 0 ? (
+        <ErrorBox status={404} message={`No system has a sample of a process named "${name}".`} />
+      ) : null}
+      {pending === 0 && seen.length > 0 && unseen.length > 0 ? (
+        <p class="muted">Not seen on: {unseen.join(", ")}.</p>
+      ) : null}
     </section>
   );
 }
