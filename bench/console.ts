@@ -175,11 +175,14 @@ async function main() {
     const first = await fetch(`${server.url}/`);
     await first.text();
     const firstMs = performance.now() - t0;
-    const built =
+    // The server logs "console ready" just after answering: give the line a moment to arrive.
+    const readyLine = () =>
       server
-        .output()
+        ?.output()
         .split("\n")
-        .find((l) => l.includes('"console ready"')) ?? "";
+        .find((l) => l.includes('"console ready"'));
+    for (let i = 0; i < 40 && !readyLine(); i++) await new Promise((r) => setTimeout(r, 50));
+    const built = readyLine() ?? "";
     const buildMs = Number(/"ms":(\d+)/.exec(built)?.[1]);
     const buildFrom = /"from":"([^"]+)"/.exec(built)?.[1] ?? "?";
 

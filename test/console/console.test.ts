@@ -385,7 +385,7 @@ describe("bad input", () => {
     await open(page, `#/system?name=${agentSystem}&range=banana`);
     await expect
       .poll(() => page.getByRole("alert").first().innerText())
-      .toBe('400: range: must be one of 15m, 1h, 6h, 24h, 7d (got "banana")');
+      .toBe('400: range: must be one of 5m, 15m, 1h, 6h, 24h, 7d (got "banana")');
     await open(page, "#/nowhere");
     await expect
       .poll(() => page.getByRole("alert").innerText())

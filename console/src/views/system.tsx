@@ -13,6 +13,7 @@ import { ProcessTable } from "./processes.tsx";
 import { silentFor } from "./systems.tsx";
 
 export const RANGES: Record<string, number> = {
+  "5m": 300,
   "15m": 900,
   "1h": 3600,
   "6h": 21_600,
