@@ -1,13 +1,24 @@
 /**
- * Submits one batch through the typed tRPC client (`process.submit` at `<server>/trpc`) and says
- * what became of it: stored, refused (a 4xx: retrying cannot help), or failed (worth retrying).
+ * Submits one spooled batch to the server's tRPC door (`process.submit` at
+ * `<server>/trpc/process.submit`, the request tRPC's own client makes) and says what became of it:
+ * stored, refused (a 4xx: retrying cannot help), or failed (worth retrying).
+ *
+ * The body is the spool file's gzip'd JSON, sent as it is with `Content-Encoding: gzip`: nothing is
+ * decompressed, parsed or serialised again on the way (the spool file was checked against the
+ * router's input type when it was written, see Spool.put). A server that does not take gzip'd
+ * bodies (procscope before gzip support answers 400 "not valid JSON"; others 415) gets the same
+ * batch again as plain JSON, and from then on only plain JSON.
  */
-import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
+import { gunzipSync } from "node:zlib";
+import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "../server/router.ts";
-import type { SubmitPayload } from "./payload.ts";
+import { createPost, type Post } from "./http.ts";
+import type { Logger } from "./log.ts";
+
+type SubmitOutput = inferRouterOutputs<AppRouter>["process"]["submit"];
 
 export type Outcome =
-  | { kind: "stored"; accepted: number }
+  | { kind: "stored"; accepted: number; bytes: number }
   | { kind: "refused"; status: number; message: string; errors?: unknown }
   | { kind: "failed"; reason: string; status?: number; retryAfterMs?: number };
 
@@ -23,48 +34,66 @@ export interface ClientOptions {
  */
 const RETRYABLE_4XX = new Set([401, 403, 408, 425, 429]);
 
-export type Submit = (payload: SubmitPayload) => Promise<Outcome>;
+/** Sends one batch, given as its gzip'd JSON. */
+export type Submit = (gzipped: Uint8Array) => Promise<Outcome>;
 
-export function createSubmit(opts: ClientOptions): Submit {
-  const headers: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
-  return async (payload) => {
-    // What the server really answered, even when the body is not the JSON tRPC expects.
-    const seen: Seen = {};
-    const client = createTRPCClient<AppRouter>({
-      links: [
-        httpLink({
-          url: `${opts.server}/trpc`,
-          headers,
-          fetch: async (url, init) => {
-            const res = await fetch(url, init);
-            const body = await res.text();
-            seen.status = res.status;
-            seen.body = body;
-            seen.retryAfter = res.headers.get("retry-after") ?? undefined;
-            return new Response(body, {
-              status: res.status,
-              statusText: res.statusText,
-              headers: res.headers,
-            });
-          },
-        }),
-      ],
-    });
+/** A tRPC answer: `{ result: { data } }` or `{ error: { message, errors?, data: { code } } }`. */
+interface Envelope {
+  result?: { data?: SubmitOutput };
+  error?: { message?: unknown; errors?: unknown; data?: { code?: unknown } };
+}
+
+interface Attempt {
+  outcome: Outcome;
+  /** The answer says the body could not be read: an unknown encoding, or gzip taken for JSON. */
+  unreadable: boolean;
+}
+
+export function createSubmit(opts: ClientOptions, log: Logger, post: Post = createPost()): Submit {
+  const url = `${opts.server}/trpc/process.submit`;
+  const base: Record<string, string> = { "content-type": "application/json" };
+  if (opts.token) base.authorization = `Bearer ${opts.token}`;
+  const gzipHeaders = { ...base, "content-encoding": "gzip" };
+  let plain = false;
+
+  const attempt = async (body: Uint8Array, headers: Record<string, string>): Promise<Attempt> => {
     try {
-      const out = await client.process.submit.mutate(payload, {
-        signal: AbortSignal.timeout(opts.timeoutMs),
-      });
-      return { kind: "stored", accepted: out.accepted };
+      const answer = await post(url, body, headers, opts.timeoutMs);
+      return classify(answer.status, answer.body, answer.retryAfter, body.byteLength);
     } catch (err) {
-      return classify(err, seen, opts.timeoutMs);
+      return { outcome: { kind: "failed", reason: describe(err) }, unreadable: false };
     }
+  };
+
+  return async (gzipped) => {
+    if (!plain) {
+      const first = await attempt(gzipped, gzipHeaders);
+      if (!first.unreadable) return first.outcome;
+      const json = gunzipQuietly(gzipped);
+      if (!json) return { kind: "refused", status: 0, message: "unreadable spool file (not gzip)" };
+      const second = await attempt(json, base);
+      if (second.unreadable) return second.outcome; // the body itself is the problem, not its encoding
+      plain = true;
+      log.warn(
+        "the server does not take gzip'd bodies (an older procscope?): sending plain JSON from now on",
+        {
+          status: first.outcome.kind === "stored" ? undefined : (first.outcome as { status?: number }).status,
+        },
+      );
+      return second.outcome;
+    }
+    const json = gunzipQuietly(gzipped);
+    if (!json) return { kind: "refused", status: 0, message: "unreadable spool file (not gzip)" };
+    return (await attempt(json, base)).outcome;
   };
 }
 
-interface Seen {
-  status?: number;
-  body?: string;
-  retryAfter?: string;
+function gunzipQuietly(data: Uint8Array): Buffer | undefined {
+  try {
+    return gunzipSync(data);
+  } catch {
+    return undefined;
+  }
 }
 
 /** `Retry-After` in seconds (the server's form; an HTTP date is ignored), as milliseconds. */
@@ -73,33 +102,52 @@ function retryAfterMs(value: string | undefined): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
-function classify(err: unknown, seen: Seen, timeoutMs: number): Outcome {
-  const status = (err instanceof TRPCClientError ? err.data?.httpStatus : undefined) ?? seen.status;
-  if (status === undefined) {
-    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-    const timedOut = cause instanceof Error && (cause.name === "TimeoutError" || cause.name === "AbortError");
-    return { kind: "failed", reason: timedOut ? `no answer within ${timeoutMs} ms` : describe(err) };
+function parse(text: string): Envelope | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === "object" && value !== null ? (value as Envelope) : undefined;
+  } catch {
+    return undefined;
   }
+}
+
+function classify(status: number, text: string, retryAfter: string | undefined, bytes: number): Attempt {
+  const envelope = parse(text);
+  const accepted = envelope?.result?.data?.accepted;
+  if (status >= 200 && status < 300 && typeof accepted === "number") {
+    return { outcome: { kind: "stored", accepted, bytes }, unreadable: false };
+  }
+  const error = envelope?.error;
   // A tRPC error body carries the server's message; anything else is shown as the text it was.
   const message =
-    err instanceof TRPCClientError && err.shape
-      ? err.message
-      : `unexpected answer: ${(seen.body ?? "").slice(0, 200) || describe(err)}`;
+    typeof error?.message === "string"
+      ? error.message
+      : `unexpected answer: ${text.slice(0, 200) || `HTTP ${status} without a body`}`;
+  // 415: an encoding the server does not know. 400 with no field named: the body could not be read
+  // at all (an older server's JSON parser meeting gzip); a refusal of the sample names its fields.
+  const unreadable =
+    status === 415 ||
+    (status === 400 && error !== undefined && error.errors === undefined && /JSON/i.test(message));
   if (status >= 400 && status < 500 && !RETRYABLE_4XX.has(status)) {
-    const errors =
-      err instanceof TRPCClientError ? (err.shape as { errors?: unknown } | undefined)?.errors : undefined;
-    return { kind: "refused", status, message, ...(errors ? { errors } : {}) };
+    const errors = error?.errors;
+    return { outcome: { kind: "refused", status, message, ...(errors ? { errors } : {}) }, unreadable };
   }
-  const after = retryAfterMs(seen.retryAfter);
-  return { kind: "failed", status, reason: message, ...(after === undefined ? {} : { retryAfterMs: after }) };
+  const after = retryAfterMs(retryAfter);
+  return {
+    outcome: {
+      kind: "failed",
+      status,
+      reason: message,
+      ...(after === undefined ? {} : { retryAfterMs: after }),
+    },
+    unreadable: false,
+  };
 }
 
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const cause = err.cause instanceof Error ? err.cause : undefined;
-  const code =
-    (cause?.cause as { code?: string } | undefined)?.code ?? (cause as { code?: string } | undefined)?.code;
-  return [err.message, cause && cause.message !== err.message ? cause.message : "", code ?? ""]
-    .filter(Boolean)
-    .join(": ");
+  const code = (err as { code?: string }).code ?? (cause as { code?: string } | undefined)?.code;
+  const message = cause && cause.message !== err.message ? `${err.message}: ${cause.message}` : err.message;
+  return code && !message.includes(code) ? `${message}: ${code}` : message;
 }

@@ -5,7 +5,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
-export type Fields = Record<string, unknown>;
+type Fields = Record<string, unknown>;
 type Write = (msg: string, fields?: Fields) => void;
 
 export interface Logger {

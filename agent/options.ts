@@ -24,7 +24,7 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-export const HELP = `procscope agent: samples this machine's processes and submits them to a procscope server.
+const HELP = `procscope agent: samples this machine's processes and submits them to a procscope server.
 
 Usage: npm run agent -- [options]          (Node)
        deno run <permissions> agent/main.ts [options]   (Deno 2, see docs/agent.md)

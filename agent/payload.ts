@@ -35,13 +35,21 @@ function processPayload(p: ProcessSample): ProcessPayload {
   if (p.command) out.command = truncate(p.command, COMMAND_MAX);
   if (p.state) out.state = cleanLabel(p.state, STATE_MAX);
   if (p.parent_pid !== undefined) out.parent_pid = p.parent_pid;
+  if (p.num_threads !== undefined) out.num_threads = p.num_threads;
+  if (p.cpu_user_seconds !== undefined) out.cpu_user_seconds = p.cpu_user_seconds;
+  if (p.cpu_system_seconds !== undefined) out.cpu_system_seconds = p.cpu_system_seconds;
+  if (p.minor_faults !== undefined) out.minor_faults = p.minor_faults;
+  if (p.major_faults !== undefined) out.major_faults = p.major_faults;
+  if (p.memory_vms !== undefined) out.memory_vms = p.memory_vms;
   return out;
 }
 
-export function toPayload(systemName: string, sample: Sample): SubmitPayload {
+/** `intervalMs`: the agent's sampling interval, sent so that the server can tell a run's edges. */
+export function toPayload(systemName: string, sample: Sample, intervalMs?: number): SubmitPayload {
   return {
     system_name: systemName,
     timestamp: sample.timestamp,
+    ...(intervalMs === undefined ? {} : { interval_ms: Math.max(1, Math.round(intervalMs)) }),
     processes: sample.processes.map(processPayload),
   };
 }

@@ -26,7 +26,7 @@ export async function run(options: Options, log: Logger): Promise<number> {
   });
   if (options.dryRun) return dryRun(options, collector, log);
   const spool = new Spool(options.spoolDir, options.spoolMaxBytes, log).open();
-  const submit = createSubmit(options);
+  const submit = createSubmit(options, log);
   const sender = new Sender(spool, submit, new Backoff(Math.min(1000, options.intervalMs), 30_000), log);
   // For tests (issue 18): every sample taken, as one JSON line, so that what got stored can be
   // compared with all of it. Not an option users need, hence not in --help.
@@ -60,7 +60,7 @@ async function sampleOnce(
     log.warn("no process could be described; nothing to send");
     return undefined;
   }
-  return toPayload(options.systemName, sample);
+  return toPayload(options.systemName, sample, options.intervalMs);
 }
 
 async function dryRun(options: Options, collector: Collector, log: Logger): Promise<number> {

@@ -6,7 +6,6 @@
 import type { Backoff } from "./backoff.ts";
 import type { Outcome, Submit } from "./client.ts";
 import { errorText, type Logger } from "./log.ts";
-import type { SubmitPayload } from "./payload.ts";
 import type { Spool, SpoolEntry } from "./spool.ts";
 
 /** A Retry-After is honoured up to this (a misconfigured proxy must not park the agent for hours). */
@@ -51,16 +50,19 @@ export class Sender {
    * stay first in line (logged by the caller, who knows whether and when it retries).
    */
   async deliver(entry: SpoolEntry): Promise<Outcome> {
-    let payload: SubmitPayload;
+    let body: Uint8Array;
     try {
-      payload = this.spool.load(entry);
+      body = this.spool.load(entry);
     } catch (err) {
       this.spool.remove(entry);
       this.log.error("unreadable spooled sample dropped", { batch: entry.name, err: errorText(err) });
       return { kind: "refused", status: 0, message: "unreadable spool file" };
     }
-    const outcome = await this.submit(payload);
-    const about = { timestamp: payload.timestamp, processes: payload.processes.length };
+    const outcome = await this.submit(body);
+    const about = {
+      ...(entry.timestamp === undefined ? {} : { timestamp: entry.timestamp }),
+      processes: entry.processes ?? (outcome.kind === "stored" ? outcome.accepted : undefined),
+    };
     if (outcome.kind === "failed") {
       this.spool.release();
       return outcome; // the caller says what happens next
@@ -69,12 +71,18 @@ export class Sender {
     if (outcome.kind === "refused") {
       this.log.error("server refused the sample; dropped", {
         ...about,
+        batch: entry.name,
         status: outcome.status,
         message: outcome.message,
         ...(outcome.errors ? { errors: outcome.errors } : {}),
       });
     } else {
-      this.log.debug("sent", { ...about, accepted: outcome.accepted, pending: this.spool.count });
+      this.log.debug("sent", {
+        ...about,
+        accepted: outcome.accepted,
+        bytes: outcome.bytes,
+        pending: this.spool.count,
+      });
     }
     return outcome;
   }

@@ -131,11 +131,20 @@ const VIEWS: View[] = [
     hash: `#/filter?start_time=10:00&end_time=11:00&from=${fromIso}&to=${toIso}&tz=UTC&process_name=nginx`,
     ready: "figure.chart canvas",
   },
-  { label: "Process: nginx, first system's runs", hash: "#/process?name=nginx", ready: "article.card" },
   {
-    label: "Process: nginx, all 20 systems' runs",
+    label: "Process: nginx on 20 systems, last 24 h",
     hash: "#/process?name=nginx",
     ready: "article.card:nth-of-type(20)",
+  },
+  {
+    label: "Process: nginx on 20 systems, 7 days",
+    hash: `#/process?name=nginx&from=${fromIso}`,
+    ready: "article.card:nth-of-type(20)",
+  },
+  {
+    label: "System: what was running at T (process.at)",
+    hash: `#/system?name=system-07&at=${new Date(now - 3 * DAY).toISOString()}`,
+    ready: "section[aria-label$='at that time'] tbody tr",
   },
 ];
 

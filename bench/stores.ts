@@ -13,7 +13,7 @@
  * - Duration: the flappy process over the last 30 days.
  *
  * InfluxDB: INFLUX_URL + INFLUX_TOKEN (+ INFLUX_ORG) from the environment, else an influxd started
- * here with test/support/influxd.ts (the binary the tests use). SQLite: a file in a temp directory.
+ * here with harness/influxd.ts (the binary the tests use). SQLite: a file in a temp directory.
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";

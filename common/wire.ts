@@ -1,6 +1,6 @@
 /**
  * The wire rules: what a submission may contain, written once. The server's schemas enforce them
- * (server/schemas.ts) and the agent cleans its samples to fit them (agent/payload.ts, options.ts).
+ * (server/schemas.ts) and the agent cleans its samples to fit them (agent/payload.ts, agent/options.ts).
  * Plain constants and functions, no imports: the agent loads this under Node and under Deno
  * without pulling in anything of the server's, which is why it lives in neither folder.
  */

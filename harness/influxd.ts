@@ -37,7 +37,7 @@ export const HOW_TO_PROVIDE_INFLUX = [
   "     (see docs/development.md, 'InfluxDB for tests').",
 ].join("\n");
 
-export function cacheDir(): string {
+function cacheDir(): string {
   return process.env.PROCSCOPE_CACHE ?? join(homedir(), ".cache", "procscope");
 }
 
@@ -52,7 +52,7 @@ function onPath(name: string): string | undefined {
 }
 
 /** influxd from INFLUXD_BIN, the PATH or the build cache, newest cached version first. */
-export function findInfluxd(): string | undefined {
+function findInfluxd(): string | undefined {
   const fromEnv = process.env.INFLUXD_BIN;
   if (fromEnv) {
     if (!existsSync(fromEnv)) throw new Error(`INFLUXD_BIN=${fromEnv} does not exist`);
@@ -70,7 +70,7 @@ export function findInfluxd(): string | undefined {
 }
 
 /** Build influxd with scripts/build-influxd.sh (progress goes to stderr) and return its path. */
-export function buildInfluxd(): string | undefined {
+function buildInfluxd(): string | undefined {
   if (!onPath("go") || !onPath("cargo")) return undefined;
   process.stderr.write("[influx harness] no influxd found: building it from source (first time only)\n");
   const result = spawnSync("bash", [join(repoRoot, "scripts", "build-influxd.sh")], {

@@ -14,7 +14,7 @@ export interface PollOptions {
  * attempt that throws counts as "not yet" (a connection refused while a server starts); its error
  * is in the message when time runs out.
  */
-export async function pollUntil<T>(
+async function pollUntil<T>(
   what: string,
   attempt: () => Promise<T | undefined> | T | undefined,
   opts: PollOptions = {},

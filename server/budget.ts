@@ -2,7 +2,7 @@
  * What one HTTP request may ask for, across every call of a tRPC batch: rows of samples and bytes
  * of answer. Procedures that return rows take from the request's budget before the rows are
  * serialised; past it, the call is refused with a 400 naming the parameter to lower. With the
- * calls per batch bounded as well (app.ts), one request's answer is bounded however it is built.
+ * calls per batch bounded as well (http/app.ts), one request's answer is bounded however it is built.
  */
 import { fieldError } from "./errors.ts";
 

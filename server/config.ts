@@ -39,10 +39,13 @@ const EnvSchema = z.object({
   STORAGE_TIMEOUT_MS: int(10_000, 100, 600_000),
   /** A gap between samples longer than this ends a run (default: three 5 s sampling intervals). */
   RUN_GAP_SECONDS: int(15, 1, 86_400),
+  /** A crash loop (GET /api/process-runs/): at least this many restarts … */
+  CRASH_LOOP_RESTARTS: int(3, 1, 1000),
+  /** … within this many seconds. */
+  CRASH_LOOP_WINDOW_SECONDS: int(600, 1, 86_400 * 30),
   REQUEST_TIMEOUT_MS: int(30_000, 1000, 600_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PUBLIC_URL: z.url().optional(),
-  LOCAL_AGENT: flag,
   /** The built-in console at / (CONSOLE=0 turns it off). */
   CONSOLE: z
     .enum(["0", "1", "true", "false"])
@@ -72,11 +75,18 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment; throws ConfigError listing every bad variable (never its value). */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** Variables as the environment has them; unset and empty mean the same. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Parses the environment; throws ConfigError listing every bad variable (never its value).
+ * `defaults` replace the built-in defaults of the variables the environment leaves unset (the
+ * entry point's own, e.g. `npm start` keeping 7 days rather than 30).
+ */
+export function loadConfig(env: Env = process.env, defaults: Env = {}): Config {
   const raw: Record<string, string> = {};
   for (const key of Object.keys(EnvSchema.shape)) {
-    const value = env[key];
+    const value = env[key] || defaults[key];
     if (value !== undefined && value !== "") raw[key] = value;
   }
   const parsed = EnvSchema.safeParse(raw);

@@ -47,7 +47,7 @@ export function echo(value: string, max = 64): string {
 }
 
 /** Longest message an error body carries; anything longer is cut (a backstop behind `echo`). */
-export const MAX_MESSAGE_CHARS = 512;
+const MAX_MESSAGE_CHARS = 512;
 
 export function cutMessage(message: string): string {
   return message.length <= MAX_MESSAGE_CHARS ? message : `${message.slice(0, MAX_MESSAGE_CHARS)}…`;

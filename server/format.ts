@@ -31,5 +31,22 @@ export function sampleJson(row: StoredSample) {
     ...(row.command !== undefined ? { command: row.command } : {}),
     ...(row.state !== undefined ? { state: row.state } : {}),
     ...(row.parent_pid !== undefined ? { parent_pid: row.parent_pid } : {}),
+    ...procStat(row),
   };
+}
+
+const PROC_STAT_FIELDS = [
+  "num_threads",
+  "cpu_user_seconds",
+  "cpu_system_seconds",
+  "minor_faults",
+  "major_faults",
+  "memory_vms",
+] as const;
+
+/** The optional /proc/<pid>/stat facts a row carries, and only those. */
+function procStat(row: StoredSample): Partial<Pick<StoredSample, (typeof PROC_STAT_FIELDS)[number]>> {
+  const out: Partial<Pick<StoredSample, (typeof PROC_STAT_FIELDS)[number]>> = {};
+  for (const key of PROC_STAT_FIELDS) if (row[key] !== undefined) out[key] = row[key];
+  return out;
 }

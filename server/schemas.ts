@@ -43,7 +43,21 @@ const instant = z.union([z.iso.datetime({ offset: true }), z.number().int().min(
 /** A sampling instant InfluxDB can store (common/wire.ts); refused here for both stores. */
 const storableInstant = (v: string | number) => isStorableInstant(typeof v === "number" ? v : Date.parse(v));
 
-export const ProcessIn = z
+const count = jsonNumber(z.number().int().min(0));
+const seconds = jsonNumber(finiteNonNegative);
+/** Optional facts Linux agents read from /proc/<pid>/stat with the rest (see docs/agent.md). */
+const ProcStatFields = {
+  num_threads: count.optional().describe("Threads in the process"),
+  cpu_user_seconds: seconds.optional().describe("CPU time in user mode since the process started, seconds"),
+  cpu_system_seconds: seconds
+    .optional()
+    .describe("CPU time in kernel mode since the process started, seconds"),
+  minor_faults: count.optional().describe("Page faults not needing a disk read, since the process started"),
+  major_faults: count.optional().describe("Page faults that read from disk, since the process started"),
+  memory_vms: count.optional().describe("Virtual memory size in bytes"),
+};
+
+const ProcessIn = z
   .object({
     pid: pid.describe("Process id"),
     name: label("name").describe("Process name"),
@@ -64,6 +78,7 @@ export const ProcessIn = z
       .describe("Command line (control characters are kept as sent)"),
     state: z.string().max(STATE_MAX).regex(NO_CONTROL).refine(isWellFormed, WELL_FORMED).optional(),
     parent_pid: pid.optional(),
+    ...ProcStatFields,
   })
   .meta({ id: "ProcessIn" });
 
@@ -77,6 +92,12 @@ export const SubmitIn = z.object({
     )
     .optional()
     .describe("Sampling instant; default: time of receipt. Retries reuse it."),
+  interval_ms: jsonNumber(z.number().int().min(1).max(86_400_000))
+    .optional()
+    .describe(
+      "The agent's sampling interval in ms. A run ends where a process's samples are more than 3 intervals " +
+        "apart; without it the server assumes RUN_GAP_SECONDS / 3.",
+    ),
 });
 
 export const SubmitOut = z.object({
@@ -116,7 +137,7 @@ export const FilterIn = z.object({
   page_size: z.number().int().min(1).optional().describe("Rows per page; default 1000, at most 10 000"),
 });
 
-export const SampleOut = z
+const SampleOut = z
   .object({
     system_name: z.string(),
     pid: z.number().int(),
@@ -130,6 +151,12 @@ export const SampleOut = z
     command: z.string().optional(),
     state: z.string().optional(),
     parent_pid: z.number().int().optional(),
+    num_threads: z.number().int().optional(),
+    cpu_user_seconds: z.number().optional(),
+    cpu_system_seconds: z.number().optional(),
+    minor_faults: z.number().int().optional(),
+    major_faults: z.number().int().optional(),
+    memory_vms: z.number().int().optional(),
   })
   .meta({ id: "Sample" });
 
@@ -150,7 +177,7 @@ export const DurationIn = z.object({
   to: isoInstant.optional(),
 });
 
-export const RunOut = z.object({
+const RunOut = z.object({
   start: z.string(),
   end: z.string(),
   seconds: z.number(),
@@ -182,15 +209,92 @@ export const SystemsOut = z.object({
   ),
 });
 
-/** The JSON body of every error, REST and tRPC alike. */
-export const ErrorOut = z
-  .object({
-    success: z.literal(false),
-    message: z.string(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  })
-  .meta({ id: "Error" });
+// ---------------------------------------------------------------- history (docs/history.md)
 
-export type SubmitInput = z.infer<typeof SubmitIn>;
+export const RunsIn = z.object({
+  process_name: nameQuery("process_name").describe("The process name (required)"),
+  system_name: nameQuery("system_name").optional().describe("One system; default every system that ran it"),
+  from: isoInstant.optional().describe("Range start, inclusive; default `to` − 24 h"),
+  to: isoInstant.optional().describe("Range end, exclusive; default now"),
+  page: z.number().int().min(1).default(1).describe("Page of systems"),
+  page_size: z.number().int().min(1).optional().describe("Systems per page; default 100, at most 1000"),
+});
+
+const InstanceOut = z
+  .object({
+    pid: z.number().int(),
+    started_at: z
+      .string()
+      .nullable()
+      .describe("When the process started (from the agent); null when no sample carried it"),
+    first_seen: z.string(),
+    last_seen: z.string(),
+    samples: z.number().int(),
+  })
+  .meta({ id: "Instance" });
+
+const RunHistoryOut = z
+  .object({
+    start: z.string().describe("First sighting"),
+    end: z.string().describe("Last sighting"),
+    start_earliest: z.string().describe("One sampling interval before the first sighting"),
+    end_latest: z.string().describe("One sampling interval after the last sighting"),
+    seconds: z.number().describe("end − start"),
+    samples: z.number().int().describe("Sampling instants at which the name was seen"),
+    single_sample: z.boolean().describe("Seen in one sample only: start = end"),
+    instances: z.array(z.object({ pid: z.number().int(), started_at: z.string().nullable() })),
+  })
+  .meta({ id: "ProcessRun" });
+
+export const RunsOut = z.object({
+  success: z.literal(true),
+  process_name: z.string(),
+  from: z.string(),
+  to: z.string(),
+  count: z.number().int().describe("Systems that ran the process in the range, not just this page"),
+  page: z.number().int(),
+  page_size: z.number().int(),
+  next: z.string().nullable(),
+  previous: z.string().nullable(),
+  systems: z.array(
+    z.object({
+      system_name: z.string(),
+      first_seen: z.string(),
+      last_seen: z.string(),
+      runs: z.array(RunHistoryOut),
+      instances: z.array(InstanceOut),
+      restarts: z.number().int().describe("Instances that were not running at the range's first sighting"),
+      crash_loop: z
+        .boolean()
+        .describe(
+          "At least CRASH_LOOP_RESTARTS restarts within CRASH_LOOP_WINDOW_SECONDS somewhere in the range",
+        ),
+    }),
+  ),
+});
+
+export const AtIn = z.object({
+  system_name: nameQuery("system_name").describe("The system (required)"),
+  at: isoInstant.describe("ISO-8601 instant with a zone (required); not in the future"),
+  top: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(20)
+    .describe("How many processes (default 20, at most 1000)"),
+  sort: z.enum(["cpu", "memory", "name"]).default("cpu").describe("cpu and memory: highest first; name: A→Z"),
+});
+
+export const AtOut = z.object({
+  success: z.literal(true),
+  system_name: z.string(),
+  at: z.string(),
+  sample_time: z.string().describe("The sample in force at `at`: the last one at or before it"),
+  interval_ms: z.number().int().nullable().describe("The sampling interval the agent sent with it"),
+  process_count: z.number().int().describe("Processes in that sample, not just those returned"),
+  sort: z.enum(["cpu", "memory", "name"]),
+  processes: z.array(SampleOut),
+});
+
 export type FilterInput = z.infer<typeof FilterIn>;
-export type DurationInput = z.infer<typeof DurationIn>;

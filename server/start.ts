@@ -8,46 +8,61 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { hostname } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { DateTime } from "luxon";
-import { runServer } from "./serve.ts";
-import { SqliteStore } from "./store/sqlite/store.ts";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { nextSignal, type RunningServer, serve } from "./serve.ts";
+import { loadStartOptions, START_DEFAULTS, type StartOptions } from "./start-options.ts";
 import type { ProcessStore } from "./store/types.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..");
 const INTERVAL_SECONDS = 5;
 const FIRST_SAMPLE_TIMEOUT_MS = 60_000;
 
-process.env.LOCAL_AGENT ??= "1"; // on unless LOCAL_AGENT=0; `npm run server` defaults to off
-// A machine sampled every 5 s fills ~200 MB a day at 100 processes: keep a week unless told otherwise.
-process.env.RETENTION_DAYS ??= "7";
-
-let started: Awaited<ReturnType<typeof runServer>>;
+let config: Config;
+let options: StartOptions;
 try {
-  started = await runServer();
+  config = loadConfig(process.env, START_DEFAULTS);
+  options = loadStartOptions(process.env);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`procscope: ${err.message}\n`);
+  process.exit(2);
+}
+
+let running: RunningServer;
+try {
+  running = await serve(config);
 } catch (err) {
   const code = (err as { code?: string }).code;
   if (code === "EADDRINUSE" || code === "EACCES") {
-    const { HOST = "127.0.0.1", PORT = "8000" } = process.env;
     process.stderr.write(
-      `procscope: cannot listen on ${HOST}:${PORT} (${code}). Is procscope already running? ` +
+      `procscope: cannot listen on ${config.HOST}:${config.PORT} (${code}). Is procscope already running? ` +
         "Choose another port with PORT=8001 npm start\n",
     );
     process.exit(1);
   }
   throw err;
 }
-const { port, config, log, store } = started;
+const { port, log, store } = running;
+const stopped = nextSignal();
+let agent: ChildProcess | undefined;
+let stopping = false;
+/** Stops the local agent (if it still runs): on a signal, and whenever we exit. */
+const stopAgent = () => {
+  stopping = true;
+  if (agent && agent.exitCode === null && agent.signalCode === null) agent.kill("SIGTERM");
+};
+process.once("exit", stopAgent);
 
 const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;
 const base = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 /** A URL to paste between single quotes in a shell: `'` is percent-encoded too. */
 const q = (value: string) => encodeURIComponent(value).replaceAll("'", "%27");
-const token = process.env.PROCSCOPE_TOKEN;
-const auth = token ? ` -H "Authorization: Bearer $PROCSCOPE_TOKEN"` : "";
+const auth = options.PROCSCOPE_TOKEN ? ` -H "Authorization: Bearer $PROCSCOPE_TOKEN"` : "";
 const curl = (path: string) => `curl${auth} '${base}${path}'`;
 const where =
-  store instanceof SqliteStore
-    ? `the embedded SQLite store, ${shortPath(store.path)}`
-    : `InfluxDB at ${config.INFLUX_URL}, bucket ${config.INFLUX_BUCKET}`;
+  store.kind === "sqlite"
+    ? `the embedded SQLite store, ${shortPath(store.location)}`
+    : `InfluxDB at ${store.location}`;
 
 function shortPath(path: string): string {
   const rel = relative(process.cwd(), path);
@@ -60,7 +75,7 @@ function banner(lines: string[]): void {
   process.stdout.write(`\n${[...head, ...lines].join("\n")}\n\n`);
 }
 
-if (!config.LOCAL_AGENT) {
+if (!options.LOCAL_AGENT) {
   banner([
     `procscope is running on ${where} (keeping ${config.RETENTION_DAYS} days: RETENTION_DAYS).`,
     `  API reference: ${base}/docs`,
@@ -72,7 +87,7 @@ if (!config.LOCAL_AGENT) {
   ]);
 } else {
   const systemName = hostname();
-  const agent = startAgent(systemName);
+  agent = startAgent(systemName);
   const first = await firstSample(store, systemName, agent);
   if (first) {
     const now = DateTime.now().setZone(config.TZ);
@@ -104,20 +119,12 @@ function startAgent(systemName: string): ChildProcess {
     "--spool-dir",
     join(resolve(config.DATA_DIR), "agent-spool"),
     "--log-level",
-    process.env.PROCSCOPE_LOG_LEVEL ?? "warn",
+    options.PROCSCOPE_LOG_LEVEL,
   ];
   const child = spawn(join(repoRoot, "node_modules", ".bin", "tsx"), args, {
     cwd: repoRoot,
     stdio: ["ignore", "inherit", "inherit"],
   });
-  let stopping = false;
-  const stop = () => {
-    stopping = true;
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  process.once("exit", stop);
   child.once("exit", (code, signal) => {
     if (!stopping) log.warn({ code, signal }, "the local agent stopped; the server keeps running");
   });
@@ -156,3 +163,9 @@ async function firstSample(
   log.warn("the local agent has not stored a sample yet; see its messages above");
   return undefined;
 }
+
+const signal = await stopped;
+log.info({ signal }, "shutting down");
+stopAgent();
+await running.close();
+process.exit(0);

@@ -59,7 +59,7 @@ export function today(zone: string, nowMs: number): DateTime {
 
 /**
  * The window on every local day whose occurrence overlaps [from, to), clipped to it. Ranges are
- * ascending and disjoint. `maxDays` bounds the work a single request can ask for.
+ * ascending and disjoint. Callers bound the work first (daysBetween, MAX_QUERY_DAYS).
  */
 export function windowsBetween(spec: WindowSpec, from: number, to: number): TimeRange[] {
   const ranges: TimeRange[] = [];

@@ -37,6 +37,7 @@ export class RateLimited extends Error {
   }
 }
 
+/** @public Part of the router's type, which client/ declares for other projects. */
 export interface Meta extends OpenApiMeta {
   /** Message for a request missing its required fields, as the old service worded it. */
   requiredMessage?: string;
@@ -126,6 +127,7 @@ const writeRateLimit = t.middleware(({ ctx, next }) => {
 });
 
 export const router = t.router;
+export const mergeRouters = t.mergeRouters;
 export const createCallerFactory = t.createCallerFactory;
 const baseProcedure = t.procedure.use(errorBoundary);
 export const readProcedure = baseProcedure.use(requireScope("read"));

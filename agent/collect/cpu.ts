@@ -6,20 +6,21 @@
  * meaningful number instead of 0.
  */
 export class CpuTracker {
-  private previous = new Map<string, Reading>();
-  private current = new Map<string, Reading>();
+  private previous = new Map<number, Reading>();
+  private current = new Map<number, Reading>();
 
   /** @param maxPercent the ceiling (100 × logical CPUs), which rounding of short intervals can exceed. */
   constructor(private readonly maxPercent: number) {}
 
   /**
-   * @param key one process instance (pid and start time, so a reused pid starts afresh)
+   * @param pid the process; with its start time one process instance (a reused pid starts afresh)
    * @param cpuSeconds CPU time (user + system) the process has used so far
    * @param startedSeconds when it started, on the same clock as `nowSeconds` (e.g. seconds since boot)
    */
-  percent(key: string, cpuSeconds: number, startedSeconds: number, nowSeconds: number): number {
-    this.current.set(key, { cpuSeconds, nowSeconds });
-    const before = this.previous.get(key);
+  percent(pid: number, cpuSeconds: number, startedSeconds: number, nowSeconds: number): number {
+    this.current.set(pid, { cpuSeconds, nowSeconds, startedSeconds });
+    const last = this.previous.get(pid);
+    const before = last?.startedSeconds === startedSeconds ? last : undefined;
     const used = before ? cpuSeconds - before.cpuSeconds : cpuSeconds;
     const elapsed = before ? nowSeconds - before.nowSeconds : nowSeconds - startedSeconds;
     if (used <= 0 || elapsed <= 0) return 0;
@@ -37,4 +38,5 @@ export class CpuTracker {
 interface Reading {
   cpuSeconds: number;
   nowSeconds: number;
+  startedSeconds: number;
 }

@@ -12,7 +12,8 @@ export interface Identity {
 }
 
 interface Entry {
-  key: string;
+  startTicks: number;
+  comm: string;
   identity: Identity;
 }
 
@@ -23,12 +24,16 @@ export class IdentityCache {
 
   constructor(private readonly refreshEvery: number) {}
 
-  /** The cached identity of process `pid` while `key` (start time and comm) holds, else `load()`. */
-  get(pid: number, key: string, load: () => Identity): Identity {
+  /** The cached identity of process `pid` while its start time and comm hold, else `load()`. */
+  get(pid: number, startTicks: number, comm: string, load: () => Identity): Identity {
     const cached = this.entries.get(pid);
     const due = (pid + this.sampleNo) % this.refreshEvery === 0;
-    const identity = cached && cached.key === key && !due ? cached.identity : load();
-    this.next.set(pid, { key, identity });
+    if (cached && cached.startTicks === startTicks && cached.comm === comm && !due) {
+      this.next.set(pid, cached);
+      return cached.identity;
+    }
+    const identity = load();
+    this.next.set(pid, { startTicks, comm, identity });
     return identity;
   }
 

@@ -1,7 +1,8 @@
 /**
  * The Linux hot path: every process straight from /proc, as psutil and Telegraf's gopsutil do, with
- * no child process. One small read per process and sample (stat), plus status and cmdline when
- * the process is new to the agent or its identity is due for a re-read (identity.ts).
+ * no child process. One small read per process and sample (stat, from a file kept open: procfs.ts),
+ * plus status and cmdline when the process is new to the agent or its identity is due for a
+ * re-read (identity.ts).
  */
 import { readdirSync } from "node:fs";
 import { CpuTracker } from "./cpu.ts";
@@ -15,7 +16,9 @@ import {
   parseProcStat,
   parseRealUid,
   parseStat,
+  parseStatBytes,
   parseUptime,
+  StatFiles,
   stateName,
 } from "./procfs.ts";
 import type { Collector, ProcessSample, Sample } from "./types.ts";
@@ -27,6 +30,8 @@ const IDENTITY_REFRESH_SAMPLES = 12;
 const KERNEL_THREAD: Identity = { uid: 0, command: "", argv0: "" };
 /** The kernel truncates comm to 15 bytes (TASK_COMM_LEN - 1). */
 const COMM_MAX = 15;
+/** stat files kept open between samples: far below any open-file limit an agent meets. */
+const MAX_OPEN_STAT_FILES = 900;
 
 export class ProcCollector implements Collector {
   readonly kind = "procfs";
@@ -36,8 +41,10 @@ export class ProcCollector implements Collector {
   private readonly pageSize: number;
   private readonly cpu: CpuTracker;
   private readonly identities = new IdentityCache(IDENTITY_REFRESH_SAMPLES);
+  private readonly stats: StatFiles;
 
   constructor(private readonly root = "/proc") {
+    this.stats = new StatFiles(root, MAX_OPEN_STAT_FILES);
     const { bootMs, cpus } = parseProcStat(this.read.text(`${root}/stat`));
     this.bootMs = bootMs;
     this.cpu = new CpuTracker(100 * cpus);
@@ -60,22 +67,24 @@ export class ProcCollector implements Collector {
     }
     this.cpu.endSample();
     this.identities.endSample();
+    this.stats.endSample();
     return { timestamp, processes, skipped };
   }
 
   /** One process, or undefined when it vanished meanwhile or the OS refuses to describe it. */
   private describe(pid: number, memTotal: number, now: number): ProcessSample | undefined {
-    let stat: PidStat | undefined;
+    const length = this.stats.read(pid);
+    if (length < 0) return undefined; // ENOENT/ESRCH: gone; EACCES: hidepid or similar
+    const stat: PidStat | undefined = parseStatBytes(this.stats.buffer, length);
+    if (!stat) return undefined;
     let identity: Identity;
     try {
-      stat = parseStat(this.read.text(`${this.root}/${pid}/stat`));
-      if (!stat) return undefined;
       // Kernel threads (often half the list) are root and have no command line.
       identity = stat.kernelThread
         ? KERNEL_THREAD
-        : this.identities.get(pid, `${stat.startTicks}:${stat.comm}`, () => this.identity(pid));
+        : this.identities.get(pid, stat.startTicks, stat.comm, () => this.identity(pid));
     } catch {
-      return undefined; // ENOENT/ESRCH: gone; EACCES: hidepid or similar
+      return undefined;
     }
     const { uid, command, argv0 } = identity;
     const rss = stat.rssPages * this.pageSize;
@@ -84,18 +93,19 @@ export class ProcCollector implements Collector {
       pid,
       parent_pid: stat.ppid,
       name: fullName(stat.comm, argv0),
-      cpu_percent: this.cpu.percent(
-        `${pid}@${stat.startTicks}`,
-        stat.cpuTicks / CLOCK_TICKS,
-        startedSeconds,
-        now,
-      ),
+      cpu_percent: this.cpu.percent(pid, stat.cpuTicks / CLOCK_TICKS, startedSeconds, now),
       memory_percent: Math.min(100, (rss / memTotal) * 100),
       memory_rss: rss,
       started_at: Math.round(this.bootMs + startedSeconds * 1000),
       user: uid === undefined ? undefined : this.users.name(uid),
       command: command === "" ? undefined : command,
       state: stateName(stat.state),
+      num_threads: stat.threads,
+      cpu_user_seconds: stat.userTicks / CLOCK_TICKS,
+      cpu_system_seconds: stat.systemTicks / CLOCK_TICKS,
+      minor_faults: stat.minorFaults,
+      major_faults: stat.majorFaults,
+      memory_vms: stat.vsize,
     };
   }
 

@@ -15,6 +15,17 @@ export interface ProcessSample {
   user: string | undefined;
   command: string | undefined;
   state: string | undefined;
+  /** From /proc/<pid>/stat where the platform has it (Linux): */
+  /** Threads in the process. */
+  num_threads?: number | undefined;
+  /** CPU time in user and in kernel mode since the process started, in seconds. */
+  cpu_user_seconds?: number | undefined;
+  cpu_system_seconds?: number | undefined;
+  /** Page faults since the process started that did not (minor) or did (major) read from disk. */
+  minor_faults?: number | undefined;
+  major_faults?: number | undefined;
+  /** Virtual memory size in bytes. */
+  memory_vms?: number | undefined;
 }
 
 export interface Sample {

@@ -9,10 +9,10 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "../../server/router.ts";
 
 export type Inputs = inferRouterInputs<AppRouter>;
-export type Outputs = inferRouterOutputs<AppRouter>;
+type Outputs = inferRouterOutputs<AppRouter>;
 export type Sample = Outputs["process"]["filter"]["data"][number];
 export type SystemInfo = Outputs["systems"]["list"]["systems"][number];
-export type Duration = Outputs["process"]["duration"];
+export type ProcessRuns = Outputs["process"]["runs"];
 
 const TOKEN_KEY = "procscope.token";
 

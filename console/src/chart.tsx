@@ -5,16 +5,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 
-export const PALETTE = [
-  "#1f6fd1",
-  "#c2410c",
-  "#15803d",
-  "#9333ea",
-  "#b91c1c",
-  "#0e7490",
-  "#a16207",
-  "#4b5563",
-];
+const PALETTE = ["#1f6fd1", "#c2410c", "#15803d", "#9333ea", "#b91c1c", "#0e7490", "#a16207", "#4b5563"];
 
 export interface ChartSeries {
   label: string;

@@ -12,7 +12,7 @@ export interface Route {
   params: URLSearchParams;
 }
 
-export function parseRoute(hash: string): Route {
+function parseRoute(hash: string): Route {
   const raw = hash.replace(/^#/, "") || "/";
   const q = raw.indexOf("?");
   const path = q < 0 ? raw : raw.slice(0, q);

@@ -39,7 +39,7 @@ export function ErrorBox({ message, status }: { message: string; status?: number
   );
 }
 
-export function Loading({ what }: { what: string }) {
+function Loading({ what }: { what: string }) {
   return (
     <p class="muted" aria-busy="true">
       Loading {what}…

@@ -34,6 +34,7 @@ import { BodyError, isJsonContentType, readJsonBody, readJsonText } from "./body
 import { createConsole } from "./console.ts";
 import { DOCS_HEADERS, DOCS_HTML, docsAsset, isDocsAsset } from "./docs.ts";
 import { requestTarget, validHost } from "./request.ts";
+import { watchEventLoop } from "./stalls.ts";
 
 export interface AppDeps {
   config: Config;
@@ -104,7 +105,6 @@ const unsupportedType = (req: IncomingMessage) => {
 function responseMeta(opts: {
   paths?: readonly string[];
   errors: readonly { code: string; cause?: unknown }[];
-  type: string;
 }) {
   if (opts.errors.length === 0) {
     return opts.paths?.length === 1 && opts.paths[0] === "process.submit" ? { status: 201 } : {};
@@ -222,7 +222,7 @@ export function createApp(deps: AppDeps): Server {
     basePath: "/trpc/",
     maxBodySize: config.MAX_BODY_BYTES,
     createContext: ({ req }) => context(req, "trpc"),
-    responseMeta: ({ paths, errors, type }) => responseMeta({ paths, errors, type }),
+    responseMeta: ({ paths, errors }) => responseMeta({ paths, errors }),
   });
   // The node-http flavour hands procedures the IncomingMessage itself (the "standalone" one turns
   // it into a fetch Request first), so one createContext serves both doors.
@@ -458,6 +458,8 @@ export function createApp(deps: AppDeps): Server {
       });
     },
   );
+  const stopWatching = watchEventLoop(log);
+  server.once("close", stopWatching);
   // A client that dribbles its request must not hold a connection forever (slow-loris).
   server.requestTimeout = config.REQUEST_TIMEOUT_MS;
   server.headersTimeout = Math.min(config.REQUEST_TIMEOUT_MS, 20_000);

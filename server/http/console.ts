@@ -10,7 +10,7 @@ import { gzipSync } from "node:zlib";
 import type { ConsoleBuild } from "../../console/build.ts";
 import type { Logger } from "../log.ts";
 
-export const CONSOLE_CSP = [
+const CONSOLE_CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",

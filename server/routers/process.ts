@@ -38,7 +38,7 @@ function clipToStorable(r: TimeRange): TimeRange | undefined {
 }
 
 /** The absolute time ranges a filter request asks about (validated; 400 naming the parameter). */
-export function filterRanges(input: FilterInput, ctx: Context): TimeRange[] {
+function filterRanges(input: FilterInput, ctx: Context): TimeRange[] {
   const zone = input.tz ?? ctx.config.TZ;
   if (!isValidZone(zone)) throw fieldError("tz", `unknown time zone ${echo(zone)}`);
   const spec = {
@@ -101,6 +101,7 @@ export const processRouter = router({
       const batch: SampleBatch = {
         system_name: input.system_name,
         timestamp: input.timestamp === undefined ? ctx.now() : toMillis(input.timestamp),
+        interval_ms: input.interval_ms,
         processes: input.processes.map((p) => ({
           ...p,
           started_at: p.started_at === undefined ? undefined : toMillis(p.started_at),

@@ -1,10 +1,21 @@
 /** Choosing the store: InfluxDB when INFLUX_URL is set, else the embedded SQLite file. */
-import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { InfluxStore } from "./influx/store.ts";
 import type { ProcessStore } from "./types.ts";
 
-export async function createStore(config: Config, log: Logger): Promise<ProcessStore> {
+/** What choosing and opening a store takes from the configuration (server/config.ts's Config has it). */
+export interface StoreSettings {
+  INFLUX_URL?: string | undefined;
+  INFLUX_TOKEN?: string | undefined;
+  INFLUX_ORG: string;
+  INFLUX_BUCKET: string;
+  DATA_DIR: string;
+  RETENTION_DAYS: number;
+  STORAGE_TIMEOUT_MS: number;
+}
+
+/** The store the settings ask for; SQLite (and better-sqlite3 with it) is loaded only when chosen. */
+export async function createStore(config: StoreSettings, log: Logger): Promise<ProcessStore> {
   if (config.INFLUX_URL && config.INFLUX_TOKEN) {
     log.info({ store: "influxdb", url: config.INFLUX_URL, bucket: config.INFLUX_BUCKET }, "using InfluxDB");
     return new InfluxStore({

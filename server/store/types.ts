@@ -20,6 +20,13 @@ export interface BatchProcess {
   command?: string | undefined;
   state?: string | undefined;
   parent_pid?: number | undefined;
+  /** Optional facts from /proc/<pid>/stat (Linux agents): threads, CPU split, faults, virtual size. */
+  num_threads?: number | undefined;
+  cpu_user_seconds?: number | undefined;
+  cpu_system_seconds?: number | undefined;
+  minor_faults?: number | undefined;
+  major_faults?: number | undefined;
+  memory_vms?: number | undefined;
 }
 
 /** One batch: every process of one system at one sampling instant. */
@@ -27,6 +34,8 @@ export interface SampleBatch {
   system_name: string;
   /** Sampling instant, epoch milliseconds. A retried batch carries the same one (idempotent). */
   timestamp: number;
+  /** The agent's sampling interval (ms), when it sent one: a run ends past 3 of them. */
+  interval_ms?: number | undefined;
   processes: BatchProcess[];
 }
 
@@ -92,12 +101,40 @@ export interface SystemSummary {
   process_count: number;
 }
 
+export interface SightingsQuery {
+  process_name: string;
+  /** One system, or every system that ran the process in the range. */
+  system_name?: string | undefined;
+  range: TimeRange;
+}
+
+/** One process seen in one sample: what runs and instances are assembled from (server/store/runs.ts). */
+export interface Sighting {
+  system_name: string;
+  /** The sampling instant, epoch ms. */
+  timestamp: number;
+  pid: number;
+  started_at?: number | undefined;
+  /** The interval the agent sent with that sample's batch; undefined when it sent none. */
+  interval_ms?: number | undefined;
+}
+
+/** A system's whole sample at one instant. */
+export interface SampleAt {
+  timestamp: number;
+  interval_ms?: number | undefined;
+  /** Every process of the sample, in no particular order. */
+  processes: StoredSample[];
+}
+
 /** The two back ends. */
 export type StoreKind = "influxdb" | "sqlite";
 
 export interface ProcessStore {
   /** Which back end this is, for logs, /readyz and start-up's banner. */
   readonly kind: StoreKind;
+  /** Where the samples are, for people: the SQLite file's path, or InfluxDB's "<url>, bucket <name>". */
+  readonly location: string;
   /** Prepare storage (create the bucket or schema). Idempotent. */
   init(): Promise<void>;
   /** Store a batch whole; resolves once it is durable. Returns the number of samples written. */
@@ -106,6 +143,10 @@ export interface ProcessStore {
   /** Null when the process was never seen on that system inside the range. */
   duration(query: DurationQuery): Promise<DurationFacts | null>;
   systems(range: TimeRange): Promise<SystemSummary[]>;
+  /** Every sighting of a name in the range (one system or all), in no particular order. */
+  sightings(query: SightingsQuery): Promise<Sighting[]>;
+  /** The system's last sample at or before `at` (epoch ms); null when it has none. */
+  sampleAt(system_name: string, at: number): Promise<SampleAt | null>;
   /** Resolves when storage answers; rejects with StorageUnavailableError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -103,6 +103,7 @@ describe.each(RUNTIMES)("agent command line under %s", (runtime) => {
     const payload = JSON.parse(lines[0] as string);
     expect(SubmitIn.safeParse(payload).error).toBeUndefined();
     expect(payload.system_name).toBe("dry run");
+    expect(payload.interval_ms).toBe(5000); // the default --interval, for the server's run edges
     const me = payload.processes.find((p: { pid: number }) => p.pid === process.pid);
     expect(me).toMatchObject({ parent_pid: process.ppid });
     expect(me.memory_rss).toBeGreaterThan(0);

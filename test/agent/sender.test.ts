@@ -8,6 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Backoff } from "../../agent/backoff.ts";
 import { createSubmit, type Outcome } from "../../agent/client.ts";
@@ -45,15 +46,17 @@ function recorder(): { log: Logger; lines: { msg: string; [k: string]: unknown }
   return { log: createLogger("debug", (l) => lines.push(JSON.parse(l))), lines };
 }
 
-/** A real HTTP server answering /trpc/process.submit from a script, recording each body. */
+/** A real HTTP server answering /trpc/process.submit from a script, recording each (gunzip'd) body. */
 async function scripted(answers: { status: number; retryAfter?: string }[]) {
   const bodies: SubmitPayload[] = [];
   const server: Server = createServer((req, res) => {
-    let text = "";
+    const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => {
-      text += c.toString();
+      chunks.push(c);
     });
     req.on("end", () => {
+      const raw = Buffer.concat(chunks);
+      const text = (req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw).toString();
       const payload = JSON.parse(text) as SubmitPayload;
       bodies.push(payload);
       const answer = answers.shift() ?? { status: 200 };
@@ -112,7 +115,7 @@ describe("Sender", () => {
     for (const b of sent) spool.put(b);
     const sender = new Sender(
       spool,
-      createSubmit({ server: app.url, token: undefined, timeoutMs: 5000 }),
+      createSubmit({ server: app.url, token: undefined, timeoutMs: 5000 }, log),
       new Backoff(10, 100),
       log,
     );
@@ -145,7 +148,7 @@ describe("Sender", () => {
       for (const b of sent) spool.put(b);
       const sender = new Sender(
         spool,
-        createSubmit({ server: server.url, token: undefined, timeoutMs: 5000 }),
+        createSubmit({ server: server.url, token: undefined, timeoutMs: 5000 }, log),
         new Backoff(10, 20, () => 1),
         log,
       );
@@ -180,7 +183,7 @@ describe("Sender", () => {
     spool.put(batch(T0 + 6000, 3, "refused"));
     const sender = new Sender(
       spool,
-      createSubmit({ server: app.url, token: undefined, timeoutMs: 5000 }),
+      createSubmit({ server: app.url, token: undefined, timeoutMs: 5000 }, log),
       new Backoff(10, 100),
       log,
     );
@@ -203,7 +206,7 @@ describe("Sender", () => {
     try {
       const sender = new Sender(
         spool,
-        createSubmit({ server: down.url, token: undefined, timeoutMs: 5000 }),
+        createSubmit({ server: down.url, token: undefined, timeoutMs: 5000 }, log),
         new Backoff(10, 100),
         log,
       );
@@ -234,7 +237,7 @@ describe("Sender", () => {
     const spool = new Spool(tempDir("sender-idle"), 1e7, log).open();
     const sender = new Sender(
       spool,
-      createSubmit({ server: app.url, token: undefined, timeoutMs: 5000 }),
+      createSubmit({ server: app.url, token: undefined, timeoutMs: 5000 }, log),
       new Backoff(10, 100),
       log,
     );

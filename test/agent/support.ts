@@ -7,7 +7,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { pollUntil } from "../../harness/poll.ts";
 
 export const repoRoot = resolve(import.meta.dirname, "..", "..");
 
@@ -35,7 +34,7 @@ export interface LogLine {
   [field: string]: unknown;
 }
 
-export interface Exit {
+interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
 }
@@ -207,15 +206,6 @@ export async function storedRows(server: string, systemName: string, pid: number
   return body.data.map((row) => ({ ...row, time: Date.parse(row.timestamp) }));
 }
 
-/** Polls until `check` returns a value (not undefined); fails with `what` after the deadline. */
-export function eventually<T>(
-  check: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  return pollUntil(what, check, { timeoutMs, intervalMs: 200 });
-}
-
 /** A sample as the agent took it (one line of its PROCSCOPE_SAMPLE_LOG). */
 export interface TakenSample {
   system_name: string;
@@ -231,6 +221,12 @@ export interface TakenSample {
     command?: string;
     state?: string;
     parent_pid?: number;
+    num_threads?: number;
+    cpu_user_seconds?: number;
+    cpu_system_seconds?: number;
+    minor_faults?: number;
+    major_faults?: number;
+    memory_vms?: number;
   }[];
 }
 
@@ -281,7 +277,7 @@ export async function allStoredRows(server: string, systemName: string, token?: 
  * instants as ISO-8601 UTC, carriage returns and empty strings not stored (documented), every
  * other field exactly as sent.
  */
-export function expectedRows(sample: TakenSample): ApiRow[] {
+function expectedRows(sample: TakenSample): ApiRow[] {
   const text = (v: string | undefined) => (v ? v.replaceAll("\r", "") || undefined : undefined);
   return sample.processes.map((p) => {
     const row: ApiRow = {
@@ -299,6 +295,17 @@ export function expectedRows(sample: TakenSample): ApiRow[] {
       if (value !== undefined) row[key] = value;
     }
     if (p.parent_pid !== undefined) row.parent_pid = p.parent_pid;
+    for (const key of [
+      "num_threads",
+      "cpu_user_seconds",
+      "cpu_system_seconds",
+      "minor_faults",
+      "major_faults",
+      "memory_vms",
+    ] as const) {
+      const value = p[key];
+      if (value !== undefined) row[key] = value;
+    }
     return row;
   });
 }

@@ -25,6 +25,8 @@ describe("OpenAPI", () => {
       "/api/process-data",
       "/api/process-duration",
       "/api/process-filter",
+      "/api/process-runs",
+      "/api/processes-at",
       "/api/systems",
     ]);
     expect(res.body.paths["/api/process-data"].post.requestBody).toBeDefined();

@@ -18,7 +18,14 @@ const tsc = join(repo, "node_modules", "typescript", "bin", "tsc");
 const TOKEN = "external-client-token-0123456789";
 
 /** Every procedure the program below calls: the test fails when the router grows one it does not. */
-const CALLED = ["process.duration", "process.filter", "process.submit", "systems.list"];
+const CALLED = [
+  "process.at",
+  "process.duration",
+  "process.filter",
+  "process.runs",
+  "process.submit",
+  "systems.list",
+];
 
 const PROGRAM = `import { createProcscopeClient, type ProcscopeOutputs } from "procscope/client";
 import { SERVER, TOKEN } from "./server.js";
@@ -50,6 +57,8 @@ const duration: ProcscopeOutputs["process"]["duration"] = await api.process.dura
   process_name: "nginx: worker",
 });
 const { systems } = await api.systems.list.query();
+const history = await api.process.runs.query({ process_name: "nginx: worker", system_name: "external" });
+const atT = await api.process.at.query({ system_name: "external", at: new Date(t0 + 5000).toISOString(), sort: "name" });
 let unauthorized = "";
 try {
   await createProcscopeClient(SERVER).systems.list.query();
@@ -67,6 +76,8 @@ console.log(JSON.stringify({
   rows,
   duration: [duration.duration_seconds, Date.parse(duration.first_seen) - t0, duration.runs.length],
   systems: systems.map((s) => [s.system_name, s.process_count]),
+  runs: history.systems.map((s) => [s.system_name, s.runs.map((r) => r.samples), s.restarts, s.crash_loop]),
+  at: [Date.parse(atT.sample_time) - t0, atT.process_count, atT.processes.map((p) => p.pid)],
   unauthorized,
 }));
 `;
@@ -143,6 +154,8 @@ describe("the typed client in a project of its own", () => {
       ],
       duration: [5, 0, 1],
       systems: [["external", 1]],
+      runs: [["external", [2], 0, false]],
+      at: [5000, 1, [42]],
       unauthorized: "A valid API token is required (Authorization: Bearer <token>).",
     });
   }, 60_000);

@@ -35,6 +35,12 @@ const resolvedEnv = (name: string) =>
 const dependsOn = (name: string) => service(name).depends_on as Record<string, { condition?: string }>;
 const containerPorts = (name: string) =>
   (service(name).ports ?? []).map((p) => Number(String(p).split(":").at(-1)?.split("/")[0]));
+/** The file a package.json `bin` entry runs (what the image's commands must start). */
+const binTarget = (name: string): string => {
+  const target = (packageJson as { bin?: Record<string, string> }).bin?.[name];
+  if (!target) throw new Error(`package.json has no bin entry ${name}`);
+  return target;
+};
 const asArgv = (command: Service["command"]) =>
   Array.isArray(command) ? command : String(command ?? "").split(/\s+/);
 
@@ -165,9 +171,9 @@ describe("docker-compose.yml", () => {
     const agent = service("agent");
     expect(agent.pid).toBe("host");
     const argv = asArgv(agent.command);
-    const script = argv.findIndex((a) => a.endsWith(".ts"));
-    expect(argv[script]).toBe("agent/main.ts");
-    expect(existsSync(join(repoRoot, "agent", "main.ts"))).toBe(true);
+    const script = argv.findIndex((a) => a.endsWith(".js"));
+    // The compiled agent, the package's procscope-agent (built into the image by npm run build).
+    expect(argv.slice(0, script + 1)).toEqual(["node", binTarget("procscope-agent")]);
     const env = resolvedEnv("agent");
     const read = new Set<string>();
     const parsed = parseOptions(argv.slice(script + 1), (name) => {
@@ -192,8 +198,7 @@ describe("docker-compose.yml", () => {
 
   it("runs the server's entry point", () => {
     const argv = asArgv(service("server").command);
-    expect(argv.find((a) => a.endsWith(".ts"))).toBe("server/main.ts");
-    expect(existsSync(join(repoRoot, "server", "main.ts"))).toBe(true);
+    expect(argv).toEqual(["node", binTarget("procscope-server")]);
   });
 });
 

@@ -10,7 +10,7 @@ import { repoRoot } from "../grafana/grafana.ts";
 
 export { repoRoot };
 
-export interface Healthcheck {
+interface Healthcheck {
   test?: string | string[];
   disable?: boolean;
   [key: string]: unknown;
@@ -35,9 +35,9 @@ export interface Compose {
   [key: string]: unknown;
 }
 
-export const composeText = readFileSync(join(repoRoot, "docker-compose.yml"), "utf8");
+const composeText = readFileSync(join(repoRoot, "docker-compose.yml"), "utf8");
 export const compose = parse(composeText) as Compose;
-export const dockerfileText = readFileSync(join(repoRoot, "Dockerfile"), "utf8");
+const dockerfileText = readFileSync(join(repoRoot, "Dockerfile"), "utf8");
 export const packageJson = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
   version: string;
   engines: { node: string };

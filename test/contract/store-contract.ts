@@ -8,11 +8,14 @@
  * results do not depend on when or where the suite runs.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { processRuns, sampleInForce } from "../../server/history/query.ts";
+import type { HistoryRun, SystemRuns } from "../../server/store/runs.ts";
 import type {
   BatchProcess,
   FilterQuery,
   ProcessStore,
   SampleBatch,
+  Sighting,
   StoredSample,
   TimeRange,
 } from "../../server/store/types.ts";
@@ -127,6 +130,13 @@ export function storeContract(label: string, factory: StoreFactory): void {
           command: 'postgres -D "/var/lib/pg data" \\\nsecond line\ttab \\',
           state: "sleeping",
           parent_pid: 1,
+          // the optional /proc/<pid>/stat facts: counters past 2^32, fractional seconds
+          num_threads: 64,
+          cpu_user_seconds: 123_456.78,
+          cpu_system_seconds: 0.01,
+          minor_faults: 9_876_543_210,
+          major_faults: 3,
+          memory_vms: 140_737_488_355_328,
         });
         const bare = proc(7, "init", { cpu_percent: 0, memory_percent: 0 });
         expect(await store.write(batch("db-1", t, [full, bare]))).toBe(2);
@@ -139,13 +149,36 @@ export function storeContract(label: string, factory: StoreFactory): void {
       it("reads absent extras back as undefined, not as null, zero or empty", async () => {
         await store.write(batch("s", t, [proc(1, "bare")]));
         const [row] = (await filterAll([range])).rows;
-        for (const key of ["memory_rss", "started_at", "user", "command", "state", "parent_pid"] as const) {
+        for (const key of [
+          "memory_rss",
+          "started_at",
+          "user",
+          "command",
+          "state",
+          "parent_pid",
+          "num_threads",
+          "cpu_user_seconds",
+          "cpu_system_seconds",
+          "minor_faults",
+          "major_faults",
+          "memory_vms",
+        ] as const) {
           expect(row?.[key], key).toBeUndefined();
         }
       });
 
       it("keeps zero-valued numeric extras", async () => {
-        const p = proc(3, "zeros", { memory_rss: 0, started_at: 0, parent_pid: 0 });
+        const p = proc(3, "zeros", {
+          memory_rss: 0,
+          started_at: 0,
+          parent_pid: 0,
+          num_threads: 0,
+          cpu_user_seconds: 0,
+          cpu_system_seconds: 0,
+          minor_faults: 0,
+          major_faults: 0,
+          memory_vms: 0,
+        });
         await store.write(batch("s", t, [p]));
         expect((await filterAll([range])).rows).toEqual([stored("s", t, p)]);
       });
@@ -1020,6 +1053,248 @@ export function storeContract(label: string, factory: StoreFactory): void {
           { system_name: "fleet-a", first_seen: t, last_seen: t + 5 * SEC, process_count: 320 },
           { system_name: "fleet-b", first_seen: t, last_seen: t + 5 * SEC, process_count: 333 },
         ]);
+      });
+    });
+
+    // ---------------------------------------------------------------- process history (issue 12)
+
+    describe("process history: instances, runs, processes at an instant", () => {
+      const rules = { default_gap_ms: 15 * SEC, crash_loop_restarts: 3, crash_loop_window_ms: 10 * MIN };
+      const T = at("2026-04-07T03:00:00Z");
+      const week = { start: at("2026-04-06T00:00:00Z"), stop: at("2026-04-13T00:00:00Z") };
+      const withInterval = (b: SampleBatch, interval_ms: number): SampleBatch => ({ ...b, interval_ms });
+      const runsOf = (process_name: string, system_name?: string, range = week) =>
+        processRuns(store, { process_name, system_name, range }, rules);
+      const edges = (r: HistoryRun) => [
+        r.start - T,
+        r.end - T,
+        r.start_earliest - T,
+        r.end_latest - T,
+        r.samples,
+      ];
+
+      it("gives the sightings of a name with each sample's pid, started_at and interval, narrowed by system", async () => {
+        await writeAll(store, [
+          withInterval(
+            batch("a", T, [proc(1, "w", { started_at: T - HOUR }), proc(2, "w"), proc(3, "x")]),
+            5000,
+          ),
+          batch("a", T + 5 * SEC, [proc(1, "w", { started_at: T - HOUR })]),
+          withInterval(batch("b", T, [proc(1, "w", { started_at: T - MIN })]), 60_000),
+        ]);
+        const key = (s: Sighting) => `${s.system_name} ${s.timestamp} ${s.pid}`;
+        const all = (await store.sightings({ process_name: "w", range: week })).sort((x, y) =>
+          key(x) < key(y) ? -1 : 1,
+        );
+        expect(all).toEqual([
+          { system_name: "a", timestamp: T, pid: 1, started_at: T - HOUR, interval_ms: 5000 },
+          { system_name: "a", timestamp: T, pid: 2, started_at: undefined, interval_ms: 5000 },
+          { system_name: "a", timestamp: T + 5 * SEC, pid: 1, started_at: T - HOUR, interval_ms: undefined },
+          { system_name: "b", timestamp: T, pid: 1, started_at: T - MIN, interval_ms: 60_000 },
+        ]);
+        const onB = await store.sightings({ process_name: "w", system_name: "b", range: week });
+        expect(onB.map(key)).toEqual([`b ${T} 1`]);
+        expect(
+          await store.sightings({ process_name: "w", range: { start: T + 1, stop: T + 5 * SEC } }),
+        ).toEqual([]);
+      });
+
+      it("tells instances apart by (pid, started_at): a reused pid is a new instance, a restart too", async () => {
+        const every5 = every(T, T + 55 * SEC, 5 * SEC);
+        await writeAll(
+          store,
+          every5.map((t, i) =>
+            withInterval(
+              batch("box", t, [
+                // pid 100 until T+25s, then pid 100 again for a new process (another started_at)
+                proc(100, "svc", { started_at: i < 6 ? T - DAY : T + 27 * SEC }),
+                // a worker there from the start, another started at T+40s
+                proc(200, "svc", { started_at: T - DAY + 1 }),
+                ...(t >= T + 40 * SEC ? [proc(201, "svc", { started_at: T + 39 * SEC })] : []),
+                // pid 201 also held by another name before (another process: not an instance of svc)
+                ...(t < T + 40 * SEC ? [proc(201, "cron", { started_at: T - HOUR })] : []),
+              ]),
+              5000,
+            ),
+          ),
+        );
+        const [box] = await runsOf("svc");
+        expect(box?.instances).toEqual([
+          { pid: 100, started_at: T - DAY, first_seen: T, last_seen: T + 25 * SEC, samples: 6 },
+          { pid: 200, started_at: T - DAY + 1, first_seen: T, last_seen: T + 55 * SEC, samples: 12 },
+          {
+            pid: 100,
+            started_at: T + 27 * SEC,
+            first_seen: T + 30 * SEC,
+            last_seen: T + 55 * SEC,
+            samples: 6,
+          },
+          {
+            pid: 201,
+            started_at: T + 39 * SEC,
+            first_seen: T + 40 * SEC,
+            last_seen: T + 55 * SEC,
+            samples: 4,
+          },
+        ]);
+        expect(box?.runs.map(edges)).toEqual([[0, 55 * SEC, -5 * SEC, 60 * SEC, 12]]);
+        expect(box?.runs[0]?.instances).toEqual([
+          { pid: 100, started_at: T - DAY },
+          { pid: 200, started_at: T - DAY + 1 },
+          { pid: 100, started_at: T + 27 * SEC },
+          { pid: 201, started_at: T + 39 * SEC },
+        ]);
+        expect(box?.restarts).toBe(2);
+        expect(box?.crash_loop).toBe(false);
+        const [cron] = await runsOf("cron");
+        expect(cron?.instances).toEqual([
+          { pid: 201, started_at: T - HOUR, first_seen: T, last_seen: T + 35 * SEC, samples: 8 },
+        ]);
+      });
+
+      it("flags a crash loop (3 restarts within 10 minutes) per system, and lists every system that ran the name", async () => {
+        const life = (system: string, pid: number, from: number, to: number) =>
+          every(from, to, 5 * SEC).map((t) =>
+            withInterval(batch(system, t, [proc(pid, "flappy", { started_at: from - 1000 })]), 5000),
+          );
+        await writeAll(store, [
+          // "z-loop": a new pid every 2 minutes, each living 30 s (gaps: separate runs)
+          ...[0, 1, 2, 3].flatMap((k) => life("z-loop", 10 + k, T + k * 2 * MIN, T + k * 2 * MIN + 30 * SEC)),
+          // "a-calm": restarts 6 minutes apart: 3 restarts span 12 minutes
+          ...[0, 1, 2, 3].flatMap((k) => life("a-calm", 20 + k, T + k * 6 * MIN, T + k * 6 * MIN + 30 * SEC)),
+          withInterval(batch("other", T, [proc(1, "not-flappy")]), 5000),
+        ]);
+        const systems = await runsOf("flappy");
+        expect(
+          systems.map((s) => [s.system_name, s.runs.length, s.instances.length, s.restarts, s.crash_loop]),
+        ).toEqual([
+          ["a-calm", 4, 4, 3, false],
+          ["z-loop", 4, 4, 3, true],
+        ]);
+        const loop = systems[1] as SystemRuns;
+        expect(loop.runs.map(edges)).toEqual(
+          [0, 1, 2, 3].map((k) => [
+            k * 2 * MIN,
+            k * 2 * MIN + 30 * SEC,
+            k * 2 * MIN - 5 * SEC,
+            k * 2 * MIN + 35 * SEC,
+            7,
+          ]),
+        );
+        expect(loop.runs.map((r) => r.instances)).toEqual(
+          [0, 1, 2, 3].map((k) => [{ pid: 10 + k, started_at: T + k * 2 * MIN - 1000 }]),
+        );
+        expect((await runsOf("flappy", "z-loop")).map((s) => s.system_name)).toEqual(["z-loop"]);
+        expect(await runsOf("flappy", "other")).toEqual([]);
+        expect(await runsOf("nothing")).toEqual([]);
+      });
+
+      it("follows the agent's interval: a run ends past 3 intervals (60 s agent: 180 s joins, 181 s splits)", async () => {
+        const times = [0, 60, 240, 421, 481].map((s) => T + s * SEC);
+        await writeAll(
+          store,
+          times.map((t) => withInterval(batch("slow", t, [proc(5, "job", { started_at: T - SEC })]), 60_000)),
+        );
+        const [slow] = await runsOf("job");
+        expect(slow?.runs.map(edges)).toEqual([
+          [0, 240 * SEC, -60 * SEC, 300 * SEC, 3],
+          [421 * SEC, 481 * SEC, 361 * SEC, 541 * SEC, 2],
+        ]);
+        // the same process across the silence: one instance spanning both runs, no restart
+        expect(slow?.instances).toEqual([
+          { pid: 5, started_at: T - SEC, first_seen: T, last_seen: T + 481 * SEC, samples: 5 },
+        ]);
+        expect(slow?.restarts).toBe(0);
+      });
+
+      it("uses RUN_GAP_SECONDS for samples sent without an interval; a single sample is a run of its own", async () => {
+        await writeAll(
+          store,
+          [0, 15_000, 30_001, 90_000].map((ms) => batch("old", T + ms, [proc(9, "legacy")])),
+        );
+        const [old] = await runsOf("legacy");
+        expect(old?.runs.map(edges)).toEqual([
+          [0, 15 * SEC, -5 * SEC, 20 * SEC, 2],
+          [30_001, 30_001, 25_001, 35_001, 1],
+          [90 * SEC, 90 * SEC, 85 * SEC, 95 * SEC, 1],
+        ]);
+        // without started_at an instance stays inside its run: three instances of pid 9
+        expect(old?.instances.map((i) => [i.pid, i.started_at, i.first_seen - T, i.last_seen - T])).toEqual([
+          [9, null, 0, 15 * SEC],
+          [9, null, 30_001, 30_001],
+          [9, null, 90 * SEC, 90 * SEC],
+        ]);
+        expect(old?.restarts).toBe(2);
+      });
+
+      it("counts a retried batch once and cuts runs at the range's edges", async () => {
+        const batches = every(T, T + 20 * SEC, 5 * SEC).map((t) =>
+          withInterval(batch("r", t, [proc(1, "p", { started_at: T - 1 })]), 5000),
+        );
+        await writeAll(store, [...batches, ...batches]);
+        const [r] = await runsOf("p");
+        expect(r?.runs.map(edges)).toEqual([[0, 20 * SEC, -5 * SEC, 25 * SEC, 5]]);
+        const [cut] = await runsOf("p", "r", { start: T + 5 * SEC, stop: T + 15 * SEC });
+        expect(cut?.runs.map(edges)).toEqual([[5 * SEC, 10 * SEC, 0, 15 * SEC, 2]]);
+      });
+
+      it("answers what ran at an instant: exactly at a sample, between samples, before the first, after a silence", async () => {
+        const ps = (k: number) => [
+          proc(1, "idle", { cpu_percent: 0, memory_percent: 1, user: "root", started_at: T - DAY }),
+          proc(2, "busy", { cpu_percent: 90 + k, memory_percent: 2, command: "busy --hard" }),
+          proc(3, "fat", { cpu_percent: 5, memory_percent: 40, memory_rss: 123_456_789 }),
+        ];
+        await writeAll(store, [
+          withInterval(batch("host", T, ps(0)), 5000),
+          withInterval(batch("host", T + 5 * SEC, ps(1)), 5000),
+          withInterval(batch("host", T + 10 * SEC, ps(2)), 5000),
+          withInterval(batch("host", T + HOUR, ps(3)), 5000),
+          batch("legacy", T, [proc(7, "old")]),
+        ]);
+        const inForce = (system: string, t: number) => sampleInForce(store, system, t, 15 * SEC);
+        const sampled = async (system: string, t: number) => {
+          const found = await inForce(system, t);
+          if (found.found !== "sample") throw new Error(`no sample: ${JSON.stringify(found)}`);
+          return found.sample;
+        };
+
+        const exact = await sampled("host", T + 5 * SEC);
+        expect(exact.timestamp).toBe(T + 5 * SEC);
+        expect(exact.interval_ms).toBe(5000);
+        expect([...exact.processes].sort((a, b) => a.pid - b.pid)).toEqual(
+          ps(1).map((p) => stored("host", T + 5 * SEC, p)),
+        );
+        expect((await sampled("host", T + 9999)).timestamp).toBe(T + 5 * SEC);
+        // 15 s (3 intervals) after the last sample it is still in force; 1 ms later it is not
+        expect((await sampled("host", T + 25 * SEC)).timestamp).toBe(T + 10 * SEC);
+        expect(await inForce("host", T + 25 * SEC + 1)).toEqual({ found: "silent", last: T + 10 * SEC });
+        expect(await inForce("host", T + HOUR - 1)).toEqual({ found: "silent", last: T + 10 * SEC });
+        expect((await sampled("host", T + HOUR)).processes.find((p) => p.pid === 2)?.cpu_percent).toBe(93);
+        expect(await inForce("host", T - 1)).toEqual({ found: "none" });
+        expect(await inForce("nobody", T)).toEqual({ found: "none" });
+        // a sample sent without an interval stays in force for RUN_GAP_SECONDS
+        expect((await sampled("legacy", T + 15 * SEC)).interval_ms).toBeUndefined();
+        expect(await inForce("legacy", T + 15 * SEC + 1)).toEqual({ found: "silent", last: T });
+      });
+
+      it("answers at an instant with an agent-sized sample (320 processes, same-named ones) field by field", async () => {
+        const processes = Array.from({ length: 320 }, (_, i) =>
+          proc(1000 + i, i % 4 === 0 ? "kworker" : `proc-${i}`, {
+            cpu_percent: (i * 7) % 101,
+            memory_percent: ((i * 13) % 1000) / 10,
+            memory_rss: i * 4096,
+            started_at: T - i * SEC,
+            user: i % 2 ? "root" : "ünïcode",
+            command: `/usr/bin/p${i} --flag="x"`,
+            state: "S",
+            parent_pid: 1,
+          }),
+        );
+        await store.write(withInterval(batch("big", T, processes), 10_000));
+        const found = await sampleInForce(store, "big", T + 30 * SEC, 15 * SEC);
+        expect(found.found).toBe("sample");
+        const got = found.found === "sample" ? [...found.sample.processes].sort((a, b) => a.pid - b.pid) : [];
+        expect(got).toEqual(processes.map((p) => stored("big", T, p)));
       });
     });
   });

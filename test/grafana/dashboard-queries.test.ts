@@ -7,6 +7,7 @@
 import { InfluxDB } from "@influxdata/influxdb-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InfluxConnection } from "../../harness/influxd.ts";
+import { processRuns } from "../../server/history/query.ts";
 import { decodeTag } from "../../server/store/influx/tags.ts";
 import { freshBucket } from "../support/influx.ts";
 import {
@@ -371,6 +372,29 @@ describe("dashboard queries on a seeded InfluxDB", () => {
       // samples 0–59 and 120–179 (5 s apart) in 1-minute windows: 5 windows each
       expect(t).toHaveLength(5);
     }
+
+    // Runs as a state timeline: running in the 1-minute windows of samples 0–59 and 120–179 only.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a JS template
+    const timeline = (await one("Runs of ${process}")).rows;
+    expect(timeline.map((r) => r._value)).toEqual([
+      ...Array(5).fill(1),
+      ...Array(5).fill(0),
+      ...Array(5).fill(1),
+      ...Array(5).fill(0),
+    ]);
+    expect(timeline.map((r) => Date.parse(String(r._time)) - T0)).toEqual(
+      Array.from({ length: 20 }, (_, k) => (k + 1) * 60_000),
+    );
+    expect(new Set(timeline.map((r) => decodeTag(String(r.system))))).toEqual(new Set(["web-01"]));
+    // Restarts agree with the API's (GET /api/process-runs/): pid 301 started after pid 300's run.
+    const apiRuns = await processRuns(
+      seedStore(conn),
+      { process_name: "backup.sh", system_name: "web-01", range: { start: RANGE.from, stop: RANGE.to } },
+      { default_gap_ms: 15_000, crash_loop_restarts: 3, crash_loop_window_ms: 600_000 },
+    );
+    expect(apiRuns.map((r) => [r.runs.length, r.restarts])).toEqual([[2, 1]]);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a JS template
+    expect((await one("Restarts of ${process}")).rows.map((r) => r.restarts)).toEqual([1]);
   });
 
   it("no query fails on an empty bucket (Grafana shows 'No data', not an error)", async () => {

@@ -13,15 +13,15 @@ import { join, resolve } from "node:path";
 import { parse } from "yaml";
 
 export const repoRoot = resolve(import.meta.dirname, "..", "..");
-export const grafanaDir = join(repoRoot, "grafana");
+const grafanaDir = join(repoRoot, "grafana");
 export const dashboardsDir = join(grafanaDir, "dashboards");
 
-export interface DataSourceRef {
+interface DataSourceRef {
   type?: string;
   uid?: string;
 }
 
-export interface Target {
+interface Target {
   refId?: string;
   query?: string;
   datasource?: DataSourceRef;

@@ -10,7 +10,7 @@ import { InfluxStore } from "../../server/store/influx/store.ts";
 import type { BatchProcess, SampleBatch } from "../../server/store/types.ts";
 
 export const SAMPLE_MS = 5_000;
-export const SAMPLES = 240; // 20 minutes
+const SAMPLES = 240; // 20 minutes
 export const T0 = Date.UTC(2026, 0, 5, 10, 0, 0);
 export const RANGE = { from: T0, to: T0 + SAMPLES * SAMPLE_MS };
 
@@ -31,7 +31,7 @@ interface Plan {
 const always = () => true;
 const DAY = 86_400_000;
 
-export const FLEET: Record<string, { lastSample: number; processes: Plan[] }> = {
+const FLEET: Record<string, { lastSample: number; processes: Plan[] }> = {
   "web-01": {
     lastSample: SAMPLES - 1,
     processes: [

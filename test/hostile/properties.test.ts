@@ -56,6 +56,7 @@ const VALID_VALUE: Record<string, string> = {
   tz: "Europe/Berlin",
   system_name: "s",
   process_name: "p",
+  at: "2026-11-21T00:00:00Z",
 };
 const valid = (field: string): string => {
   const value = VALID_VALUE[field];
@@ -67,9 +68,17 @@ const isStringSchema = (schema: unknown): boolean => {
   while (s?.def && ["optional", "default", "nullable"].includes(s.def.type)) s = s.def.innerType as typeof s;
   return s?.def?.type === "string";
 };
+/** The fields of an input schema (an optional object's too; none for anything else). */
+const objectShape = (schema: unknown): Record<string, unknown> => {
+  let s = schema as
+    | { def?: { type: string; innerType?: unknown }; shape?: Record<string, unknown> }
+    | undefined;
+  while (s?.def && ["optional", "default", "nullable"].includes(s.def.type)) s = s.def.innerType as typeof s;
+  return s?.def?.type === "object" ? (s.shape ?? {}) : {};
+};
 /** Every (query operation, string parameter) pair the router has. */
 const STRING_PARAMS = OPERATIONS.filter((o) => o.method === "GET" && o.input).flatMap((o) =>
-  Object.entries((o.input as z.ZodObject).shape)
+  Object.entries(objectShape(o.input))
     .filter(([, schema]) => isStringSchema(schema))
     .map(([field]) => ({ procedure: o.procedure, path: o.path as string, field })),
 );

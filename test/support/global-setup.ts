@@ -1,7 +1,7 @@
 /**
- * vitest global setup: one real InfluxDB 2.x for the whole run (see influxd.ts for where it comes
- * from). Suites read it with `influx()` from ./influx.ts; when none can be had they fail with a
- * message naming the ways to provide one — they are never skipped.
+ * vitest global setup: one real InfluxDB 2.x for the whole run (see harness/influxd.ts for where
+ * it comes from). Suites read it with `influx()` from ./influx.ts; when none can be had they fail
+ * with a message naming the ways to provide one — they are never skipped.
  */
 import type { TestProject } from "vitest/node";
 import {

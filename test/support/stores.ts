@@ -19,7 +19,7 @@ declare module "vitest" {
 }
 
 /** The store this vitest project runs the per-store suites on (InfluxDB unless the project says). */
-export const storeUnderTest = (): StoreKind => inject("store") ?? "influxdb";
+const storeUnderTest = (): StoreKind => inject("store") ?? "influxdb";
 
 /** Server environments for either store: a fresh bucket, or a fresh data directory. */
 export function storeEnvs(prefix: string) {

@@ -5,7 +5,7 @@ import { showSpan, showTime } from "../time.ts";
 import { Show, TableBox, useLoad } from "../ui.tsx";
 
 /** No sample for this long and a system counts as silent (agents sample every 5 s by default). */
-export const SILENT_AFTER_S = 60;
+const SILENT_AFTER_S = 60;
 
 export function silentFor(system: SystemInfo, now: number): number | undefined {
   const ago = (now - Date.parse(system.last_seen)) / 1000;

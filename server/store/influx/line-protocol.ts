@@ -53,13 +53,19 @@ const text = (v: string | undefined): string | undefined => {
 
 type Kind = "int" | "float" | "string";
 /** The optional per-sample fields, in the order they are written. Add new ones here. */
-export const SAMPLE_FIELDS: readonly { key: keyof BatchProcess; kind: Kind }[] = [
+const SAMPLE_FIELDS: readonly { key: keyof BatchProcess; kind: Kind }[] = [
   { key: "memory_rss", kind: "int" },
   { key: "started_at", kind: "int" },
   { key: "parent_pid", kind: "int" },
   { key: "user", kind: "string" },
   { key: "command", kind: "string" },
   { key: "state", kind: "string" },
+  { key: "num_threads", kind: "int" },
+  { key: "cpu_user_seconds", kind: "float" },
+  { key: "cpu_system_seconds", kind: "float" },
+  { key: "minor_faults", kind: "int" },
+  { key: "major_faults", kind: "int" },
+  { key: "memory_vms", kind: "int" },
 ];
 
 function optionalFields(p: BatchProcess): string {
@@ -81,7 +87,7 @@ function optionalFields(p: BatchProcess): string {
  * Slots for the processes of one batch, in input order: per name, ascending pid → 0, 1, 2, …
  * A batch naming the same (name, pid) twice is refused: the two would claim one sample.
  */
-export function assignSlots(processes: readonly BatchProcess[]): number[] {
+function assignSlots(processes: readonly BatchProcess[]): number[] {
   const byName = new Map<string, number[]>();
   processes.forEach((p, i) => {
     const list = byName.get(p.name);
@@ -123,6 +129,7 @@ export function encodeBatch(batch: SampleBatch): string {
       p.cpu_percent,
     )},memory_percent=${floatValue(p.memory_percent)}${optionalFields(p)} ${ts}\n`;
   });
-  out += `${BATCH},system=${system} processes=${batch.processes.length}i ${ts}\n`;
+  // interval_ms on every batch point, 0 = not sent: runs read only where it changes (history-queries.ts)
+  out += `${BATCH},system=${system} processes=${batch.processes.length}i,interval_ms=${intValue(batch.interval_ms ?? 0)} ${ts}\n`;
   return out;
 }

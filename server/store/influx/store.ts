@@ -18,13 +18,17 @@ import {
   type FilterQuery,
   type FilterResult,
   type ProcessStore,
+  type SampleAt,
   type SampleBatch,
+  type Sighting,
+  type SightingsQuery,
   StorageRefusedError,
   StorageUnavailableError,
   type StoredSample,
   type SystemSummary,
   type TimeRange,
 } from "../types.ts";
+import { batchAtQuery, sightingsQuery } from "./history-queries.ts";
 import { measurements, OLD_MEASUREMENT, OldLayoutError } from "./layout.ts";
 import { encodeBatch } from "./line-protocol.ts";
 import {
@@ -140,6 +144,12 @@ function assemble(fields: Row[]): StoredSample[] {
       user: str(r.user),
       command: str(r.command),
       state: str(r.state),
+      num_threads: num(r.num_threads),
+      cpu_user_seconds: num(r.cpu_user_seconds),
+      cpu_system_seconds: num(r.cpu_system_seconds),
+      minor_faults: num(r.minor_faults),
+      major_faults: num(r.major_faults),
+      memory_vms: num(r.memory_vms),
     }))
     .sort(
       (a, b) =>
@@ -166,6 +176,9 @@ function classifyFetch(err: unknown): Error {
 
 export class InfluxStore implements ProcessStore {
   readonly kind = "influxdb" as const;
+  get location(): string {
+    return `${this.opts.url}, bucket ${this.opts.bucket}`;
+  }
   private readonly db: InfluxDB;
   private layoutChecked: Promise<void> | undefined;
 
@@ -402,6 +415,78 @@ export class InfluxStore implements ProcessStore {
         };
       })
       .sort((a, b) => byCodePoint(a.system_name, b.system_name));
+  }
+
+  async sightings(q: SightingsQuery): Promise<Sighting[]> {
+    const result = await this.query(sightingsQuery(this.opts.bucket, q));
+    // interval changes per system, ascending: the interval in force at t is the last change ≤ t
+    const changes = new Map<string, { t: number; v: number }[]>();
+    for (const r of result) {
+      if (r.result !== "interval") continue;
+      const list = changes.get(String(r.system)) ?? [];
+      list.push({ t: ms(r._time), v: Number(r.interval) });
+      changes.set(String(r.system), list);
+    }
+    for (const list of changes.values()) list.sort((a, b) => a.t - b.t);
+    const intervalAt = (system: string, t: number): number | undefined => {
+      const list = changes.get(system);
+      if (!list) return undefined;
+      let lo = 0;
+      let hi = list.length - 1;
+      let found: number | undefined;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const c = list[mid] as { t: number; v: number };
+        if (c.t <= t) {
+          found = c.v;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      return found === undefined || found <= 0 ? undefined : found;
+    };
+    const seen = new Map<string, { system: string; t: number; pid?: number; started_at?: number }>();
+    for (const r of result) {
+      if (r.result !== "seen") continue;
+      const t = ms(r._time);
+      const key = `${t}\u0000${String(r.system)}\u0000${String(r.slot)}`;
+      let one = seen.get(key);
+      if (!one) {
+        one = { system: String(r.system), t };
+        seen.set(key, one);
+      }
+      if (r._field === "pid") one.pid = Number(r._value);
+      else one.started_at = num(r._value);
+    }
+    const out: Sighting[] = [];
+    for (const one of seen.values()) {
+      if (one.pid === undefined) continue;
+      out.push({
+        system_name: decodeTag(one.system),
+        timestamp: one.t,
+        pid: one.pid,
+        started_at: one.started_at,
+        interval_ms: intervalAt(one.system, one.t),
+      });
+    }
+    return out;
+  }
+
+  async sampleAt(system_name: string, at: number): Promise<SampleAt | null> {
+    const { bucket } = this.opts;
+    const last = await this.query(batchAtQuery(bucket, system_name, at));
+    const processes = last.find((r) => r._field === "processes");
+    if (!processes) return null;
+    const ts = ms(processes._time);
+    const interval = last.find((r) => r._field === "interval_ms" && ms(r._time) === ts);
+    const iv = num(interval?._value);
+    const rows = await this.query(
+      filterPageRows(bucket, { system_name }, [{ start: ts, stop: ts + 1 }], null),
+    );
+    return {
+      timestamp: ts,
+      interval_ms: iv !== undefined && iv > 0 ? iv : undefined,
+      processes: assemble(rows),
+    };
   }
 
   async ping(): Promise<void> {

@@ -6,9 +6,11 @@ import type { FilterQuery } from "../types.ts";
 
 export const UPSERT = `
 INSERT INTO samples (system, name, ts, pid, cpu_percent, memory_percent, memory_rss, started_at,
-                     parent_pid, user, command_id, state)
+                     parent_pid, user, command_id, state, num_threads, cpu_user_seconds,
+                     cpu_system_seconds, minor_faults, major_faults, memory_vms)
 VALUES (@system, @name, @ts, @pid, @cpu_percent, @memory_percent, @memory_rss, @started_at,
-        @parent_pid, @user, @command_id, @state)
+        @parent_pid, @user, @command_id, @state, @num_threads, @cpu_user_seconds,
+        @cpu_system_seconds, @minor_faults, @major_faults, @memory_vms)
 ON CONFLICT (system, name, ts, pid) DO UPDATE SET
   cpu_percent    = excluded.cpu_percent,
   memory_percent = excluded.memory_percent,
@@ -17,7 +19,13 @@ ON CONFLICT (system, name, ts, pid) DO UPDATE SET
   parent_pid     = coalesce(excluded.parent_pid, parent_pid),
   user           = coalesce(excluded.user, user),
   command_id     = coalesce(excluded.command_id, command_id),
-  state          = coalesce(excluded.state, state)`;
+  state          = coalesce(excluded.state, state),
+  num_threads        = coalesce(excluded.num_threads, num_threads),
+  cpu_user_seconds   = coalesce(excluded.cpu_user_seconds, cpu_user_seconds),
+  cpu_system_seconds = coalesce(excluded.cpu_system_seconds, cpu_system_seconds),
+  minor_faults       = coalesce(excluded.minor_faults, minor_faults),
+  major_faults       = coalesce(excluded.major_faults, major_faults),
+  memory_vms         = coalesce(excluded.memory_vms, memory_vms)`;
 // A rewrite merges like an InfluxDB point: fields it carries replace, fields it lacks are kept.
 
 type Narrowing = Pick<FilterQuery, "system_name" | "process_name" | "pid">;
@@ -73,6 +81,32 @@ export const NEXT_NAME =
 export const NAME_FIRST_TS = `SELECT ts FROM samples WHERE ${PROCESS} ORDER BY ts LIMIT 1`;
 export const NAME_LAST_TS = `SELECT ts FROM samples WHERE ${PROCESS} ORDER BY ts DESC LIMIT 1`;
 export const COUNT_AT = "SELECT count(*) FROM samples WHERE ts = @ts AND system = @system";
+
+/** One row per batch: how many processes it holds now (a rewrite merges) and the agent's interval. */
+export const UPSERT_BATCH = `
+INSERT INTO batches (system, ts, processes, interval_ms)
+VALUES (@system, @ts, (SELECT count(*) FROM samples WHERE ts = @ts AND system = @system), @interval_ms)
+ON CONFLICT (system, ts) DO UPDATE SET
+  processes   = excluded.processes,
+  interval_ms = coalesce(excluded.interval_ms, interval_ms)`;
+
+/** Every sighting of a name on one system in a range, with its batch's interval. */
+export const SIGHTINGS = `SELECT s.ts, s.pid, s.started_at, b.interval_ms
+FROM samples s LEFT JOIN batches b ON b.system = s.system AND b.ts = s.ts
+WHERE s.system = @system AND s.name = @name AND s.ts >= @start AND s.ts < @stop`;
+
+/** The system's last batch at or before @at. */
+export const BATCH_AT = `SELECT ts, interval_ms FROM batches
+WHERE system = @system AND ts <= @at ORDER BY ts DESC LIMIT 1`;
+
+/** Every process of one batch. */
+export const SAMPLE_AT = `SELECT samples.*, commands.text AS command
+FROM samples LEFT JOIN commands ON commands.id = samples.command_id
+WHERE ts = @ts AND system = @system`;
+
+/** Retention: the oldest expired batch rows, a bounded chunk at a time. */
+export const DELETE_EXPIRED_BATCHES = `DELETE FROM batches WHERE (system, ts) IN (
+  SELECT system, ts FROM batches WHERE ts < @cutoff ORDER BY ts LIMIT @chunk)`;
 
 /** Retention: the oldest expired rows, a bounded chunk at a time. */
 export const DELETE_EXPIRED_CHUNK = `DELETE FROM samples WHERE (system, name, ts, pid) IN (

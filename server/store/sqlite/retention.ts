@@ -6,7 +6,7 @@
 import type Database from "better-sqlite3";
 import { DAY_MS } from "../../../common/wire.ts";
 import type { Logger } from "../../log.ts";
-import { DELETE_EXPIRED_CHUNK } from "./queries.ts";
+import { DELETE_EXPIRED_BATCHES, DELETE_EXPIRED_CHUNK } from "./queries.ts";
 
 const CHUNK = 5000;
 
@@ -15,12 +15,14 @@ export class Retention {
   private running: Promise<number> | undefined;
   private stopped = false;
   private readonly remove: Database.Statement;
+  private readonly removeBatches: Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
     private readonly opts: { retentionDays: number; intervalMs: number; log: Logger },
   ) {
     this.remove = db.prepare(DELETE_EXPIRED_CHUNK);
+    this.removeBatches = db.prepare(DELETE_EXPIRED_BATCHES);
   }
 
   /** Sweep now and then every intervalMs; the timer never keeps the process alive. Idempotent. */
@@ -64,6 +66,14 @@ export class Retention {
       const { changes } = this.remove.run({ cutoff, chunk: CHUNK });
       total += changes;
       if (changes < CHUNK || this.stopped) break;
+      await new Promise((r) => setImmediate(r));
+    }
+    // the batch rows of those samples (not counted: `total` is samples)
+    while (
+      this.db.open &&
+      !this.stopped &&
+      this.removeBatches.run({ cutoff, chunk: CHUNK }).changes === CHUNK
+    ) {
       await new Promise((r) => setImmediate(r));
     }
     if (total > 0)

@@ -19,7 +19,20 @@
  */
 import type Database from "better-sqlite3";
 
-export const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 3;
+
+/**
+ * Version 3: the optional facts Linux agents read from /proc/<pid>/stat. Added to an older file
+ * with ALTER TABLE (no rewrite of existing rows: they read back without these fields).
+ */
+const PROC_STAT_COLUMNS = [
+  ["num_threads", "INTEGER"],
+  ["cpu_user_seconds", "REAL"],
+  ["cpu_system_seconds", "REAL"],
+  ["minor_faults", "INTEGER"],
+  ["major_faults", "INTEGER"],
+  ["memory_vms", "INTEGER"],
+] as const;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS samples (
@@ -35,6 +48,7 @@ CREATE TABLE IF NOT EXISTS samples (
   user           TEXT,
   command_id     INTEGER,
   state          TEXT,
+${PROC_STAT_COLUMNS.map(([name, type]) => `  ${name} ${type},`).join("\n")}
   PRIMARY KEY (system, name, ts, pid)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS samples_by_time ON samples (ts);
@@ -42,7 +56,22 @@ CREATE TABLE IF NOT EXISTS commands (
   id   INTEGER PRIMARY KEY,
   text TEXT NOT NULL UNIQUE
 );
+CREATE TABLE IF NOT EXISTS batches (
+  system      TEXT    NOT NULL,
+  ts          INTEGER NOT NULL,
+  processes   INTEGER NOT NULL,
+  interval_ms INTEGER,
+  PRIMARY KEY (system, ts)
+) WITHOUT ROWID;
 `;
+
+/**
+ * Version 2 adds `batches`: one row per (system, sampling instant) with the agent's interval, for
+ * run edges and "what ran at T" (docs/history.md). A version-1 file gets it filled from its samples
+ * (no interval: those samples were sent without one).
+ */
+const TO_V2 = `INSERT OR IGNORE INTO batches (system, ts, processes, interval_ms)
+SELECT system, ts, count(*), NULL FROM samples GROUP BY system, ts`;
 
 export function configure(db: Database.Database): void {
   db.pragma("journal_mode = WAL");
@@ -57,6 +86,13 @@ export function migrate(db: Database.Database): void {
       `the data file has schema version ${version}; this procscope understands up to ${SCHEMA_VERSION}`,
     );
   }
-  db.exec(DDL);
-  if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  db.transaction(() => {
+    db.exec(DDL);
+    if (version === 1) db.exec(TO_V2);
+    const have = new Set((db.pragma("table_info(samples)") as { name: string }[]).map((c) => c.name));
+    for (const [name, type] of PROC_STAT_COLUMNS) {
+      if (!have.has(name)) db.exec(`ALTER TABLE samples ADD COLUMN ${name} ${type}`);
+    }
+    if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
 }

@@ -10,7 +10,10 @@ import {
   type FilterQuery,
   type FilterResult,
   type ProcessStore,
+  type SampleAt,
   type SampleBatch,
+  type Sighting,
+  type SightingsQuery,
   StorageUnavailableError,
   type StoredSample,
   type SystemSummary,
@@ -18,6 +21,7 @@ import {
 } from "../types.ts";
 import { assertUniqueProcesses } from "../unique.ts";
 import {
+  BATCH_AT,
   COMMAND_ID,
   COUNT_AT,
   DURATION_GAPS,
@@ -33,7 +37,10 @@ import {
   NEXT_NAME,
   NEXT_SYSTEM,
   narrowingSql,
+  SAMPLE_AT,
+  SIGHTINGS,
   UPSERT,
+  UPSERT_BATCH,
 } from "./queries.ts";
 import { Retention } from "./retention.ts";
 import { configure, migrate } from "./schema.ts";
@@ -63,6 +70,12 @@ interface SampleRow {
   user: string | null;
   command: string | null;
   state: string | null;
+  num_threads: number | null;
+  cpu_user_seconds: number | null;
+  cpu_system_seconds: number | null;
+  minor_faults: number | null;
+  major_faults: number | null;
+  memory_vms: number | null;
 }
 
 const COMMAND_CACHE = 50_000;
@@ -87,11 +100,20 @@ function toSample(r: SampleRow): StoredSample {
     user: opt(r.user),
     command: opt(r.command),
     state: opt(r.state),
+    num_threads: opt(r.num_threads),
+    cpu_user_seconds: opt(r.cpu_user_seconds),
+    cpu_system_seconds: opt(r.cpu_system_seconds),
+    minor_faults: opt(r.minor_faults),
+    major_faults: opt(r.major_faults),
+    memory_vms: opt(r.memory_vms),
   };
 }
 
 export class SqliteStore implements ProcessStore {
   readonly kind = "sqlite" as const;
+  get location(): string {
+    return this.path;
+  }
   /** Path of the data file. */
   readonly path: string;
   private readonly db: Database.Database;
@@ -108,6 +130,7 @@ export class SqliteStore implements ProcessStore {
     configure(this.db);
     migrate(this.db);
     const upsert = this.db.prepare(UPSERT);
+    const upsertBatch = this.db.prepare(UPSERT_BATCH);
     const insertCommand = this.db.prepare(INSERT_COMMAND);
     const commandId = this.db.prepare(COMMAND_ID).pluck();
     const write = this.db.transaction((batch: SampleBatch, added: Map<string, number>) => {
@@ -135,8 +158,19 @@ export class SqliteStore implements ProcessStore {
           user: text(p.user),
           command_id: idOf(text(p.command)),
           state: text(p.state),
+          num_threads: p.num_threads ?? null,
+          cpu_user_seconds: p.cpu_user_seconds ?? null,
+          cpu_system_seconds: p.cpu_system_seconds ?? null,
+          minor_faults: p.minor_faults ?? null,
+          major_faults: p.major_faults ?? null,
+          memory_vms: p.memory_vms ?? null,
         });
       }
+      upsertBatch.run({
+        system: batch.system_name,
+        ts: Math.trunc(batch.timestamp),
+        interval_ms: batch.interval_ms ?? null,
+      });
     });
     this.insertBatch = (batch) => {
       const added = new Map<string, number>();
@@ -269,6 +303,56 @@ export class SqliteStore implements ProcessStore {
       }
       // in primary-key order: by code point, as InfluxStore sorts them
       return out;
+    })();
+  }
+
+  async sightings(q: SightingsQuery): Promise<Sighting[]> {
+    this.open();
+    const read = this.stmt(SIGHTINGS);
+    const nextSystem = this.stmt(NEXT_SYSTEM).pluck();
+    return this.db.transaction((): Sighting[] => {
+      const out: Sighting[] = [];
+      const one = (system: string) => {
+        const rows = read.all({
+          system,
+          name: q.process_name,
+          start: q.range.start,
+          stop: q.range.stop,
+        }) as { ts: number; pid: number; started_at: number | null; interval_ms: number | null }[];
+        for (const r of rows) {
+          out.push({
+            system_name: system,
+            timestamp: r.ts,
+            pid: r.pid,
+            started_at: opt(r.started_at),
+            interval_ms: opt(r.interval_ms),
+          });
+        }
+      };
+      if (q.system_name !== undefined) one(q.system_name);
+      else {
+        // every system, one primary-key seek each (skip-scan over systems)
+        for (
+          let system = this.stmt(FIRST_SYSTEM).pluck().get() as string | undefined;
+          system !== undefined;
+          system = nextSystem.get({ system }) as string | undefined
+        ) {
+          one(system);
+        }
+      }
+      return out;
+    })();
+  }
+
+  async sampleAt(system_name: string, at: number): Promise<SampleAt | null> {
+    this.open();
+    return this.db.transaction((): SampleAt | null => {
+      const found = this.stmt(BATCH_AT).get({ system: system_name, at }) as
+        | { ts: number; interval_ms: number | null }
+        | undefined;
+      if (!found) return null;
+      const rows = this.stmt(SAMPLE_AT).all({ system: system_name, ts: found.ts }) as SampleRow[];
+      return { timestamp: found.ts, interval_ms: opt(found.interval_ms), processes: rows.map(toSample) };
     })();
   }
 

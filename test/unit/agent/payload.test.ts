@@ -41,6 +41,15 @@ describe("toPayload", () => {
     });
   });
 
+  it("carries the sampling interval in whole milliseconds (at least 1) when given", () => {
+    const sample = { timestamp: 1, skipped: 0, processes: [proc({})] };
+    expect(toPayload("box", sample, 5000).interval_ms).toBe(5000);
+    expect(toPayload("box", sample, 100.4).interval_ms).toBe(100);
+    expect(toPayload("box", sample, 0.2).interval_ms).toBe(1);
+    expect(toPayload("box", sample)).not.toHaveProperty("interval_ms");
+    expect(SubmitIn.safeParse(toPayload("box", sample, 2500)).error).toBeUndefined();
+  });
+
   it("turns what the server refuses into what it accepts", () => {
     const long = "é".repeat(300);
     const payload = toPayload("box", {

@@ -27,6 +27,10 @@ interface StatFields {
   stime?: number;
   start?: number;
   rss?: number;
+  minflt?: number;
+  majflt?: number;
+  threads?: number;
+  vsize?: number;
 }
 
 /** A /proc/<pid>/stat line (proc(5): 52 fields; those the agent reads are set, the rest plausible). */
@@ -39,9 +43,9 @@ function statLine(pid: number, comm: string, f: StatFields = {}): string {
     0,
     -1,
     f.flags ?? 4194560,
-    100,
+    f.minflt ?? 100,
     0,
-    0,
+    f.majflt ?? 0,
     0,
     f.utime ?? 0,
     f.stime ?? 0,
@@ -49,10 +53,10 @@ function statLine(pid: number, comm: string, f: StatFields = {}): string {
     0,
     20,
     0,
-    1,
+    f.threads ?? 1,
     0,
     f.start ?? 0,
-    12345678,
+    f.vsize ?? 12345678,
     f.rss ?? 0,
     "18446744073709551615",
     ...Array(29).fill(0),
@@ -64,14 +68,31 @@ describe("procfs parsers", () => {
   it("parseStat: comm may hold spaces, parentheses and ') ' — the last ')' ends it", () => {
     const comm = "evil) (name) S 1 2";
     const stat = parseStat(
-      statLine(42, comm, { state: "R", ppid: 7, utime: 300, stime: 25, start: 9000, rss: 77 }),
+      statLine(42, comm, {
+        state: "R",
+        ppid: 7,
+        utime: 300,
+        stime: 25,
+        start: 9000,
+        rss: 77,
+        minflt: 123_456_789,
+        majflt: 42,
+        threads: 17,
+        vsize: 140_737_488_355_328, // 2^47: past 32 bits, exact
+      }),
     );
     expect(stat).toEqual({
       comm,
       state: "R",
       ppid: 7,
       cpuTicks: 325,
+      userTicks: 300,
+      systemTicks: 25,
+      minorFaults: 123_456_789,
+      majorFaults: 42,
+      threads: 17,
       startTicks: 9000,
+      vsize: 140_737_488_355_328,
       rssPages: 77,
       kernelThread: false,
     });
@@ -132,7 +153,20 @@ describe("ProcCollector on a fake /proc", () => {
     write("self/stat", statLine(1, "node", { rss: 100 }));
     write("self/status", "Name:\tnode\nVmRSS:\t     400 kB\n");
     const evil = "evil) (name";
-    write("100/stat", statLine(100, evil, { ppid: 1, utime: 3000, stime: 1000, start: 50_000, rss: 250 }));
+    write(
+      "100/stat",
+      statLine(100, evil, {
+        ppid: 1,
+        utime: 3000,
+        stime: 1000,
+        start: 50_000,
+        rss: 250,
+        minflt: 9876,
+        majflt: 5,
+        threads: 3,
+        vsize: 987_654_321,
+      }),
+    );
     write("100/status", "Name:\tevil\nUid:\t0\t0\t0\t0\n");
     write("100/cmdline", "/usr/bin/evil\0--flag\0");
     write("2/stat", statLine(2, "kthreadd", { flags: 0x00208040, ppid: 0, start: 1 }));
@@ -163,6 +197,12 @@ describe("ProcCollector on a fake /proc", () => {
       user: "root",
       command: "/usr/bin/evil --flag",
       state: "sleeping",
+      num_threads: 3,
+      cpu_user_seconds: 30,
+      cpu_system_seconds: 10,
+      minor_faults: 9876,
+      major_faults: 5,
+      memory_vms: 987_654_321,
     });
     expect(byPid.get(2)).toMatchObject({ name: "kthreadd", user: "root", command: undefined, parent_pid: 0 });
     expect(byPid.get(300)).toMatchObject({

@@ -1,6 +1,8 @@
 /** The disk spool on a real directory: order, durability across reopen, the size bound. */
-import { readdirSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../../agent/log.ts";
 import type { SubmitPayload } from "../../../agent/payload.ts";
@@ -13,6 +15,9 @@ const batch = (timestamp: number): SubmitPayload => ({
   processes: [{ pid: 1, name: "init", cpu_percent: 0, memory_percent: 0 }],
 });
 const silent = createLogger("silent");
+/** The sampling instant inside a batch's bytes as the spool hands them to the sender. */
+const timestampIn = (bytes: Uint8Array) =>
+  (JSON.parse(gunzipSync(bytes).toString()) as SubmitPayload).timestamp as number;
 /** The size one of these batches takes in a spool (compressed). */
 const probeSize = () => new Spool(tempDir("spool-probe"), 1e6, silent).open().put(batch(1000)).bytes;
 
@@ -24,14 +29,16 @@ describe("Spool", () => {
     const first = new Spool(dir, 1e6, silent).open();
     for (const t of [30, 10, 20]) first.put(batch(t));
     const entry = first.take();
-    expect(entry && first.load(entry).timestamp).toBe(30);
+    expect(entry && timestampIn(first.load(entry))).toBe(30);
     if (entry) first.remove(entry);
 
     const again = new Spool(dir, 1e6, silent).open();
     again.put(batch(5));
     const order: number[] = [];
     for (let e = again.take(); e; e = again.take()) {
-      order.push(again.load(e).timestamp as number);
+      order.push(timestampIn(again.load(e)));
+      expect(e.timestamp).toBe(order.at(-1)); // known from the file name, without reading it
+      expect(e.processes).toBe(1);
       again.remove(e);
     }
     expect(order).toEqual([10, 20, 5]);
@@ -71,7 +78,33 @@ describe("Spool", () => {
     spool.put(batch(1000));
     const inFlight = spool.take();
     for (let t = 1001; t < 1004; t++) spool.put(batch(t));
-    expect(inFlight && spool.load(inFlight).timestamp).toBe(1000);
+    expect(inFlight && timestampIn(spool.load(inFlight))).toBe(1000);
     expect(spool.take()).toBe(inFlight);
+  });
+
+  it("hands back the bytes it wrote, from memory while recent, from disk after a reopen or once evicted", () => {
+    const dir = tempDir("spool-bytes");
+    const spool = new Spool(dir, 100e6, silent).open();
+    const first = spool.put(batch(1));
+    const onDisk = readFileSync(join(dir, first.name));
+    expect(Buffer.from(spool.load(first))).toEqual(onDisk); // the file is written before put returns
+    expect(first.data).toBeDefined();
+    // Big, incompressible batches push the first out of memory (the cache holds about 1 MB).
+    const noise = (t: number): SubmitPayload => ({
+      ...batch(t),
+      processes: Array.from({ length: 300 }, (_, pid) => ({
+        pid,
+        name: randomBytes(40).toString("base64"),
+        cpu_percent: 0,
+        memory_percent: 0,
+        command: randomBytes(600).toString("base64"),
+      })),
+    });
+    for (let t = 2; t < 12; t++) spool.put(noise(t));
+    expect(first.data).toBeUndefined();
+    expect(Buffer.from(spool.load(first))).toEqual(onDisk);
+    const reopened = new Spool(dir, 100e6, silent).open().take();
+    expect(reopened?.data).toBeUndefined();
+    expect(reopened && Buffer.from(spool.load(reopened))).toEqual(onDisk);
   });
 });

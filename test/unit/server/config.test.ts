@@ -1,6 +1,7 @@
 /** The server's configuration: defaults, and every bad variable named (never a secret's value). */
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../../server/config.ts";
+import { loadStartOptions, START_DEFAULTS } from "../../../server/start-options.ts";
 
 const problems = (env: Record<string, string>): string[] => {
   try {
@@ -70,5 +71,27 @@ describe("loadConfig", () => {
     const secret = "broken-entry-with-a-secret";
     const bad = problems({ API_TOKENS: secret });
     expect(bad).toEqual(["API_TOKENS: entry 1: expected name:scopes:token"]);
+  });
+});
+
+describe("an entry point's own defaults and options", () => {
+  it("loadConfig's defaults apply only where the environment says nothing", () => {
+    expect(loadConfig({}, START_DEFAULTS).RETENTION_DAYS).toBe(7);
+    expect(loadConfig({ RETENTION_DAYS: "" }, START_DEFAULTS).RETENTION_DAYS).toBe(7);
+    expect(loadConfig({ RETENTION_DAYS: "90" }, START_DEFAULTS).RETENTION_DAYS).toBe(90);
+    expect(loadConfig({}).RETENTION_DAYS).toBe(30);
+  });
+
+  it("npm start's options: the local agent on unless LOCAL_AGENT=0, its log level checked", () => {
+    expect(loadStartOptions({})).toEqual({ LOCAL_AGENT: true, PROCSCOPE_LOG_LEVEL: "warn" });
+    expect(
+      loadStartOptions({ LOCAL_AGENT: "0", PROCSCOPE_TOKEN: "t", PROCSCOPE_LOG_LEVEL: "debug" }),
+    ).toEqual({
+      LOCAL_AGENT: false,
+      PROCSCOPE_TOKEN: "t",
+      PROCSCOPE_LOG_LEVEL: "debug",
+    });
+    expect(() => loadStartOptions({ LOCAL_AGENT: "yes", PROCSCOPE_LOG_LEVEL: "loud" })).toThrow(ConfigError);
+    expect("LOCAL_AGENT" in loadConfig({ LOCAL_AGENT: "0" })).toBe(false);
   });
 });
