@@ -143,7 +143,8 @@ const VIEWS: View[] = [
   },
   {
     label: "System: what was running at T (process.at)",
-    hash: `#/system?name=system-07&at=${new Date(now - 3 * DAY).toISOString()}`,
+    // a second after one of its samples (hourly here: an hour later the system counts as silent)
+    hash: `#/system?name=system-07&at=${new Date(start + 96 * step + 7 * 173 + 1000).toISOString()}`,
     ready: "section[aria-label$='at that time'] tbody tr",
   },
 ];
