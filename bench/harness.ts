@@ -6,9 +6,12 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { flux, InfluxDB } from "@influxdata/influxdb-client";
 import { type InfluxdInstance, influxEnv, resolveInfluxdBinary, startInfluxd } from "../harness/influxd.ts";
 import { startServer } from "../harness/server.ts";
 import { type StoreKind, sqliteEnv, tempDataDirs } from "../harness/stores.ts";
+import { encodeBatch, WRITE_PRECISION } from "../server/store/influx/line-protocol.ts";
+import type { SampleBatch } from "../server/store/types.ts";
 
 export const root = resolve(import.meta.dirname, "..");
 
@@ -246,6 +249,46 @@ export function markdownTable(header: string[], rows: string[][]): string {
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] as number)).join(" | ")} |`;
   return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
+}
+
+// ------------------------------------------------------------------------------------ InfluxDB
+
+/** Batches written straight into a bucket in the server's layout (its own encoder), 10 000 lines a request. */
+export async function writeBatches(
+  env: Record<string, string | undefined>,
+  batches: SampleBatch[],
+): Promise<void> {
+  const url = new URL(
+    `/api/v2/write?${new URLSearchParams({ org: env.INFLUX_ORG ?? "procscope", bucket: env.INFLUX_BUCKET ?? "procscope", precision: WRITE_PRECISION })}`,
+    env.INFLUX_URL,
+  );
+  for (let i = 0; i < batches.length; ) {
+    let body = "";
+    for (let lines = 0; i < batches.length && lines < 10_000; i++) {
+      const b = batches[i] as SampleBatch;
+      body += encodeBatch(b);
+      lines += b.processes.length + 1;
+    }
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { authorization: `Token ${env.INFLUX_TOKEN}` },
+      body,
+    });
+    if (res.status !== 204) throw new Error(`writing to InfluxDB: ${res.status} ${await res.text()}`);
+  }
+}
+
+/** The bucket's series count over all time (Flux influxdb.cardinality). */
+export async function seriesCount(env: Record<string, string | undefined>): Promise<number> {
+  const rows = await new InfluxDB({
+    url: env.INFLUX_URL as string,
+    token: env.INFLUX_TOKEN,
+    timeout: 600_000,
+  })
+    .getQueryApi(env.INFLUX_ORG ?? "procscope")
+    .collectRows<{ _value: number }>(flux`import "influxdata/influxdb"
+influxdb.cardinality(bucket: ${env.INFLUX_BUCKET ?? "procscope"}, start: time(v: 0))`);
+  return Number(rows[0]?._value ?? 0);
 }
 
 export const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);

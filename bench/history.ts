@@ -102,7 +102,7 @@ async function timed(url: string, check: (body: Record<string, unknown>) => void
   const out: number[] = [];
   for (let i = 0; i <= ITERATIONS; i++) {
     const t0 = performance.now();
-    const res = await fetch(typeof url === "string" ? url : url);
+    const res = await fetch(url);
     const text = await res.text();
     const ms = performance.now() - t0;
     if (res.status !== 200)
@@ -218,7 +218,7 @@ async function timedOnce(url: string, check: (body: Record<string, unknown>) => 
   return [ms];
 }
 
-const kinds = args.only ? [args.only] : ["sqlite", "influxdb"];
+const kinds = ["sqlite", "influxdb"].filter((k) => !args.only || k.startsWith(args.only));
 const all: Row[] = [];
 for (const kind of kinds) {
   const storage = kind === "influxdb" ? await influxStorage() : sqliteStorage();

@@ -3,10 +3,19 @@
  * batch after the other (a new sampling instant each time), over REST (`POST /api/process-data/`,
  * node:http with keep-alive) or over tRPC (the typed client, `createTRPCClient<AppRouter>`, as the
  * agent uses it). Measures rows acknowledged per second, request latency and the server's peak RSS.
+ *
+ * The third door, "raw", is the ceiling: the same batches as line protocol (the server's own
+ * encoder, so the same points and the same 300-line shape) posted straight to influxd's
+ * /api/v2/write with the same keep-alive client, no server in between.
+ *
+ * Shapes: `churn` makes that share of each batch's processes short-lived (a new pid in every
+ * sample, as on a build machine); `stagger` puts agent i's clock i × 173 ms after agent 0's
+ * (lockstep otherwise: every system samples at the same instant).
  */
 import { Agent, request } from "node:http";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "../server/router.ts";
+import { encodeBatch, WRITE_PRECISION } from "../server/store/influx/line-protocol.ts";
 import {
   type BenchProcess,
   type BenchServer,
@@ -16,7 +25,15 @@ import {
   schedSeconds,
 } from "./harness.ts";
 
-export type Transport = "rest" | "trpc";
+export type Transport = "rest" | "trpc" | "raw";
+
+/** Where "raw" writes: an InfluxDB bucket. */
+export interface RawTarget {
+  url: string;
+  token: string;
+  org: string;
+  bucket: string;
+}
 
 export interface Batch {
   system_name: string;
@@ -27,19 +44,23 @@ export interface Batch {
 /** Posts one batch; resolves with the HTTP status (201 = stored). Rejects on a network error. */
 export type Post = (batch: Batch, json: string) => Promise<number>;
 
-export function restPoster(base: string, concurrency: number): { post: Post; close(): void } {
+/** POSTs bodies to one URL over keep-alive connections (node:http); resolves with the status. */
+function poster(
+  url: URL,
+  concurrency: number,
+  headers: Record<string, string>,
+): { send(body: string): Promise<number>; close(): void } {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const url = new URL("/api/process-data/", base);
-  const post: Post = (_batch, json) =>
+  const send = (body: string) =>
     new Promise<number>((resolve, reject) => {
       const req = request(
         {
           agent,
           host: url.hostname,
           port: url.port,
-          path: url.pathname,
+          path: `${url.pathname}${url.search}`,
           method: "POST",
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(json) },
+          headers: { ...headers, "content-length": Buffer.byteLength(body) },
         },
         (res) => {
           res.resume();
@@ -48,9 +69,30 @@ export function restPoster(base: string, concurrency: number): { post: Post; clo
         },
       );
       req.on("error", reject);
-      req.end(json);
+      req.end(body);
     });
-  return { post, close: () => agent.destroy() };
+  return { send, close: () => agent.destroy() };
+}
+
+export function restPoster(base: string, concurrency: number): { post: Post; close(): void } {
+  const p = poster(new URL("/api/process-data/", base), concurrency, { "content-type": "application/json" });
+  return { post: (_batch, json) => p.send(json), close: p.close };
+}
+
+/** The ceiling: line protocol straight to influxd (204 counts as stored, reported as 201). */
+export function rawPoster(target: RawTarget, concurrency: number): { post: Post; close(): void } {
+  const url = new URL(
+    `/api/v2/write?${new URLSearchParams({ org: target.org, bucket: target.bucket, precision: WRITE_PRECISION })}`,
+    target.url,
+  );
+  const p = poster(url, concurrency, {
+    authorization: `Token ${target.token}`,
+    "content-type": "text/plain; charset=utf-8",
+  });
+  return {
+    post: async (batch) => ((await p.send(encodeBatch(batch))) === 204 ? 201 : 0),
+    close: p.close,
+  };
 }
 
 export function trpcPoster(base: string): { post: Post; close(): void } {
@@ -72,6 +114,8 @@ export function trpcPoster(base: string): { post: Post; close(): void } {
 export interface IngestResult {
   transport: Transport;
   agents: number;
+  churn: number;
+  stagger: boolean;
   batch: number;
   seconds: number;
   requests: number;
@@ -110,6 +154,12 @@ export interface IngestOptions {
   prefix?: string;
   /** Other processes whose CPU time to report (e.g. influxd), by label. */
   watch?: Record<string, number | undefined>;
+  /** Share of each batch's processes with a new pid in every batch (default 0). */
+  churn?: number;
+  /** Agent i samples i × 173 ms after agent 0 (default false: all at the same instant). */
+  stagger?: boolean;
+  /** Required for transport "raw". */
+  raw?: RawTarget;
 }
 
 /**
@@ -125,22 +175,49 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
     throw new Error("give seconds or batchesPerAgent");
   const step = opts.stepMs ?? 1000;
   const prefix = opts.prefix ?? "agent-";
-  const poster = transport === "rest" ? restPoster(server.url, agents) : trpcPoster(server.url);
+  const post =
+    transport === "rest"
+      ? restPoster(server.url, agents)
+      : transport === "trpc"
+        ? trpcPoster(server.url)
+        : rawPoster(
+            opts.raw ??
+              (() => {
+                throw new Error("transport raw needs opts.raw");
+              })(),
+            agents,
+          );
+  // The last `churning` processes of each list get a new pid in every batch.
+  const churning = Math.round(batch * (opts.churn ?? 0));
   const lists = Array.from({ length: agents }, (_, i) => {
     const processes = processList(batch, i, base - 86_400_000);
-    return { processes, json: JSON.stringify(processes) };
+    const stable = processes.slice(0, batch - churning);
+    return { stable, churners: processes.slice(batch - churning), json: JSON.stringify(stable).slice(1, -1) };
   });
   const next = Array.from({ length: agents }, () => 0);
   const send = async (i: number): Promise<{ status: number; ms: number }> => {
     const k = next[i] ?? 0;
     next[i] = k + 1;
-    const list = lists[i] as { processes: BenchProcess[]; json: string };
-    const b: Batch = { system_name: `${prefix}${i}`, timestamp: base + k * step, processes: list.processes };
-    const json = `{"system_name":${JSON.stringify(b.system_name)},"timestamp":${b.timestamp},"processes":${list.json}}`;
+    const list = lists[i] as (typeof lists)[number];
+    // short-lived: pids above every stable one, new in each batch, wrapping below 4 194 304
+    const churned = list.churners.map((p, m) => ({
+      ...p,
+      pid: 100_000 + ((((k * agents + i) * Math.max(1, churning) + m) % 4_000_000) as number),
+      started_at: base + k * step - 500,
+    }));
+    const timestamp = base + k * step + (opts.stagger ? i * 173 : 0);
+    const b: Batch = {
+      system_name: `${prefix}${i}`,
+      timestamp,
+      processes: churned.length ? [...list.stable, ...churned] : list.stable,
+    };
+    let processesJson = list.json;
+    if (churned.length) processesJson += `${processesJson ? "," : ""}${JSON.stringify(churned).slice(1, -1)}`;
+    const json = `{"system_name":${JSON.stringify(b.system_name)},"timestamp":${b.timestamp},"processes":[${processesJson}]}`;
     const t0 = performance.now();
     let status: number;
     try {
-      status = await poster.post(b, json);
+      status = await post.post(b, json);
     } catch {
       status = 0;
     }
@@ -188,6 +265,8 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
     return {
       transport,
       agents,
+      churn: opts.churn ?? 0,
+      stagger: opts.stagger ?? false,
       batch,
       seconds: elapsed,
       requests: latencies.length,
@@ -206,6 +285,6 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
       },
     };
   } finally {
-    poster.close();
+    post.close();
   }
 }

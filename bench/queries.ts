@@ -4,8 +4,13 @@
  * - Data: 20 systems (one simulated agent each, all 20 at once) × 300 processes at evenly spaced
  *   instants over the last 7 days, `rows` samples in all (1 008 000 by default: one sample an hour
  *   per system). Loading it is the "sustained ingest" phase: rows/s and the server's peak RSS.
- *   Plus one "flappy" process on system-0, sampled every 5 s, up 10 minutes then down 10, all week
- *   (60 480 samples, 504 runs), written straight into storage (not timed).
+ *   Plus one "flappy" process on a system of its own, sampled every 5 s, up 10 minutes then down
+ *   10, all week (60 480 samples, 504 runs), written straight into storage (not timed; InfluxDB:
+ *   through the server's own line-protocol encoder).
+ *   Shapes: `churn` (share of each system's processes with a new pid in every sample) and
+ *   `stagger` (systems' clocks 173 ms apart, else all sample at the same instant).
+ * - Series: the bucket's series count after loading (Flux `influxdb.cardinality`).
+ * - Narrowed: the first page narrowed by system, by name and by pid, p50.
  * - Filter: `GET /api/filter-processes/` with a one-hour time-of-day window on every day of the
  *   7 days (`from`, `to`, `tz=UTC`), the hour varying per iteration: first page (1000 rows) p50/p99;
  *   then one window paged through to the end, following `next`.
@@ -13,16 +18,15 @@
  */
 
 import { join } from "node:path";
-import { InfluxDB, Point } from "@influxdata/influxdb-client";
 import Database from "better-sqlite3";
-import { type BenchServer, percentile } from "./harness.ts";
+import { type BenchServer, NAMES, percentile, seriesCount, writeBatches } from "./harness.ts";
 import { type IngestResult, ingest } from "./http-ingest.ts";
 
 const DAY = 86_400_000;
 export const DAYS = 7;
 const SYSTEMS = 20;
 const PROCESSES = 300;
-export const FLAPPY = { system: "system-0", name: "flappy", pid: 4242 };
+export const FLAPPY = { system: "flappy-host", name: "flappy", pid: 4242 };
 
 export interface QueryOptions {
   server: BenchServer;
@@ -36,9 +40,17 @@ export interface QueryOptions {
   /** Seconds each query measurement may take in all; iterations stop there (they are counted). */
   budgetSeconds: number;
   watch?: Record<string, number | undefined>;
+  churn?: number;
+  stagger?: boolean;
 }
 
 export interface QueryResult {
+  churn: number;
+  stagger: boolean;
+  /** InfluxDB: series in the bucket after loading; null for SQLite. */
+  series: number | null;
+  /** First page p50 narrowed by system_name, process_name, pid. */
+  narrowed_p50_ms: { system: number; name: number; pid: number };
   rows_stored: number;
   load: IngestResult;
   filter_matches: number;
@@ -72,24 +84,14 @@ function flappyTimes(start: number, stop: number): number[] {
 
 async function sideLoad(env: Record<string, string | undefined>, times: number[]): Promise<void> {
   if (env.INFLUX_URL && env.INFLUX_TOKEN) {
-    const write = new InfluxDB({ url: env.INFLUX_URL, token: env.INFLUX_TOKEN }).getWriteApi(
-      env.INFLUX_ORG ?? "procscope",
-      env.INFLUX_BUCKET ?? "procscope",
-      "ms",
-      { batchSize: 5000, maxRetries: 0 },
+    await writeBatches(
+      env,
+      times.map((t) => ({
+        system_name: FLAPPY.system,
+        timestamp: t,
+        processes: [{ pid: FLAPPY.pid, name: FLAPPY.name, cpu_percent: 1, memory_percent: 1 }],
+      })),
     );
-    for (const t of times) {
-      write.writePoint(
-        new Point("process")
-          .tag("system", FLAPPY.system)
-          .tag("name", FLAPPY.name)
-          .tag("pid", String(FLAPPY.pid))
-          .floatField("cpu_percent", 1)
-          .floatField("memory_percent", 1)
-          .timestamp(new Date(t)),
-      );
-    }
-    await write.close();
     return;
   }
   // The server has the file open too; WAL lets a second connection write (it waits its turn).
@@ -159,6 +161,8 @@ export async function queries(opts: QueryOptions): Promise<QueryResult> {
     base: start,
     stepMs: step,
     prefix: "system-",
+    churn: opts.churn ?? 0,
+    stagger: opts.stagger ?? false,
     ...(opts.watch ? { watch: opts.watch } : {}),
   });
   if (load.errors > 0) throw new Error(`loading the data set: ${load.errors} batches not stored`);
@@ -166,8 +170,9 @@ export async function queries(opts: QueryOptions): Promise<QueryResult> {
   await sideLoad(opts.env, flappy);
 
   server.resetPeak();
-  const window = (hour: number, pageSize: number) => {
+  const window = (hour: number, pageSize: number, narrow: Record<string, string> = {}) => {
     const q = new URLSearchParams({
+      ...narrow,
       start_time: hh(hour),
       end_time: hh(hour + 1),
       from: new Date(start).toISOString(),
@@ -219,6 +224,22 @@ export async function queries(opts: QueryOptions): Promise<QueryResult> {
   const walkComplete = url === null;
   if (walkComplete && walked !== total) throw new Error(`paging: ${walked} rows read, count says ${total}`);
 
+  // The first page narrowed by system, by name, by pid: no slower than unnarrowed.
+  const narrowedP50 = async (narrow: Record<string, string>) =>
+    percentile(
+      await repeat(Math.max(3, Math.ceil(iterations / 2)), budget, failures, async (i) => {
+        const { ms } = await getJson(window(i % 24, opts.pageSize, narrow));
+        return ms;
+      }),
+      50,
+    );
+  const narrowed = {
+    system: await narrowedP50({ system_name: "system-7" }),
+    name: await narrowedP50({ process_name: NAMES[5] as string }),
+    // a pid of system-3's list (bench/harness.ts processList): on that system only
+    pid: await narrowedP50({ pid: String(1000 + 40 * 7 + 3) }),
+  };
+
   // Duration of the flappy process.
   const durationUrl = `${server.url}/api/process-duration/?${new URLSearchParams({
     system_name: FLAPPY.system,
@@ -231,7 +252,12 @@ export async function queries(opts: QueryOptions): Promise<QueryResult> {
     return i === 0 ? Number.NaN : ms; // the first is a warm-up
   }).then((all) => all.filter((ms) => !Number.isNaN(ms)));
 
+  const series = opts.env.INFLUX_URL ? await seriesCount(opts.env) : null;
   return {
+    churn: opts.churn ?? 0,
+    stagger: opts.stagger ?? false,
+    series,
+    narrowed_p50_ms: narrowed,
     rows_stored: load.rows + flappy.length,
     load,
     filter_matches: matches,

@@ -5,7 +5,7 @@
  * - Data: 20 systems × 300 processes (agent-like fields: rss, start time, user, command, state,
  *   parent pid; 120 names, so several pids share one) at evenly spaced instants over the last 7
  *   days, `--rows` samples in all (default 1 008 000 = one sample an hour). Plus one "flappy"
- *   process sampled every 5 s, up for 10 minutes then down for 10, all week (60 480 samples,
+ *   process on a system of its own sampled every 5 s, up for 10 minutes then down for 10, all week (60 480 samples,
  *   504 runs), loaded outside the timed ingest.
  * - Ingest: store.write() in batches of 300 (one system's sample), one after the other.
  * - Filter: a one-hour time-of-day window on each of the 7 days (7 ranges from windowsBetween),
@@ -19,14 +19,13 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { InfluxDB, Point } from "@influxdata/influxdb-client";
 import Database from "better-sqlite3";
 import { createLogger } from "../server/log.ts";
 import { InfluxStore } from "../server/store/influx/store.ts";
 import { SqliteStore } from "../server/store/sqlite/store.ts";
 import type { BatchProcess, ProcessStore, SampleBatch } from "../server/store/types.ts";
 import { parseTimeOfDay, windowsBetween } from "../server/timewindow.ts";
-import { influxTarget } from "./harness.ts";
+import { influxTarget, writeBatches } from "./harness.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -99,7 +98,7 @@ function* batches(): Generator<SampleBatch> {
 }
 
 /** The flappy process: every 5 s, up 10 minutes, down 10 minutes, for the whole week. */
-const FLAPPY = { system: "system-00", name: "flappy", pid: 4242 };
+const FLAPPY = { system: "flappy-host", name: "flappy", pid: 4242 };
 function* flappyTimes(): Generator<number> {
   for (let t = start; t < now; t += 5000) if (Math.floor((t - start) / 600_000) % 2 === 0) yield t;
 }
@@ -156,22 +155,15 @@ async function influxBench(): Promise<Bench> {
     label: `InfluxDB ${version}`.trim(),
     store,
     async sideLoad(times) {
-      const write = new InfluxDB({ url: conn.url, token: conn.token }).getWriteApi(conn.org, bucket, "ms", {
-        batchSize: 5000,
-        maxRetries: 0,
-      });
-      for (const t of times) {
-        write.writePoint(
-          new Point("process")
-            .tag("system", FLAPPY.system)
-            .tag("name", FLAPPY.name)
-            .tag("pid", String(FLAPPY.pid))
-            .floatField("cpu_percent", 1)
-            .floatField("memory_percent", 1)
-            .timestamp(new Date(t)),
-        );
-      }
-      await write.close();
+      // through the server's own encoder, so the points have the server's layout
+      await writeBatches(
+        { INFLUX_URL: conn.url, INFLUX_TOKEN: conn.token, INFLUX_ORG: conn.org, INFLUX_BUCKET: bucket },
+        times.map((t) => ({
+          system_name: FLAPPY.system,
+          timestamp: t,
+          processes: [{ pid: FLAPPY.pid, name: FLAPPY.name, cpu_percent: 1, memory_percent: 1 }],
+        })),
+      );
     },
     size: () => null,
     async dispose() {

@@ -3,9 +3,9 @@
  * sample in force on a system at an instant. The stores only hand over sightings and samples; the
  * rules live here and in server/store/runs.ts, once for both stores (docs/history.md).
  */
-import { byCodePoint } from "../store/influx/store.ts";
+import { byCodePoint } from "../store/influx/tags.ts";
 import { assembleRuns, type RunRules, type SystemRuns, sampleSpacing } from "../store/runs.ts";
-import type { ProcessStore, SampleAt, Sighting, TimeRange } from "../store/types.ts";
+import type { ProcessOrder, ProcessStore, SampleAt, Sighting, TimeRange } from "../store/types.ts";
 
 /** Runs of `process_name` per system in `range`, systems in code-point order; empty when never seen. */
 export async function processRuns(
@@ -32,14 +32,18 @@ export type InForce =
   /** Its last sample before the instant is more than 3 intervals older: it was not reporting. */
   | { found: "silent"; last: number };
 
-/** The sample in force on a system at `at`: the last one at or before it, no older than 3 intervals. */
+/**
+ * The sample in force on a system at `at`: the last one at or before it, no older than 3
+ * intervals. With `pick`, only its `top` first processes in that order.
+ */
 export async function sampleInForce(
   store: ProcessStore,
   system_name: string,
   at: number,
   defaultGapMs: number,
+  pick?: { sort: ProcessOrder; top: number },
 ): Promise<InForce> {
-  const sample = await store.sampleAt(system_name, at);
+  const sample = await store.sampleAt(system_name, at, pick);
   if (!sample) return { found: "none" };
   const { allowance } = sampleSpacing(sample.interval_ms, defaultGapMs);
   if (at - sample.timestamp > allowance) return { found: "silent", last: sample.timestamp };

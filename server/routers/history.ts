@@ -9,7 +9,6 @@ import { echo, fieldError } from "../errors.ts";
 import { iso, sampleJson } from "../format.ts";
 import { processRuns, sampleInForce } from "../history/query.ts";
 import { AtIn, AtOut, RunsIn, RunsOut } from "../schemas.ts";
-import type { StoredSample } from "../store/types.ts";
 import { type Context, readProcedure, router } from "../trpc.ts";
 
 const DEFAULT_SYSTEMS_PAGE = 100;
@@ -27,14 +26,6 @@ function pageLink(url: URL | undefined, page: number): string | null {
   link.searchParams.set("page", String(page));
   return link.toString();
 }
-
-const orders = {
-  cpu: (a: StoredSample, b: StoredSample) => b.cpu_percent - a.cpu_percent,
-  memory: (a: StoredSample, b: StoredSample) => b.memory_percent - a.memory_percent,
-  name: () => 0,
-} as const;
-const byName = (a: StoredSample, b: StoredSample) =>
-  Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)) || a.pid - b.pid;
 
 export const historyRouter = router({
   runs: readProcedure
@@ -160,7 +151,10 @@ export const historyRouter = router({
       if (at > ctx.now()) throw fieldError("at", `${echo(input.at)} is in the future`);
       if (at < 0) throw fieldError("at", "must not be before 1970-01-01T00:00:00Z");
       ctx.budget.takeRows(input.top, "top");
-      const found = await sampleInForce(ctx.store, input.system_name, at, ctx.config.RUN_GAP_SECONDS * 1000);
+      const found = await sampleInForce(ctx.store, input.system_name, at, ctx.config.RUN_GAP_SECONDS * 1000, {
+        sort: input.sort,
+        top: input.top,
+      });
       if (found.found === "none") {
         throw new TRPCError({
           code: "NOT_FOUND",
@@ -174,11 +168,7 @@ export const historyRouter = router({
         });
       }
       const { sample } = found;
-      const order = orders[input.sort];
-      const top = [...sample.processes]
-        .sort((a, b) => order(a, b) || byName(a, b))
-        .slice(0, input.top)
-        .map(sampleJson);
+      const top = sample.processes.map(sampleJson);
       ctx.budget.takeBytes(jsonSize(top), "top");
       return {
         success: true as const,
@@ -186,7 +176,7 @@ export const historyRouter = router({
         at: iso(at),
         sample_time: iso(sample.timestamp),
         interval_ms: sample.interval_ms ?? null,
-        process_count: sample.processes.length,
+        process_count: sample.process_count,
         sort: input.sort,
         processes: top,
       };

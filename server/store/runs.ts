@@ -1,5 +1,5 @@
 /** Runs of a process, assembled the same way by every store. */
-import type { DurationFacts, Run, Sighting } from "./types.ts";
+import type { DurationFacts, ProcessOrder, Run, Sighting, StoredSample } from "./types.ts";
 
 /**
  * Runs from per-pid sightings and the gaps between consecutive samples. Shared by both stores so
@@ -203,4 +203,15 @@ export function assembleRuns(
     restarts: restartTimes.length,
     crash_loop: k > 0 && crashLoop,
   };
+}
+
+/** UTF-8 byte order of two names (how both stores sort names). */
+const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/** The order of processes-at: cpu or memory highest first, or by name; ties by name, then pid. */
+export function processOrder(sort: ProcessOrder): (a: StoredSample, b: StoredSample) => number {
+  const byName = (a: StoredSample, b: StoredSample) => byBytes(a.name, b.name) || a.pid - b.pid;
+  if (sort === "cpu") return (a, b) => b.cpu_percent - a.cpu_percent || byName(a, b);
+  if (sort === "memory") return (a, b) => b.memory_percent - a.memory_percent || byName(a, b);
+  return byName;
 }

@@ -119,11 +119,16 @@ export interface Sighting {
   interval_ms?: number | undefined;
 }
 
-/** A system's whole sample at one instant. */
+/** How processes-at orders a sample: cpu and memory highest first, name A→Z; ties by name, then pid. */
+export type ProcessOrder = "cpu" | "memory" | "name";
+
+/** A system's sample at one instant. */
 export interface SampleAt {
   timestamp: number;
   interval_ms?: number | undefined;
-  /** Every process of the sample, in no particular order. */
+  /** How many processes the whole sample holds. */
+  process_count: number;
+  /** Every process of the sample in no particular order, or the `top` first in the order asked for. */
   processes: StoredSample[];
 }
 
@@ -145,8 +150,15 @@ export interface ProcessStore {
   systems(range: TimeRange): Promise<SystemSummary[]>;
   /** Every sighting of a name in the range (one system or all), in no particular order. */
   sightings(query: SightingsQuery): Promise<Sighting[]>;
-  /** The system's last sample at or before `at` (epoch ms); null when it has none. */
-  sampleAt(system_name: string, at: number): Promise<SampleAt | null>;
+  /**
+   * The system's last sample at or before `at` (epoch ms); null when it has none. With `pick`, only
+   * its `top` first processes in that order (a store may then read only those).
+   */
+  sampleAt(
+    system_name: string,
+    at: number,
+    pick?: { sort: ProcessOrder; top: number },
+  ): Promise<SampleAt | null>;
   /** Resolves when storage answers; rejects with StorageUnavailableError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

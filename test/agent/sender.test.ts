@@ -47,7 +47,10 @@ function recorder(): { log: Logger; lines: { msg: string; [k: string]: unknown }
 }
 
 /** A real HTTP server answering /trpc/process.submit from a script, recording each (gunzip'd) body. */
-async function scripted(answers: { status: number; retryAfter?: string }[]) {
+async function scripted(
+  answers: { status: number; retryAfter?: string; delayMs?: number }[],
+  fallback = 200,
+) {
   const bodies: SubmitPayload[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -59,19 +62,21 @@ async function scripted(answers: { status: number; retryAfter?: string }[]) {
       const text = (req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw).toString();
       const payload = JSON.parse(text) as SubmitPayload;
       bodies.push(payload);
-      const answer = answers.shift() ?? { status: 200 };
+      const answer = answers.shift() ?? { status: fallback };
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (answer.retryAfter) headers["retry-after"] = answer.retryAfter;
-      res.writeHead(answer.status, headers);
-      res.end(
-        answer.status === 200
-          ? JSON.stringify({
-              result: { data: { success: true, message: "ok", accepted: payload.processes.length } },
-            })
-          : JSON.stringify({
-              error: { message: "storage unavailable", code: -32603, data: { httpStatus: answer.status } },
-            }),
-      );
+      setTimeout(() => {
+        res.writeHead(answer.status, headers);
+        res.end(
+          answer.status === 200
+            ? JSON.stringify({
+                result: { data: { success: true, message: "ok", accepted: payload.processes.length } },
+              })
+            : JSON.stringify({
+                error: { message: "storage unavailable", code: -32603, data: { httpStatus: answer.status } },
+              }),
+        );
+      }, answer.delayMs ?? 0);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -168,7 +173,9 @@ describe("Sender", () => {
         [503, 3, 2, 200], // the server's Retry-After (200 ms) wins over the backoff's 20 ms
       ]);
       expect(took).toBeGreaterThanOrEqual(200);
-      expect(lines.filter((l) => l.msg === "server answers again; replaying the spool")).toHaveLength(1);
+      expect(
+        lines.filter((l) => l.msg === "server answers again; replaying the spool").map((l) => l.pending),
+      ).toEqual([2]);
     } finally {
       await server.close();
     }
@@ -248,5 +255,73 @@ describe("Sender", () => {
     await until(() => spool.count === 0, "the batch sent after notify");
     expect(lines.filter((l) => l.msg === "sent")).toHaveLength(1);
     await sender.stop();
+  });
+
+  it("notify and stop are safe on a sender that never started", async () => {
+    const spool = new Spool(tempDir("sender-unstarted"), 1e7, createLogger("silent")).open();
+    const sender = new Sender(
+      spool,
+      createSubmit({ server: app.url, token: undefined, timeoutMs: 5000 }, createLogger("silent")),
+      new Backoff(10, 100),
+      createLogger("silent"),
+    );
+    sender.notify();
+    await sender.stop();
+  });
+
+  it("a new batch does not cut a backoff short, stop does; nothing is sent after stop", async () => {
+    const down = await scripted([], 503);
+    try {
+      const { log, lines } = recorder();
+      const spool = new Spool(tempDir("sender-backoff"), 1e7, log).open();
+      spool.put(batch(T0, 2));
+      const sender = new Sender(
+        spool,
+        createSubmit({ server: down.url, token: undefined, timeoutMs: 5000 }, log),
+        new Backoff(4000, 4000, () => 1),
+        log,
+      );
+      sender.start();
+      await until(
+        () => lines.some((l) => l.msg === "send failed; the sample stays in the spool"),
+        "a failure",
+      );
+      spool.put(batch(T0 + 5000, 2));
+      sender.notify();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(down.bodies).toHaveLength(1); // still backing off (4 s)
+      const stopping = performance.now();
+      await sender.stop();
+      expect(performance.now() - stopping).toBeLessThan(2000); // stop ends the 4 s wait
+      spool.put(batch(T0 + 10_000, 2));
+      sender.notify();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(down.bodies).toHaveLength(1);
+      expect(spool.count).toBe(3);
+    } finally {
+      await down.close();
+    }
+  });
+
+  it("stop during a failing send returns once it is answered, without waiting out the backoff", async () => {
+    const slow = await scripted([{ status: 503, delayMs: 300 }], 503);
+    try {
+      const spool = new Spool(tempDir("sender-inflight"), 1e7, createLogger("silent")).open();
+      spool.put(batch(T0, 2));
+      const sender = new Sender(
+        spool,
+        createSubmit({ server: slow.url, token: undefined, timeoutMs: 5000 }, createLogger("silent")),
+        new Backoff(20_000, 20_000, () => 1),
+        createLogger("silent"),
+      );
+      sender.start();
+      await until(() => slow.bodies.length === 1, "the send in flight");
+      const stopping = performance.now();
+      await sender.stop();
+      expect(performance.now() - stopping).toBeLessThan(5000); // not the 20 s backoff
+      expect(spool.count).toBe(1);
+    } finally {
+      await slow.close();
+    }
   });
 });

@@ -1277,6 +1277,35 @@ export function storeContract(label: string, factory: StoreFactory): void {
         expect(await inForce("legacy", T + 15 * SEC + 1)).toEqual({ found: "silent", last: T });
       });
 
+      it("picks the top processes of the sample in force by cpu, memory or name; ties by name, then pid", async () => {
+        const ps = [
+          proc(5, "b", { cpu_percent: 10, memory_percent: 3, user: "u5" }),
+          proc(9, "a", { cpu_percent: 10, memory_percent: 1, command: "a --nine" }),
+          proc(3, "a", { cpu_percent: 10, memory_percent: 7 }),
+          proc(1, "c", { cpu_percent: 50, memory_percent: 3, started_at: T - DAY }),
+          proc(2, "é", { cpu_percent: 0, memory_percent: 0 }),
+        ];
+        await store.write(withInterval(batch("pick", T, ps), 5000));
+        const top = async (sort: "cpu" | "memory" | "name", n: number) => {
+          const found = await sampleInForce(store, "pick", T + SEC, 15 * SEC, { sort, top: n });
+          if (found.found !== "sample") throw new Error("no sample");
+          expect(found.sample.process_count).toBe(5);
+          return found.sample.processes;
+        };
+        expect((await top("cpu", 3)).map((p) => p.pid)).toEqual([1, 3, 9]);
+        expect(await top("cpu", 2)).toEqual([
+          stored("pick", T, ps[3] as BatchProcess),
+          stored("pick", T, ps[2] as BatchProcess),
+        ]);
+        expect((await top("memory", 4)).map((p) => p.pid)).toEqual([3, 5, 1, 9]);
+        expect((await top("name", 5)).map((p) => p.pid)).toEqual([3, 9, 5, 1, 2]);
+        expect((await top("name", 1000)).map((p) => p.pid)).toEqual([3, 9, 5, 1, 2]);
+        expect((await top("cpu", 1000)).map((p) => p.pid)).toEqual([1, 3, 9, 5, 2]);
+        expect((await top("cpu", 5)).find((p) => p.pid === 9)).toEqual(
+          stored("pick", T, ps[1] as BatchProcess),
+        );
+      });
+
       it("answers at an instant with an agent-sized sample (320 processes, same-named ones) field by field", async () => {
         const processes = Array.from({ length: 320 }, (_, i) =>
           proc(1000 + i, i % 4 === 0 ? "kworker" : `proc-${i}`, {

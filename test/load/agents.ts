@@ -24,6 +24,11 @@ export interface SimAgentOptions {
   retry: boolean;
   /** Pause between attempts after a failure, ms. */
   retryDelayMs?: number;
+  /**
+   * Open loop: batch k is offered at start + k × paceMs (sent at once when the agent is behind),
+   * so the load offered is known and a slow server shows as a shortfall. Default: closed loop.
+   */
+  paceMs?: number;
 }
 
 export class SimAgent {
@@ -35,6 +40,7 @@ export class SimAgent {
   readonly networkErrors = new Map<string, number>();
   private k = 0;
   private readonly body: string;
+  private readonly processes: Record<string, unknown>[];
 
   constructor(readonly opts: SimAgentOptions) {
     const processes = Array.from({ length: opts.processes }, (_, i) => ({
@@ -46,7 +52,17 @@ export class SimAgent {
       user: "load",
       command: `/usr/bin/proc-${i % 7} --n ${i}`,
     }));
+    this.processes = processes;
     this.body = JSON.stringify(processes);
+  }
+
+  /** The rows the API must return for the batch at `timestamp` (as filter returns them, sorted by pid). */
+  expectedRows(timestamp: number): Record<string, unknown>[] {
+    return this.processes.map((p) => ({
+      system_name: this.opts.systemName,
+      ...p,
+      timestamp: new Date(timestamp).toISOString(),
+    }));
   }
 
   /** Timestamps of every batch this agent sent at least once. */
@@ -78,7 +94,13 @@ export class SimAgent {
    * (acknowledged) before the loop returns, so every batch sent is eventually acknowledged.
    */
   async run(stop: () => boolean): Promise<void> {
+    const start = performance.now();
     while (!stop()) {
+      if (this.opts.paceMs) {
+        const due = start + this.k * this.opts.paceMs - performance.now();
+        if (due > 0) await new Promise((r) => setTimeout(r, due));
+        if (stop()) break;
+      }
       const timestamp = this.opts.base + this.k * this.opts.stepMs;
       this.k++;
       for (;;) {
@@ -119,6 +141,8 @@ export interface StoredRow {
   timestamp: number;
   pid: number;
   name: string;
+  /** The row exactly as the API returned it. */
+  row: Record<string, unknown>;
 }
 
 /** Every stored row of one system over [from, to), read page by page through the API. */
@@ -147,7 +171,8 @@ export async function storedRows(
       next: string | null;
       data: { timestamp: string; pid: number; name: string }[];
     };
-    for (const d of body.data) rows.push({ timestamp: Date.parse(d.timestamp), pid: d.pid, name: d.name });
+    for (const d of body.data)
+      rows.push({ timestamp: Date.parse(d.timestamp), pid: d.pid, name: d.name, row: d });
     next = body.next;
   }
   return rows;

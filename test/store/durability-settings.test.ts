@@ -130,7 +130,7 @@ describe.each(RUNTIMES)("agent spool durability under %s (strace)", (runtime) =>
       .split("\n")
       .filter((l) => l.includes(spool));
     const tmpSync = lines.findIndex((l) =>
-      /\bf(data)?sync\(\d+<[^>]*\/\d{12}\.json\.gz\.tmp>\)\s*=\s*0/.test(l),
+      /\bf(data)?sync\(\d+<[^>]*\/\d{12}(-\d+-\d+)?\.json\.gz\.tmp>\)\s*=\s*0/.test(l),
     );
     const rename = lines.findIndex((l) => /\brename(at2?)?\(.*\.json\.gz\.tmp", .*\.json\.gz"/.test(l));
     const dirSync = lines.findIndex(

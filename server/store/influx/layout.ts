@@ -6,6 +6,11 @@ import { flux, type ParameterizedQuery } from "@influxdata/influxdb-client";
 
 /** One point per process per sample: tags system, name, slot; fields pid, cpu_percent, … */
 export const SAMPLE = "sample";
+/**
+ * The samples again, one series per system: the batch's processes in row order at the sampling
+ * instant + 0, 1, 2, … ns; fields name, pid, cpu_percent, … (what the filter's pages read).
+ */
+export const ROW = "row";
 /** One point per batch: tag system; field processes (how many samples the batch holds). */
 export const BATCH = "batch";
 /** The layout of releases up to 0.1: measurement "process", tags system, name and pid. */

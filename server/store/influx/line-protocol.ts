@@ -3,20 +3,30 @@
  * Point objects (the client's point builder costs ~14 µs a row and does not escape a trailing
  * backslash). Layout (docs/data-layout.md):
  *
- *   sample,name=<n>,slot=<k>,system=<s> pid=<i>i,cpu_percent=<f>,memory_percent=<f>[,extras] <ms>
- *   batch,system=<s> processes=<i>i <ms>
+ *   sample,name=<n>,slot=<k>,system=<s> pid=<i>i,cpu_percent=<f>,memory_percent=<f>[,extras] <t>
+ *   row,system=<s> name="<n>",pid=<i>i,cpu_percent=<f>,memory_percent=<f>[,extras] <t + j ns>
+ *   batch,system=<s> processes=<i>i <t>
  *
  * `slot` keeps processes sharing a name at one instant apart: the same-named processes of a batch
  * in ascending pid order get slots 0, 1, 2, … — deterministic, so a retried batch rewrites exactly
  * the points it wrote, on any server. Series are bounded by systems × names × concurrent same-named
  * processes, however many pids come and go. `pid` is a field.
  *
+ * `row` is the same sample again, one series per system: the batch's processes in the API's row
+ * order (name by code point, then pid) at the sampling instant + 0, 1, 2, … ns. A page of the
+ * filter is then a few exact time ranges of a few series, pivoted into one row per sample inside
+ * InfluxDB (pivoting thousands of per-process series costs seconds; see docs/data-layout.md).
+ * Both copies merge field by field on a rewrite, as one point would.
+ *
  * Optional numeric and string fields are listed in SAMPLE_FIELDS: adding one is one entry there.
  */
 import type { BatchProcess, SampleBatch } from "../types.ts";
 import { StorageRefusedError } from "../types.ts";
-import { BATCH, SAMPLE } from "./layout.ts";
-import { encodeTag } from "./tags.ts";
+import { BATCH, ROW, SAMPLE } from "./layout.ts";
+import { byCodePoint, encodeTag } from "./tags.ts";
+
+/** Timestamps are written in nanoseconds (the `row` copy uses the sub-millisecond digits). */
+export const WRITE_PRECISION = "ns";
 
 /** A tag value or tag key: `\` and `%` percent-encoded (tags.ts), then `,` `=` and space escaped. */
 export function tagValue(value: string): string {
@@ -87,7 +97,7 @@ function optionalFields(p: BatchProcess): string {
  * Slots for the processes of one batch, in input order: per name, ascending pid → 0, 1, 2, …
  * A batch naming the same (name, pid) twice is refused: the two would claim one sample.
  */
-function assignSlots(processes: readonly BatchProcess[]): number[] {
+export function assignSlots(processes: readonly BatchProcess[]): number[] {
   const byName = new Map<string, number[]>();
   processes.forEach((p, i) => {
     const list = byName.get(p.name);
@@ -116,18 +126,46 @@ function assignSlots(processes: readonly BatchProcess[]): number[] {
   return slots;
 }
 
-/** The line protocol for one batch (precision: ms): its samples, then its summary point. */
+/** Nanoseconds as digits: the epoch-ms instant followed by six digits of `ns` (0 ≤ ns < 10⁶). */
+export const instantNs = (ms: number, ns = 0): string =>
+  `${Math.trunc(ms)}${String(ns).padStart(6, "0")}`.replace(/^0+(?=\d)/, "");
+
+/** The row order within one batch: name by code point, then pid. */
+export function rowOrder(processes: readonly BatchProcess[]): number[] {
+  return processes
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const x = processes[a] as BatchProcess;
+      const y = processes[b] as BatchProcess;
+      return x.name === y.name ? x.pid - y.pid : byCodePoint(x.name, y.name);
+    });
+}
+
+/** The line protocol for one batch (precision: ns): its samples, their row copy, its summary point. */
 export function encodeBatch(batch: SampleBatch): string {
-  const ts = String(Math.trunc(batch.timestamp));
+  if (batch.processes.length >= 1_000_000) {
+    throw new StorageRefusedError("at most 999 999 processes in one batch", "processes");
+  }
+  const ms = Math.trunc(batch.timestamp);
+  const ts = instantNs(ms);
   const system = tagValue(batch.system_name);
   const slots = assignSlots(batch.processes);
+  const fields = batch.processes.map(
+    (p) =>
+      `pid=${intValue(p.pid)},cpu_percent=${floatValue(p.cpu_percent)},memory_percent=${floatValue(
+        p.memory_percent,
+      )}${optionalFields(p)}`,
+  );
   // tag keys in sorted order (name, slot, system): InfluxDB's parser then has nothing to sort
-  const suffix = `,system=${system} pid=`;
+  const suffix = `,system=${system} `;
   let out = "";
   batch.processes.forEach((p, i) => {
-    out += `${SAMPLE},name=${tagValue(p.name)},slot=${slots[i]}${suffix}${intValue(p.pid)},cpu_percent=${floatValue(
-      p.cpu_percent,
-    )},memory_percent=${floatValue(p.memory_percent)}${optionalFields(p)} ${ts}\n`;
+    out += `${SAMPLE},name=${tagValue(p.name)},slot=${slots[i]}${suffix}${fields[i]} ${ts}\n`;
+  });
+  const row = `${ROW},system=${system} name=`;
+  rowOrder(batch.processes).forEach((i, j) => {
+    const p = batch.processes[i] as BatchProcess;
+    out += `${row}${stringValue(p.name)},${fields[i]} ${instantNs(ms, j)}\n`;
   });
   // interval_ms on every batch point, 0 = not sent: runs read only where it changes (history-queries.ts)
   out += `${BATCH},system=${system} processes=${batch.processes.length}i,interval_ms=${intValue(batch.interval_ms ?? 0)} ${ts}\n`;

@@ -9,7 +9,7 @@ import { flux, fluxExpression, InfluxDB, type ParameterizedQuery } from "@influx
 import type { Logger } from "../../log.ts";
 import type { BatchProcess, SampleBatch } from "../types.ts";
 import { measurements, OLD_MEASUREMENT } from "./layout.ts";
-import { encodeBatch } from "./line-protocol.ts";
+import { encodeBatch, WRITE_PRECISION } from "./line-protocol.ts";
 import { decodeTag } from "./tags.ts";
 
 export interface MigrateOptions {
@@ -122,7 +122,7 @@ export async function migrateBucket(opts: MigrateOptions): Promise<MigrateResult
           samples += b.processes.length;
           batches++;
         }
-        const res = await fetch(`${base}/api/v2/write?${qs}&precision=ms`, {
+        const res = await fetch(`${base}/api/v2/write?${qs}&precision=${WRITE_PRECISION}`, {
           method: "POST",
           headers: { ...headers, "content-type": "text/plain; charset=utf-8" },
           body,

@@ -11,12 +11,13 @@ import {
 } from "@influxdata/influxdb-client";
 import { BucketsAPI, OrgsAPI } from "@influxdata/influxdb-client-apis";
 import type { Logger } from "../../log.ts";
-import { assembleDuration } from "../runs.ts";
+import { assembleDuration, processOrder } from "../runs.ts";
 import {
   type DurationFacts,
   type DurationQuery,
   type FilterQuery,
   type FilterResult,
+  type ProcessOrder,
   type ProcessStore,
   type SampleAt,
   type SampleBatch,
@@ -30,19 +31,18 @@ import {
 } from "../types.ts";
 import { batchAtQuery, sightingsQuery } from "./history-queries.ts";
 import { measurements, OLD_MEASUREMENT, OldLayoutError } from "./layout.ts";
-import { encodeBatch } from "./line-protocol.ts";
+import { encodeBatch, WRITE_PRECISION } from "./line-protocol.ts";
 import {
   durationFacts,
   filterBatches,
+  filterByName,
   filterCounts,
-  filterPageRows,
-  filterPageTimes,
-  filterPidKeys,
-  narrowsSamples,
-  type SeriesKey,
+  filterMatches,
+  filterRowSegments,
+  type RowSegment,
   systemsSummary,
 } from "./queries.ts";
-import { decodeTag } from "./tags.ts";
+import { byCodePoint, decodeTag, encodeTag } from "./tags.ts";
 
 export interface InfluxStoreOptions {
   url: string;
@@ -91,74 +91,29 @@ const num = (v: unknown): number | undefined => (typeof v === "number" && Number
 const str = (v: unknown): string | undefined =>
   typeof v === "string" && v !== "" ? v.replaceAll("\r\n", "\n") : undefined;
 const ms = (v: unknown): number => Date.parse(String(v));
-/**
- * Code-point order (what InfluxDB and SQLite sort strings by: UTF-8 bytes). JavaScript's `<`
- * compares UTF-16 units, which puts U+10000 and above before U+E000–U+FFFF.
- */
-export function byCodePoint(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) {
-      const shift = (c: number) => (c >= 0xe000 ? c - 0x800 : c >= 0xd800 ? c + 0x2000 : c);
-      return shift(x) - shift(y);
-    }
-  }
-  return a.length - b.length;
-}
+/** A sample's values from a row holding its fields as columns (absent ones undefined). */
+const values = (r: Row) => ({
+  cpu_percent: num(r.cpu_percent) ?? 0,
+  memory_percent: num(r.memory_percent) ?? 0,
+  memory_rss: num(r.memory_rss),
+  started_at: num(r.started_at),
+  parent_pid: num(r.parent_pid),
+  user: str(r.user),
+  command: str(r.command),
+  state: str(r.state),
+  num_threads: num(r.num_threads),
+  cpu_user_seconds: num(r.cpu_user_seconds),
+  cpu_system_seconds: num(r.cpu_system_seconds),
+  minor_faults: num(r.minor_faults),
+  major_faults: num(r.major_faults),
+  memory_vms: num(r.memory_vms),
+});
 
-/** Beyond this many series, a pid filter reads the page's span by tags and filters in TypeScript. */
-const MAX_SERIES_PREDICATE = 200;
-
-/** `ranges` cut to [start, stop), empty pieces dropped. */
-const clip = (ranges: TimeRange[], start: number, stop: number): TimeRange[] =>
-  ranges
-    .map((r) => ({ start: Math.max(r.start, start), stop: Math.min(r.stop, stop) }))
-    .filter((r) => r.start < r.stop);
-
-/** One StoredSample per (instant, system, name, slot) from one row per field, in the documented order. */
-function assemble(fields: Row[]): StoredSample[] {
-  const samples = new Map<string, Row>();
-  for (const f of fields) {
-    const id = `${String(f._time)}\u0000${f.system}\u0000${f.name}\u0000${f.slot}`;
-    let sample = samples.get(id);
-    if (!sample) {
-      sample = { _time: f._time, system: f.system, name: f.name };
-      samples.set(id, sample);
-    }
-    sample[String(f._field)] = f._value;
-  }
-  return [...samples.values()]
-    .filter((r) => r.cpu_percent !== undefined && r.pid !== undefined)
-    .map((r) => ({
-      system_name: decodeTag(String(r.system)),
-      name: decodeTag(String(r.name)),
-      pid: Number(r.pid),
-      timestamp: ms(r._time),
-      cpu_percent: num(r.cpu_percent) ?? 0,
-      memory_percent: num(r.memory_percent) ?? 0,
-      memory_rss: num(r.memory_rss),
-      started_at: num(r.started_at),
-      parent_pid: num(r.parent_pid),
-      user: str(r.user),
-      command: str(r.command),
-      state: str(r.state),
-      num_threads: num(r.num_threads),
-      cpu_user_seconds: num(r.cpu_user_seconds),
-      cpu_system_seconds: num(r.cpu_system_seconds),
-      minor_faults: num(r.minor_faults),
-      major_faults: num(r.major_faults),
-      memory_vms: num(r.memory_vms),
-    }))
-    .sort(
-      (a, b) =>
-        a.timestamp - b.timestamp ||
-        byCodePoint(a.system_name, b.system_name) ||
-        byCodePoint(a.name, b.name) ||
-        a.pid - b.pid,
-    );
-}
+/** The sub-millisecond part of an RFC 3339 time, in ns (a `row` point's place in its batch). */
+const subMs = (v: unknown): number => {
+  const fraction = /\.(\d+)Z$/.exec(String(v))?.[1] ?? "";
+  return Number(fraction.padEnd(9, "0").slice(3, 9));
+};
 
 /** A failed fetch() (undici wraps the socket error as `cause`) or its timeout. */
 function classifyFetch(err: unknown): Error {
@@ -244,7 +199,7 @@ export class InfluxStore implements ProcessStore {
     const body = encodeBatch(batch); // refuses a batch naming one (name, pid) twice
     await this.layout();
     const { url, org, bucket, token, timeoutMs } = this.opts;
-    const target = `${url.replace(/\/$/, "")}/api/v2/write?${new URLSearchParams({ org, bucket, precision: "ms" })}`;
+    const target = `${url.replace(/\/$/, "")}/api/v2/write?${new URLSearchParams({ org, bucket, precision: WRITE_PRECISION })}`;
     let res: Response;
     try {
       // Plain text, not gzip: on the loopback or a LAN the compression costs more than it saves.
@@ -280,22 +235,26 @@ export class InfluxStore implements ProcessStore {
     return this.rows(query);
   }
 
-  private async counts(q: FilterQuery, ranges: TimeRange[]): Promise<number[]> {
-    if (ranges.length === 0) return [];
+  async filter(q: FilterQuery): Promise<FilterResult> {
+    if (q.ranges.length === 0) return { count: 0, rows: [] };
+    if (q.process_name !== undefined) return this.filterByName(q);
+    return q.pid !== undefined ? this.filterMatching(q) : this.filterAll(q);
+  }
+
+  /**
+   * Without a name or pid narrowing: the batch points give the counts, and say which (system,
+   * instant) batches hold the page and which of their samples, in row order.
+   */
+  private async filterAll(q: FilterQuery): Promise<FilterResult> {
+    const { bucket } = this.opts;
     const counted = new Map(
-      (await this.query(filterCounts(this.opts.bucket, q, ranges))).map((r) => [
+      (await this.query(filterCounts(bucket, q, q.ranges))).map((r) => [
         String(r.result),
         num(r._value) ?? 0,
       ]),
     );
-    return ranges.map((_, i) => counted.get(`r${i}`) ?? 0);
-  }
-
-  async filter(q: FilterQuery): Promise<FilterResult> {
-    if (q.ranges.length === 0) return { count: 0, rows: [] };
-    const counts = await this.counts(q, q.ranges);
+    const counts = q.ranges.map((_, i) => counted.get(`r${i}`) ?? 0);
     const count = counts.reduce((a, b) => a + b, 0);
-
     // The ranges are disjoint and ascending: the page lies in the ranges from the one holding
     // sample number `offset` on, and starts `offset` samples into the concatenation of those.
     const touched: TimeRange[] = [];
@@ -315,18 +274,7 @@ export class InfluxStore implements ProcessStore {
       skip = 0;
     });
     if (touched.length === 0) return { count, rows: [] };
-    const page = narrowsSamples(q)
-      ? await this.pageBySamples(q, touched, offset)
-      : await this.pageByBatches(q, touched, offset);
-    return { count, rows: page };
-  }
-
-  /**
-   * Without a name or pid narrowing: the batch points say which (system, instant) pairs hold the
-   * page, so only those systems' samples at those instants are read.
-   */
-  private async pageByBatches(q: FilterQuery, touched: TimeRange[], offset: number): Promise<StoredSample[]> {
-    const points = (await this.query(filterBatches(this.opts.bucket, q, touched)))
+    const points = (await this.query(filterBatches(bucket, q, touched)))
       .map((r) => ({
         t: ms(r._time),
         stored: String(r.system),
@@ -334,63 +282,127 @@ export class InfluxStore implements ProcessStore {
         n: num(r._value) ?? 0,
       }))
       .sort((a, b) => a.t - b.t || byCodePoint(a.system, b.system));
-    const chosen: typeof points = [];
-    let before = 0; // samples of the touched ranges before the first chosen batch
-    let upTo = 0; // … up to the end of the last chosen one
+    const segments: RowSegment[] = [];
+    const end = offset + q.limit;
+    let before = 0; // samples of the touched ranges before this batch
     for (const p of points) {
-      if (upTo >= offset + q.limit) break;
-      upTo += p.n;
-      if (upTo <= offset) before = upTo;
-      else chosen.push(p);
+      if (before >= end) break;
+      const a = Math.max(0, offset - before);
+      const b = Math.min(p.n, end - before);
+      if (a < b) segments.push({ system: p.stored, t: p.t, a, b });
+      before += p.n;
     }
-    if (chosen.length === 0) return [];
-    const from = (chosen[0] as (typeof points)[number]).t;
-    const to = (chosen[chosen.length - 1] as (typeof points)[number]).t + 1;
-    const pairs = new Set(chosen.map((c) => `${c.t}\u0000${c.stored}`));
-    const systems = [...new Set(chosen.map((c) => c.stored))];
-    const rows = (
-      await this.query(filterPageRows(this.opts.bucket, q, clip(touched, from, to), { systems }))
-    ).filter((f) => pairs.has(`${ms(f._time)}\u0000${String(f.system)}`));
-    const samples = assemble(rows);
-    const start = offset - before;
-    return samples.slice(start, start + q.limit);
+    return { count, rows: await this.rowsOf(segments, touched) };
   }
 
-  /** Narrowed by name or pid: the page's instants from the matching pid points, then its rows. */
-  private async pageBySamples(q: FilterQuery, touched: TimeRange[], offset: number): Promise<StoredSample[]> {
-    const { bucket } = this.opts;
-    const times = await this.query(filterPageTimes(bucket, q, touched, offset));
-    if (times.length === 0) return [];
-    const from = ms(times[0]?._time);
-    const to = ms(times[times.length - 1]?._time) + 1;
-    const spans = clip(touched, from, to);
-    let only: { series: SeriesKey[] } | null = null;
-    if (q.pid !== undefined) {
-      // pid is a field: find the series that carried it in the page's span, then read just those.
-      const keys = new Map<string, SeriesKey>();
-      for (const k of await this.query(filterPidKeys(bucket, q, spans))) {
-        const key = { system: String(k.system), name: String(k.name), slot: String(k.slot) };
-        keys.set(`${key.system}\u0000${key.name}\u0000${key.slot}`, key);
+  /** Narrowed by name: that name's samples, pivoted from its own few series, ordered and cut here. */
+  private async filterByName(q: FilterQuery): Promise<FilterResult> {
+    const rows: StoredSample[] = (await this.query(filterByName(this.opts.bucket, q, q.ranges)))
+      .map((r) => ({
+        system_name: decodeTag(String(r.system)),
+        name: decodeTag(String(r.name)),
+        pid: Number(r.pid),
+        timestamp: ms(r._time),
+        ...values(r),
+      }))
+      .sort(
+        (a, b) => a.timestamp - b.timestamp || byCodePoint(a.system_name, b.system_name) || a.pid - b.pid,
+      );
+    return { count: rows.length, rows: rows.slice(q.offset, q.offset + q.limit) };
+  }
+
+  /**
+   * Narrowed by pid: the matching samples' places (system, instant, place in row
+   * order) from the `row` copy, counted and cut into the page here; then those rows.
+   */
+  private async filterMatching(q: FilterQuery): Promise<FilterResult> {
+    const asked = (q.process_name !== undefined ? 1 : 0) + (q.pid !== undefined ? 1 : 0);
+    const hits = new Map<
+      string,
+      { t: number; sub: number; stored: string; system: string; fields: number }
+    >();
+    for (const r of await this.query(filterMatches(this.opts.bucket, q, q.ranges))) {
+      const key = `${String(r._time)}\u0000${String(r.system)}`;
+      const hit = hits.get(key);
+      if (hit) hit.fields++;
+      else {
+        const stored = String(r.system);
+        hits.set(key, { t: ms(r._time), sub: subMs(r._time), stored, system: decodeTag(stored), fields: 1 });
       }
-      if (keys.size <= MAX_SERIES_PREDICATE) only = { series: [...keys.values()] };
     }
-    const [before, rows] = await Promise.all([
-      this.counts(q, clip(touched, Number.NEGATIVE_INFINITY, from)),
-      this.query(filterPageRows(bucket, q, spans, only)),
-    ]);
-    let samples = assemble(rows);
-    if (q.pid !== undefined) samples = samples.filter((s) => s.pid === q.pid);
-    const start = offset - before.reduce((a, b) => a + b, 0);
-    return samples.slice(start, start + q.limit);
+    const matches = [...hits.values()]
+      .filter((h) => h.fields === asked)
+      .sort((a, b) => a.t - b.t || byCodePoint(a.system, b.system) || a.sub - b.sub);
+    const page = matches.slice(q.offset, q.offset + q.limit);
+    const segments: RowSegment[] = [];
+    for (const m of page) {
+      const last = segments[segments.length - 1];
+      if (last && last.system === m.stored && last.t === m.t && last.b === m.sub) last.b++;
+      else segments.push({ system: m.stored, t: m.t, a: m.sub, b: m.sub + 1 });
+    }
+    return { count: matches.length, rows: await this.rowsOf(segments) };
+  }
+
+  /**
+   * The samples of `segments` (given in page order), in page order. With `within`, the segments of
+   * one system inside one of those ranges are read as one span (a system with many small batches,
+   * such as one process sampled every 5 s, is then one read, not one per batch) and cut here.
+   */
+  private async rowsOf(segments: RowSegment[], within?: TimeRange[]): Promise<StoredSample[]> {
+    if (segments.length === 0) return [];
+    let reads = segments;
+    let wanted: ((t: number, sub: number, system: string) => boolean) | undefined;
+    if (within) {
+      const spans = new Map<string, RowSegment & { t2: number }>();
+      for (const g of segments) {
+        const range = within.findIndex((r) => g.t >= r.start && g.t < r.stop);
+        const key = `${range}\u0000${g.system}`;
+        const span = spans.get(key);
+        if (span) {
+          span.t2 = g.t;
+          span.b = g.b;
+        } else spans.set(key, { ...g, t2: g.t });
+      }
+      if (spans.size < segments.length) {
+        const by = new Map(segments.map((g) => [`${g.t}\u0000${g.system}`, g]));
+        wanted = (t, sub, system) => {
+          const g = by.get(`${t}\u0000${system}`);
+          return g !== undefined && sub >= g.a && sub < g.b;
+        };
+        reads = [...spans.values()].map((s) => ({ system: s.system, t: s.t, a: s.a, t2: s.t2, b: s.b }));
+      }
+    }
+    const rows = await this.query(filterRowSegments(this.opts.bucket, reads));
+    return rows
+      .map((r) => ({ r, t: ms(r._time), sub: subMs(r._time), stored: String(r.system) }))
+      .filter((x) => !wanted || wanted(x.t, x.sub, x.stored))
+      .map((x) => ({ ...x, system: decodeTag(x.stored) }))
+      .sort((x, y) => x.t - y.t || byCodePoint(x.system, y.system) || x.sub - y.sub)
+      .map(({ r, t, system }) => ({
+        system_name: system,
+        name: String(r.name),
+        pid: Number(r.pid),
+        timestamp: t,
+        ...values(r),
+      }));
   }
 
   async duration(q: DurationQuery): Promise<DurationFacts | null> {
     const result = await this.query(durationFacts(this.opts.bucket, q));
     const by = (name: string) => result.filter((r) => r.result === name);
-    const firsts = by("pid_first").map((r) => ({ pid: Number(r._value), t: ms(r._time) }));
-    const lasts = new Map(by("pid_last").map((r) => [Number(r._value), ms(r._time)]));
-    if (firsts.length === 0) return null;
-    const pids = firsts.map((f) => ({ pid: f.pid, first: f.t, last: lasts.get(f.pid) ?? f.t }));
+    // one row per pid and slot series: the earliest first and the latest last across slots
+    const firsts = new Map<number, number>();
+    for (const r of by("pid_first")) {
+      const pid = Number(r._value);
+      firsts.set(pid, Math.min(firsts.get(pid) ?? Number.POSITIVE_INFINITY, ms(r._time)));
+    }
+    if (firsts.size === 0) return null;
+    const lasts = new Map<number, number>();
+    for (const r of by("pid_last")) {
+      const pid = Number(r._value);
+      lasts.set(pid, Math.max(lasts.get(pid) ?? Number.NEGATIVE_INFINITY, ms(r._time)));
+    }
+    const pids = [...firsts].map(([pid, first]) => ({ pid, first, last: lasts.get(pid) ?? first }));
     // elapsed is in nanoseconds, through float64: round to the millisecond (see queries.ts).
     const gaps = by("gaps").map((r) => ({ t: ms(r._time), elapsed: Math.round(Number(r.elapsed) / 1e6) }));
     // Only the started_at values at the last sighting count (assembleDuration), whatever their pid.
@@ -471,7 +483,11 @@ export class InfluxStore implements ProcessStore {
     return out;
   }
 
-  async sampleAt(system_name: string, at: number): Promise<SampleAt | null> {
+  async sampleAt(
+    system_name: string,
+    at: number,
+    pick?: { sort: ProcessOrder; top: number },
+  ): Promise<SampleAt | null> {
     const { bucket } = this.opts;
     const last = await this.query(batchAtQuery(bucket, system_name, at));
     const processes = last.find((r) => r._field === "processes");
@@ -479,13 +495,15 @@ export class InfluxStore implements ProcessStore {
     const ts = ms(processes._time);
     const interval = last.find((r) => r._field === "interval_ms" && ms(r._time) === ts);
     const iv = num(interval?._value);
-    const rows = await this.query(
-      filterPageRows(bucket, { system_name }, [{ start: ts, stop: ts + 1 }], null),
-    );
+    const n = num(processes._value) ?? 0;
+    // the `row` copy holds the whole sample as one series: one read, then ordered and cut here
+    let rows = await this.rowsOf([{ system: encodeTag(system_name), t: ts, a: 0, b: n }]);
+    if (pick) rows = rows.sort(processOrder(pick.sort)).slice(0, pick.top);
     return {
       timestamp: ts,
       interval_ms: iv !== undefined && iv > 0 ? iv : undefined,
-      processes: assemble(rows),
+      process_count: n,
+      processes: rows,
     };
   }
 

@@ -3,12 +3,13 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { Logger } from "../../log.ts";
-import { assembleDuration } from "../runs.ts";
+import { assembleDuration, processOrder } from "../runs.ts";
 import {
   type DurationFacts,
   type DurationQuery,
   type FilterQuery,
   type FilterResult,
+  type ProcessOrder,
   type ProcessStore,
   type SampleAt,
   type SampleBatch,
@@ -344,7 +345,11 @@ export class SqliteStore implements ProcessStore {
     })();
   }
 
-  async sampleAt(system_name: string, at: number): Promise<SampleAt | null> {
+  async sampleAt(
+    system_name: string,
+    at: number,
+    pick?: { sort: ProcessOrder; top: number },
+  ): Promise<SampleAt | null> {
     this.open();
     return this.db.transaction((): SampleAt | null => {
       const found = this.stmt(BATCH_AT).get({ system: system_name, at }) as
@@ -352,7 +357,14 @@ export class SqliteStore implements ProcessStore {
         | undefined;
       if (!found) return null;
       const rows = this.stmt(SAMPLE_AT).all({ system: system_name, ts: found.ts }) as SampleRow[];
-      return { timestamp: found.ts, interval_ms: opt(found.interval_ms), processes: rows.map(toSample) };
+      let processes = rows.map(toSample);
+      if (pick) processes = processes.sort(processOrder(pick.sort)).slice(0, pick.top);
+      return {
+        timestamp: found.ts,
+        interval_ms: opt(found.interval_ms),
+        process_count: rows.length,
+        processes,
+      };
     })();
   }
 
