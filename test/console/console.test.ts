@@ -137,7 +137,7 @@ describe("serving", () => {
     try {
       const res = await call(`${app.url}/`);
       expect(res.status).toBe(404);
-      expect(res.body).toEqual({ success: false, message: 'Not found: "/"' });
+      expect(res.body).toMatchObject({ success: false, message: 'Not found: "/"' });
       expect((await call(`${app.url}/assets/x.js`)).status).toBe(404);
       expect((await call(`${app.url}/api/systems/`)).body).toEqual({ success: true, systems: [] });
     } finally {
