@@ -117,26 +117,6 @@ export class SimAgent {
   }
 }
 
-/** The filter endpoint's `count` for one system over [from, to): what the store holds. */
-export async function storedCount(
-  url: string,
-  systemName: string,
-  from: number,
-  to: number,
-): Promise<number> {
-  const q = new URLSearchParams({
-    system_name: systemName,
-    from: new Date(from).toISOString(),
-    to: new Date(to).toISOString(),
-    tz: "UTC",
-    page_size: "1",
-  });
-  const res = await fetch(`${url}/api/filter-processes/?${q}`, { signal: AbortSignal.timeout(120_000) });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`filter for ${systemName}: ${res.status} ${text.slice(0, 300)}`);
-  return (JSON.parse(text) as { count: number }).count;
-}
-
 export interface StoredRow {
   timestamp: number;
   pid: number;
