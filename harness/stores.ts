@@ -14,7 +14,9 @@ export const STORE_KINDS: readonly StoreKind[] = ["influxdb", "sqlite"];
 
 /** Server environment for the embedded store in `dir` (and no InfluxDB, even if the caller's env has one). */
 export function sqliteEnv(dir: string): ServerEnv {
-  return { INFLUX_URL: undefined, INFLUX_TOKEN: undefined, DATA_DIR: dir };
+  // Keeps everything, as a fresh test bucket does: each store refuses a sample older than its
+  // retention, and suites write fixed historical instants.
+  return { INFLUX_URL: undefined, INFLUX_TOKEN: undefined, DATA_DIR: dir, RETENTION_DAYS: "36500" };
 }
 
 /** Fresh temporary data directories; `removeAll()` deletes every one made so far. */

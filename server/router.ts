@@ -2,7 +2,7 @@
 import { historyRouter } from "./routers/history.ts";
 import { processRouter } from "./routers/process.ts";
 import { systemsRouter } from "./routers/systems.ts";
-import { mergeRouters, router } from "./trpc.ts";
+import { type Meta, mergeRouters, router } from "./trpc.ts";
 
 export const appRouter = router({
   process: mergeRouters(processRouter, historyRouter),
@@ -10,3 +10,12 @@ export const appRouter = router({
 });
 
 export type AppRouter = typeof appRouter;
+
+/** A procedure's metadata by its path ("process.submit"); undefined for an unknown path. */
+export function procedureMeta(path: string): Meta | undefined {
+  const procedures = appRouter._def.procedures as unknown as Record<
+    string,
+    { _def: { meta?: Meta } } | undefined
+  >;
+  return Object.hasOwn(procedures, path) ? procedures[path]?._def.meta : undefined;
+}

@@ -31,11 +31,17 @@ export async function serve(
   const init = async (attempt = 1): Promise<void> => {
     try {
       await store.init();
+      await store.ping(); // reachable, and our credentials may read and write
       log.info({ store: store.kind }, "storage ready");
     } catch (err) {
       if (closing) return;
       const delay = Math.min(30_000, 500 * 2 ** attempt);
-      log.warn({ err: (err as Error).message, retryInMs: delay }, "storage not ready");
+      // Whether storage accepts our credentials says more than most failures of init() itself.
+      const reason = await store.ping().then(
+        () => (err as Error).message,
+        (unready: Error) => unready.message,
+      );
+      log.warn({ err: reason, retryInMs: delay }, `storage not ready: ${reason}`);
       await new Promise((r) => setTimeout(r, delay).unref());
       if (!closing) return init(attempt + 1);
     }

@@ -23,11 +23,11 @@ import { createOpenApiNodeHttpHandler } from "trpc-to-openapi";
 import { authorize, bearer, type Scope } from "../auth.ts";
 import { RequestBudget } from "../budget.ts";
 import type { Config } from "../config.ts";
-import { cutMessage, echo } from "../errors.ts";
+import { cutMessage, type ErrorStatus, echo, errorBody } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { buildOpenApiDocument, FILTER_ALIAS } from "../openapi.ts";
 import { RateLimiter } from "../ratelimit.ts";
-import { appRouter } from "../router.ts";
+import { appRouter, procedureMeta } from "../router.ts";
 import type { ProcessStore } from "../store/types.ts";
 import { type Context, RateLimited } from "../trpc.ts";
 import { BodyError, isJsonContentType, readJsonBody, readJsonText } from "./body.ts";
@@ -46,7 +46,7 @@ export interface AppDeps {
 const RETRY_AFTER_SECONDS = "5";
 
 /** Node's HTTP-level refusals, by error code: status and message of the JSON answer. */
-const CLIENT_ERRORS: Record<string, [number, string]> = {
+const CLIENT_ERRORS: Record<string, [ErrorStatus, string]> = {
   ERR_HTTP_REQUEST_TIMEOUT: [408, "Request timeout: the request was not received in time"],
   HPE_HEADER_OVERFLOW: [431, "Request header fields too large"],
   HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, "Chunk extensions too large"],
@@ -63,7 +63,7 @@ function sendError(res: ServerResponse, error: TRPCError, headers: Record<string
   sendJson(
     res,
     getHTTPStatusCodeFromError(error),
-    { success: false, message: error.message, code: error.code },
+    errorBody(getHTTPStatusCodeFromError(error) as ErrorStatus, error.message),
     headers,
   );
 }
@@ -98,16 +98,18 @@ const unsupportedType = (req: IncomingMessage) => {
 };
 
 /**
- * 201 for a stored submission; Retry-After on 503 and 429. Shared by both doors. Every error is
- * labelled JSON: tRPC answers some (an unsupported content type, a body it cannot read) with a
- * JSON body but no content type of its own, which came out as text/plain.
+ * A success's status from the procedure's metadata (201 for a stored submission); Retry-After on
+ * 503 and 429. Shared by both doors. Every error is labelled JSON: tRPC answers some (an
+ * unsupported content type, a body it cannot read) with a JSON body but no content type of its
+ * own, which came out as text/plain.
  */
 function responseMeta(opts: {
   paths?: readonly string[];
   errors: readonly { code: string; cause?: unknown }[];
 }) {
   if (opts.errors.length === 0) {
-    return opts.paths?.length === 1 && opts.paths[0] === "process.submit" ? { status: 201 } : {};
+    const status = opts.paths?.length === 1 ? procedureMeta(opts.paths[0] ?? "")?.successStatus : undefined;
+    return status ? { status } : {};
   }
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (opts.errors.some((e) => e.code === "SERVICE_UNAVAILABLE")) headers["retry-after"] = RETRY_AFTER_SECONDS;
@@ -182,8 +184,6 @@ interface Route {
 export function createApp(deps: AppDeps): Server {
   const { config, store, log } = deps;
   const now = deps.now ?? Date.now;
-  const base = (req: IncomingMessage) =>
-    config.PUBLIC_URL ?? `http://${req.headers.host ?? `${config.HOST}:${config.PORT}`}`;
   const writeLimiter = new RateLimiter(config.WRITE_RATE_PER_MINUTE);
   const principalOf = (req: IncomingMessage) => {
     const token = bearer(req.headers.authorization);
@@ -200,7 +200,6 @@ export function createApp(deps: AppDeps): Server {
       log,
       transport,
       now,
-      url: new URL(req.url ?? "/", base(req)),
       principal: principalOf(req),
       writeLimiter,
       budget: new RequestBudget({ rows: config.MAX_ROWS_PER_REQUEST, bytes: config.MAX_RESPONSE_BYTES }),
@@ -333,11 +332,11 @@ export function createApp(deps: AppDeps): Server {
           try {
             await store.ping();
             return sendJson(res, 200, { status: "ready", storage: store.kind });
-          } catch {
+          } catch (err) {
             return sendJson(
               res,
               503,
-              { status: "unavailable", storage: store.kind },
+              { status: "unavailable", storage: store.kind, reason: (err as Error).message },
               { "retry-after": RETRY_AFTER_SECONDS },
             );
           }
@@ -388,7 +387,7 @@ export function createApp(deps: AppDeps): Server {
           methods: ["GET"],
           async handle(_req, res) {
             const asset = await docsAsset(name);
-            if (!asset) return sendJson(res, 404, { success: false, message: "Not found" });
+            if (!asset) return sendJson(res, 404, errorBody(404, "Not found"));
             res.writeHead(200, {
               "content-type": asset.type,
               "cache-control": "public, max-age=86400",
@@ -404,19 +403,19 @@ export function createApp(deps: AppDeps): Server {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (!validHost(req.headers.host)) {
       leaveBodyUnread(req, res);
-      return sendJson(res, 400, { success: false, message: "The Host header is not a valid host[:port]" });
+      return sendJson(res, 400, errorBody(400, "The Host header is not a valid host[:port]"));
     }
     const url = requestTarget(req);
     if (!url) {
       leaveBodyUnread(req, res);
-      return sendJson(res, 400, { success: false, message: "The request target is not a path" });
+      return sendJson(res, 400, errorBody(400, "The request target is not a path"));
     }
     const path = url.pathname;
     const corsAllowed = cors(req, res);
     const route = routes.get(path) ?? prefixes.find(([prefix]) => path.startsWith(prefix))?.[1](path);
     if (!route) {
       leaveBodyUnread(req, res);
-      return sendJson(res, 404, { success: false, message: `Not found: ${echo(path)}` });
+      return sendJson(res, 404, errorBody(404, `Not found: ${echo(path)}`));
     }
     if (req.method === "OPTIONS") {
       res.writeHead(corsAllowed ? 204 : 403);
@@ -432,7 +431,7 @@ export function createApp(deps: AppDeps): Server {
       return sendJson(
         res,
         405,
-        { success: false, message: `Method ${echo(method ?? "")} is not allowed here; use ${allow}` },
+        errorBody(405, `Method ${echo(method ?? "")} is not allowed here; use ${allow}`),
         { allow },
       );
     }
@@ -454,7 +453,7 @@ export function createApp(deps: AppDeps): Server {
       });
       handle(req, res).catch((err: unknown) => {
         log.error({ err: String(err), url: cutMessage(req.url ?? "") }, "request failed");
-        sendJson(res, 500, { success: false, message: "Internal server error" });
+        sendJson(res, 500, errorBody(500, "Internal server error"));
       });
     },
   );
@@ -475,7 +474,7 @@ export function createApp(deps: AppDeps): Server {
         return;
       }
       const [status, message] = CLIENT_ERRORS[err.code ?? ""] ?? [400, "Malformed HTTP request"];
-      const body = JSON.stringify({ success: false, message });
+      const body = JSON.stringify(errorBody(status, message));
       socket.end(
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
           `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,

@@ -8,6 +8,7 @@ import { jsonSize } from "../budget.ts";
 import { echo, fieldError } from "../errors.ts";
 import { iso, sampleJson } from "../format.ts";
 import { processRuns, sampleInForce } from "../history/query.ts";
+import { pages } from "../pages.ts";
 import { AtIn, AtOut, RunsIn, RunsOut } from "../schemas.ts";
 import { type Context, readProcedure, router } from "../trpc.ts";
 
@@ -19,13 +20,6 @@ const runRules = (ctx: Context) => ({
   crash_loop_restarts: ctx.config.CRASH_LOOP_RESTARTS,
   crash_loop_window_ms: ctx.config.CRASH_LOOP_WINDOW_SECONDS * 1000,
 });
-
-function pageLink(url: URL | undefined, page: number): string | null {
-  if (!url) return null;
-  const link = new URL(url);
-  link.searchParams.set("page", String(page));
-  return link.toString();
-}
 
 export const historyRouter = router({
   runs: readProcedure
@@ -39,11 +33,10 @@ export const historyRouter = router({
           "Every system that ran `process_name` in [`from`, `to`) (default the last 24 h), or only `system_name`. " +
           "A run ends where the process's samples are more than 3 sampling intervals apart (the interval the agent " +
           "sent; RUN_GAP_SECONDS without one). An instance is (pid, started_at). Paged by system.",
-        errorResponses: {
-          400: "Invalid parameter",
-          404: "Never seen in the range",
-          503: "Storage unavailable",
-        },
+      },
+      errors: {
+        400: "A parameter is missing, invalid or given more than once (each is named in `errors`)",
+        404: "The process was not seen in the range (on that system)",
       },
     })
     .input(RunsIn)
@@ -121,8 +114,7 @@ export const historyRouter = router({
         count: systems.length,
         page: input.page,
         page_size: pageSize,
-        next: input.page < lastPage ? pageLink(ctx.url, input.page + 1) : null,
-        previous: input.page > 1 ? pageLink(ctx.url, Math.min(input.page - 1, lastPage)) : null,
+        ...pages("/api/process-runs/", input, input.page, lastPage, ctx.config.PUBLIC_URL),
         systems: out,
       };
     }),
@@ -137,11 +129,10 @@ export const historyRouter = router({
         description:
           "The sample in force at `at`: the system's last sample at or before it, if no older than 3 sampling " +
           "intervals (else 404: the system was not reporting then). Its `top` processes by `sort`.",
-        errorResponses: {
-          400: "Invalid parameter",
-          404: "No sample in force at that instant",
-          503: "Storage unavailable",
-        },
+      },
+      errors: {
+        400: "A parameter is missing, invalid or given more than once, or `at` is in the future",
+        404: "No sample in force at that instant: unknown system, or it was not reporting then",
       },
     })
     .input(AtIn)

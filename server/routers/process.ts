@@ -2,8 +2,9 @@
 import { TRPCError } from "@trpc/server";
 import { DAY_MS, LAST_STORABLE_MS } from "../../common/wire.ts";
 import { jsonSize } from "../budget.ts";
-import { badRequest, echo, fieldError } from "../errors.ts";
+import { badRequest, echo, type FieldError, fieldError } from "../errors.ts";
 import { humanDuration, iso, sampleJson } from "../format.ts";
+import { pages } from "../pages.ts";
 import {
   DurationIn,
   DurationOut,
@@ -14,14 +15,15 @@ import {
   SubmitOut,
 } from "../schemas.ts";
 import type { SampleBatch, TimeRange } from "../store/types.ts";
+import { repeatedProcesses } from "../store/unique.ts";
 import {
-  daysBetween,
   isValidZone,
-  localDay,
+  parseDate,
   parseTimeOfDay,
+  spanDays,
   today,
-  windowOnDay,
   windowsBetween,
+  windowsOnDay,
 } from "../timewindow.ts";
 import { type Context, readProcedure, router, writeProcedure } from "../trpc.ts";
 
@@ -53,26 +55,31 @@ function filterRanges(input: FilterInput, ctx: Context): TimeRange[] {
     const to = input.to === undefined ? ctx.now() : toMillis(input.to);
     const from = input.from === undefined ? to - DAY_MS : toMillis(input.from);
     if (from >= to) throw fieldError("from", "must be earlier than to");
-    const days = daysBetween(from, to, zone);
+    const days = spanDays(from, to, zone);
     if (days > ctx.config.MAX_QUERY_DAYS) {
       throw fieldError(
         "to",
-        `the range covers ${days} days; at most ${ctx.config.MAX_QUERY_DAYS} are allowed`,
+        `[from, to) spans ${Number(days.toFixed(3))} days; at most ${ctx.config.MAX_QUERY_DAYS} are allowed`,
       );
     }
     return windowsBetween(spec, from, to);
   }
-  const day = input.date === undefined ? today(zone, ctx.now()) : localDay(input.date, zone);
-  if (!day) throw fieldError("date", `${echo(input.date ?? "")} is not a calendar date`);
-  return [windowOnDay(spec, day)];
+  const day = input.date === undefined ? today(zone, ctx.now()) : parseDate(input.date);
+  if (day === undefined) throw fieldError("date", `${echo(input.date ?? "")} is not a calendar date`);
+  return windowsOnDay(spec, day);
 }
 
-function pageLink(url: URL | undefined, page: number): string | null {
-  if (!url) return null;
-  const link = new URL(url);
-  link.searchParams.set("page", String(page));
-  return link.toString();
+/** Each process once per batch: a second (name, pid) would overwrite the first in storage. */
+function duplicates(processes: readonly { name: string; pid: number }[]): FieldError[] {
+  return repeatedProcesses(processes).map(({ index, first }) => {
+    const p = processes[index] as { name: string; pid: number };
+    return {
+      path: `processes.${index}`,
+      message: `same name and pid as processes.${first} (name ${echo(p.name)}, pid ${p.pid})`,
+    };
+  });
 }
+const MAX_LISTED = 100;
 
 export const processRouter = router({
   submit: writeProcedure
@@ -86,10 +93,12 @@ export const processRouter = router({
           "Stores one point per process. Answers 201 only once storage has acknowledged the write. " +
           "A batch carrying the same `timestamp` again rewrites the same points (retries are idempotent).",
         successDescription: "Stored",
-        errorResponses: { 400: "Invalid body", 413: "Body too large", 503: "Storage unavailable" },
       },
+      successStatus: 201,
       requiredMessage: "System name and processes are required.",
-      requiredKeys: ["system_name", "processes"],
+      errors: {
+        400: "Invalid body: a field is missing or wrong (each is named in `errors`), the same (name, pid) twice, more than MAX_BATCH_PROCESSES processes, or a timestamp older than the retention period",
+      },
     })
     .input(SubmitIn)
     .output(SubmitOut)
@@ -97,6 +106,19 @@ export const processRouter = router({
       const max = ctx.config.MAX_BATCH_PROCESSES;
       if (input.processes.length > max) {
         throw fieldError("processes", `at most ${max} processes per batch (got ${input.processes.length})`);
+      }
+      const repeated = duplicates(input.processes);
+      if (repeated.length > 0) {
+        const listed = repeated.slice(0, MAX_LISTED);
+        throw badRequest(
+          `processes: ${repeated.length} process(es) repeat a (name, pid) pair of the same batch: ` +
+            `${listed
+              .slice(0, 3)
+              .map((e) => e.path)
+              .join(", ")}${repeated.length > 3 ? ", ..." : ""}; ` +
+            "a batch holds each process once",
+          listed,
+        );
       }
       const batch: SampleBatch = {
         system_name: input.system_name,
@@ -119,10 +141,15 @@ export const processRouter = router({
         tags: ["processes"],
         summary: "Samples taken inside a time-of-day window",
         description:
-          "Also served as /api/process-filter/. The window applies to `date` (default today) or to every " +
-          "day of [`from`, `to`), in `tz`. A window whose end is earlier than its start crosses midnight.",
-        errorResponses: { 400: "Invalid parameter", 503: "Storage unavailable" },
+          "Also served as /api/process-filter/. A sample is returned when the wall-clock time in `tz` at " +
+          "its instant lies in [`start_time`, `end_time`) on `date` (default today), or on any day of " +
+          "[`from`, `to`). A window whose end is not after its start runs into the next day. Daylight " +
+          "saving: on a fall-back day a window over the repeated hour includes both occurrences; on a " +
+          "spring-forward day wall-clock times that do not exist match nothing. Pages: `next`/`previous` " +
+          "are links (absolute under PUBLIC_URL, else relative to the server's root), `next_page`/" +
+          "`previous_page` the page numbers.",
       },
+      errors: { 400: "A parameter is invalid or given more than once (each is named in `errors`)" },
     })
     .input(FilterIn)
     .output(FilterOut)
@@ -150,8 +177,7 @@ export const processRouter = router({
         count,
         page: input.page,
         page_size: pageSize,
-        next: input.page < lastPage ? pageLink(ctx.url, input.page + 1) : null,
-        previous: input.page > 1 ? pageLink(ctx.url, Math.min(input.page - 1, lastPage)) : null,
+        ...pages("/api/filter-processes/", input, input.page, lastPage, ctx.config.PUBLIC_URL),
         data,
       };
     }),
@@ -166,19 +192,17 @@ export const processRouter = router({
         description:
           "`duration_seconds` sums the process's runs; a gap between samples longer than RUN_GAP_SECONDS " +
           "(default 15 s, three sampling intervals) ends a run.",
-        errorResponses: { 400: "Missing parameter", 404: "Never seen", 503: "Storage unavailable" },
+      },
+      requiredMessage: "Both system name and process name are required.",
+      errors: {
+        400: "system_name or process_name is missing or empty, or from/to is invalid",
+        404: "The process was never seen on that system in the range",
       },
     })
     .input(DurationIn)
     .output(DurationOut)
     .query(async ({ input, ctx }) => {
       const { system_name, process_name } = input;
-      if (!system_name || !process_name) {
-        throw badRequest("Both system name and process name are required.", [
-          ...(system_name ? [] : [{ path: "system_name", message: "required" }]),
-          ...(process_name ? [] : [{ path: "process_name", message: "required" }]),
-        ]);
-      }
       const now = ctx.now();
       const to = input.to === undefined ? now : toMillis(input.to);
       const from = input.from === undefined ? now - ctx.config.RETENTION_DAYS * DAY_MS : toMillis(input.from);

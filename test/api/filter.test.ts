@@ -123,13 +123,15 @@ describe("filter windows", () => {
     const p1 = await call(`${app.url}/api/filter-processes/?system_name=page&date=2026-03-20&page_size=20`);
     expect(p1.body).toMatchObject({ count: 50, page: 1, page_size: 20, previous: null });
     expect(p1.body.data).toEqual(all.body.data.slice(0, 20));
-    const p3 = await call(p1.body.next.replace("page=2", "page=3"));
+    // Links are relative to the server's root (no PUBLIC_URL here): resolve them as a browser would.
+    const link = (relative: string) => new URL(relative, app.url);
+    const p3 = await call(link(p1.body.next.replace("page=2", "page=3")).href);
     expect(p3.body.data).toEqual(all.body.data.slice(40, 50));
     expect(p3.body.next).toBeNull();
-    const p2 = await call(p1.body.next);
+    const p2 = await call(link(p1.body.next).href);
     expect(p2.body.data).toEqual(all.body.data.slice(20, 40));
-    expect(new URL(p2.body.previous).searchParams.get("page")).toBe("1");
-    expect(new URL(p2.body.next).searchParams.get("system_name")).toBe("page");
+    expect(link(p2.body.previous).searchParams.get("page")).toBe("1");
+    expect(link(p2.body.next).searchParams.get("system_name")).toBe("page");
     const past = await call(
       `${app.url}/api/filter-processes/?system_name=page&date=2026-03-20&page_size=20&page=9`,
     );

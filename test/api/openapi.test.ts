@@ -1,7 +1,7 @@
 /** The OpenAPI document: generated from the router, served, checked in, and rendered at /docs. */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OPENAPI_PATH, renderOpenApi } from "../../openapi/generate.ts";
+import { OPENAPI_PATH, renderOpenApi, renderTypes, TYPES_PATH } from "../../openapi/generate.ts";
 import { call, type RunningApp, startApp } from "../support/app.ts";
 import { storeTarget } from "../support/stores.ts";
 
@@ -14,6 +14,10 @@ describe("OpenAPI", () => {
 
   it("the checked-in openapi/openapi.json is what the router generates (run `npm run openapi`)", () => {
     expect(readFileSync(OPENAPI_PATH, "utf8")).toBe(renderOpenApi());
+  });
+
+  it("the checked-in openapi/types.ts is what openapi-typescript generates from it (run `npm run openapi`)", async () => {
+    expect(readFileSync(TYPES_PATH, "utf8")).toBe(await renderTypes(readFileSync(OPENAPI_PATH, "utf8")));
   });
 
   it("GET /openapi.json serves the same document, with every REST path", async () => {

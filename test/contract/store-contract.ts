@@ -1277,6 +1277,33 @@ export function storeContract(label: string, factory: StoreFactory): void {
         expect(await inForce("legacy", T + 15 * SEC + 1)).toEqual({ found: "silent", last: T });
       });
 
+      it("round-trips names that need escaping through runs and processes-at", async () => {
+        await writeAll(
+          store,
+          AWKWARD_NAMES.flatMap((name, i) => [
+            withInterval(batch(`sys ${name}`, T, [proc(i + 1, name, { started_at: T - i })]), 5000),
+            withInterval(batch(`sys ${name}`, T + 5 * SEC, [proc(i + 1, name, { started_at: T - i })]), 5000),
+          ]),
+        );
+        for (const [i, name] of AWKWARD_NAMES.entries()) {
+          const systems = await runsOf(name);
+          expect(
+            systems.map((s) => [s.system_name, s.runs.map(edges), s.instances.map((x) => x.pid)]),
+            name,
+          ).toEqual([[`sys ${name}`, [[0, 5 * SEC, -5 * SEC, 10 * SEC, 2]], [i + 1]]]);
+          expect((await runsOf(name, `sys ${name}`)).length, name).toBe(1);
+          const found = await sampleInForce(store, `sys ${name}`, T + 7 * SEC, 15 * SEC, {
+            sort: "name",
+            top: 5,
+          });
+          expect(
+            found.found === "sample" && found.sample.processes.map((p) => [p.name, p.pid, p.system_name]),
+            name,
+          ).toEqual([[name, i + 1, `sys ${name}`]]);
+        }
+        expect(await runsOf("x")).toEqual([]); // "x\\" was written, not its prefix
+      });
+
       it("picks the top processes of the sample in force by cpu, memory or name; ties by name, then pid", async () => {
         const ps = [
           proc(5, "b", { cpu_percent: 10, memory_percent: 3, user: "u5" }),

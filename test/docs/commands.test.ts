@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ServerProcess, startServer } from "../../harness/server.ts";
+import { sqliteEnv } from "../../harness/stores.ts";
 
 const root = resolve(import.meta.dirname, "..", "..");
 const docs = [
@@ -85,7 +86,9 @@ describe("README and docs: curl commands against a real server (embedded store)"
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "procscope-docs-"));
     server = await startServer({
-      env: { INFLUX_URL: undefined, INFLUX_TOKEN: undefined, DATA_DIR: dataDir },
+      // The docs' examples carry fixed dates; the store keeps everything so that none is older than
+      // its retention (which both stores refuse with a 400).
+      env: sqliteEnv(dataDir),
     });
   });
   afterAll(async () => {

@@ -382,6 +382,24 @@ describe("every Grafana panel's values, against the plan", () => {
             ]),
           );
           expectSeries(series(p, rows), want, what);
+        } else if (title.startsWith("Runs of")) {
+          // one row per system; a 1-minute window is "running" (1) when a sample of the name is in it
+          const seenIn = (w: number) =>
+            samples.some((x) => windowOf(x.i) === w && x.procs.some((q) => q.name === scenario.process));
+          const want = new Map([[s, Array.from({ length: WINDOWS }, (_, w) => (seenIn(w) ? 1 : 0))]]);
+          expectSeries(series(p, rows), want, what);
+        } else if (title.startsWith("Restarts of")) {
+          // instances (pid; no started_at in this plan) first seen after the name's first sample
+          const seen = samples.filter((x) => x.procs.some((q) => q.name === scenario.process));
+          const first = new Map<number, number>();
+          for (const x of seen)
+            for (const q of x.procs)
+              if (q.name === scenario.process && !first.has(q.pid)) first.set(q.pid, x.i);
+          const restarts = [...first.values()].filter((i) => i > (seen[0]?.i ?? 0)).length;
+          expect(
+            rows.map((r) => r.restarts),
+            what,
+          ).toEqual([restarts]);
         } else continue;
         checked.add(`${d.uid}: ${title}`);
       }

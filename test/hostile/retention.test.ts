@@ -1,23 +1,27 @@
 /**
- * A sample older than the InfluxDB bucket keeps (an agent back after a long outage, a wrong
- * clock): InfluxDB refuses it with a 422, which the server passed on as a 500, so agents retried
- * it forever with the rest of their spool queued behind it. It is a 400 naming `timestamp` on both
- * doors, so the agent drops it; the server stays up and samples within retention still go in.
- * The bucket is the one the server creates itself, with RETENTION_DAYS=1.
+ * A sample older than the retention period (an agent back after a long outage, a wrong clock):
+ * InfluxDB refuses it with a 422, which the server passed on as a 500, so agents retried it
+ * forever with the rest of their spool queued behind it; the embedded store acknowledged it with
+ * 201 and deleted it at the next sweep. Both stores now refuse it the same way: a 400 naming
+ * `timestamp` on both doors, so the agent drops it; the server stays up and samples within
+ * retention still go in. The InfluxDB bucket is the one the server creates itself; both stores
+ * run with RETENTION_DAYS=1.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { influxEnv } from "../../harness/influxd.ts";
 import { type ServerProcess, startServer } from "../../harness/server.ts";
+import { sqliteEnv, tempDataDirs } from "../../harness/stores.ts";
 import { influx } from "../support/influx.ts";
 import { expectClean, send } from "./support.ts";
 
-describe("a sample older than the bucket's retention", () => {
+describe.each(["influxdb", "sqlite"] as const)("a sample older than the retention period, on %s", (kind) => {
   let server: ServerProcess;
   const bucket = `retention-${process.pid}-${Date.now().toString(36)}`;
+  const dirs = tempDataDirs("retention-api");
   beforeAll(async () => {
     server = await startServer({
       env: {
-        ...influxEnv({ ...influx(), bucket }),
+        ...(kind === "influxdb" ? influxEnv({ ...influx(), bucket }) : sqliteEnv(dirs.make())),
         RETENTION_DAYS: "1",
         LOG_LEVEL: "warn",
       },
@@ -25,6 +29,7 @@ describe("a sample older than the bucket's retention", () => {
   });
   afterAll(async () => {
     await server?.stop();
+    dirs.removeAll();
   });
 
   it("is refused with a 400 naming timestamp on both doors; recent samples are stored", async () => {

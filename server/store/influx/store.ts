@@ -29,6 +29,7 @@ import {
   type SystemSummary,
   type TimeRange,
 } from "../types.ts";
+import { checkAccess } from "./access.ts";
 import { batchAtQuery, sightingsQuery } from "./history-queries.ts";
 import { measurements, OLD_MEASUREMENT, OldLayoutError } from "./layout.ts";
 import { encodeBatch, WRITE_PRECISION } from "./line-protocol.ts";
@@ -507,16 +508,9 @@ export class InfluxStore implements ProcessStore {
     };
   }
 
+  /** Rejects, saying exactly why, unless our token can read and write the bucket. */
   async ping(): Promise<void> {
-    try {
-      const res = await fetch(`${this.opts.url.replace(/\/$/, "")}/ping`, {
-        signal: AbortSignal.timeout(Math.min(this.opts.timeoutMs, 5000)),
-      });
-      if (res.status >= 300) throw new StorageUnavailableError(`InfluxDB /ping answered ${res.status}`);
-    } catch (err) {
-      if (err instanceof StorageUnavailableError) throw err;
-      throw new StorageUnavailableError(`InfluxDB unreachable: ${(err as Error).message}`);
-    }
+    await checkAccess(this.opts);
   }
 
   async close(): Promise<void> {}

@@ -19,7 +19,7 @@ export class Retention {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly opts: { retentionDays: number; intervalMs: number; log: Logger },
+    private readonly opts: { retentionDays: number; intervalMs: number; log: Logger; now: () => number },
   ) {
     this.remove = db.prepare(DELETE_EXPIRED_CHUNK);
     this.removeBatches = db.prepare(DELETE_EXPIRED_BATCHES);
@@ -50,7 +50,7 @@ export class Retention {
   }
 
   /** Deletes every sample older than the retention period; one sweep at a time. */
-  sweep(now: number = Date.now()): Promise<number> {
+  sweep(now: number = this.opts.now()): Promise<number> {
     if (!this.running) {
       this.running = this.run(now - this.opts.retentionDays * DAY_MS).finally(() => {
         this.running = undefined;

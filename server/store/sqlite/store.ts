@@ -15,6 +15,7 @@ import {
   type SampleBatch,
   type Sighting,
   type SightingsQuery,
+  StorageRefusedError,
   StorageUnavailableError,
   type StoredSample,
   type SystemSummary,
@@ -56,6 +57,8 @@ export interface SqliteStoreOptions {
   retentionIntervalMs?: number;
   /** File name inside dataDir (default procscope.sqlite). */
   fileName?: string;
+  /** The clock retention is measured by (default Date.now). */
+  now?: () => number;
 }
 
 interface SampleRow {
@@ -80,6 +83,36 @@ interface SampleRow {
 }
 
 const COMMAND_CACHE = 50_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * SQLite's answers that mean "cannot serve us now" (locked, disk full, I/O error, file gone or
+ * read-only): 503 with Retry-After, as for an InfluxDB outage. A failed batch rolled back whole,
+ * so nothing it carried was acknowledged.
+ */
+const UNAVAILABLE =
+  /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY|NOMEM|PROTOCOL|CORRUPT|NOTADB|NOLFS|AUTH)(_|$)/;
+
+function classify(err: unknown): Error {
+  if (err instanceof StorageUnavailableError || err instanceof StorageRefusedError) return err;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code === "string" && UNAVAILABLE.test(code)) {
+    return new StorageUnavailableError(`SQLite: ${(err as Error).message} (${code})`);
+  }
+  if (err instanceof TypeError && /database connection is not open/.test(err.message)) {
+    return new StorageUnavailableError("the SQLite store is closed");
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** Runs a store operation; SQLite's "cannot serve now" errors become StorageUnavailableError. */
+function guarded<T>(run: () => T): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (err) {
+    return Promise.reject(classify(err));
+  }
+}
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 /**
  * As InfluxStore: carriage returns are not stored (InfluxDB's CSV cannot return them), and an
@@ -123,8 +156,12 @@ export class SqliteStore implements ProcessStore {
   private readonly insertBatch: (batch: SampleBatch) => void;
   /** Command line → id in `commands`, for lines seen in committed batches. */
   private readonly commandIds = new Map<string, number>();
+  private readonly retentionDays: number;
+  private readonly now: () => number;
 
   constructor(opts: SqliteStoreOptions) {
+    this.retentionDays = opts.retentionDays;
+    this.now = opts.now ?? Date.now;
     mkdirSync(opts.dataDir, { recursive: true });
     this.path = join(opts.dataDir, opts.fileName ?? "procscope.sqlite");
     this.db = new Database(this.path);
@@ -184,6 +221,7 @@ export class SqliteStore implements ProcessStore {
       retentionDays: opts.retentionDays,
       intervalMs: opts.retentionIntervalMs ?? 10 * 60_000,
       log: opts.log,
+      now: this.now,
     });
   }
 
@@ -209,8 +247,17 @@ export class SqliteStore implements ProcessStore {
   async write(batch: SampleBatch): Promise<number> {
     this.open();
     assertUniqueProcesses(batch);
-    this.insertBatch(batch);
-    return batch.processes.length;
+    // As InfluxDB does: a sample the next retention sweep would delete is refused, not acknowledged.
+    if (batch.timestamp < this.now() - this.retentionDays * DAY_MS) {
+      throw new StorageRefusedError(
+        `older than the retention period (RETENTION_DAYS=${this.retentionDays})`,
+        "timestamp",
+      );
+    }
+    return guarded(() => {
+      this.insertBatch(batch);
+      return batch.processes.length;
+    });
   }
 
   async filter(q: FilterQuery): Promise<FilterResult> {
@@ -225,24 +272,26 @@ export class SqliteStore implements ProcessStore {
     };
     // The ranges are disjoint and ascending, so the rows of range i all sort before those of
     // range i + 1: count each range, then read the page from the ranges it falls in.
-    return this.db.transaction((): FilterResult => {
-      const counts = q.ranges.map((r) => count.get({ ...narrow, start: r.start, stop: r.stop }) as number);
-      const rows: StoredSample[] = [];
-      let skip = q.offset;
-      q.ranges.forEach((r, i) => {
-        const n = counts[i] ?? 0;
-        const need = q.limit - rows.length;
-        if (need <= 0) return;
-        if (skip >= n) {
-          skip -= n;
-          return;
-        }
-        const got = page.all({ ...narrow, start: r.start, stop: r.stop, limit: need, offset: skip });
-        for (const row of got as SampleRow[]) rows.push(toSample(row));
-        skip = 0;
-      });
-      return { count: counts.reduce((a, b) => a + b, 0), rows };
-    })();
+    return guarded(() =>
+      this.db.transaction((): FilterResult => {
+        const counts = q.ranges.map((r) => count.get({ ...narrow, start: r.start, stop: r.stop }) as number);
+        const rows: StoredSample[] = [];
+        let skip = q.offset;
+        q.ranges.forEach((r, i) => {
+          const n = counts[i] ?? 0;
+          const need = q.limit - rows.length;
+          if (need <= 0) return;
+          if (skip >= n) {
+            skip -= n;
+            return;
+          }
+          const got = page.all({ ...narrow, start: r.start, stop: r.stop, limit: need, offset: skip });
+          for (const row of got as SampleRow[]) rows.push(toSample(row));
+          skip = 0;
+        });
+        return { count: counts.reduce((a, b) => a + b, 0), rows };
+      })(),
+    );
   }
 
   async duration(q: DurationQuery): Promise<DurationFacts | null> {
@@ -253,16 +302,18 @@ export class SqliteStore implements ProcessStore {
       start: q.range.start,
       stop: q.range.stop,
     };
-    return this.db.transaction((): DurationFacts | null => {
-      const pids = this.stmt(DURATION_PIDS).all(params) as { pid: number; first: number; last: number }[];
-      if (pids.length === 0) return null;
-      const gaps = this.stmt(DURATION_GAPS).all({ ...params, gap: q.gap_ms }) as {
-        t: number;
-        elapsed: number;
-      }[];
-      const started = this.stmt(DURATION_STARTED).all(params) as { pid: number; t: number; v: number }[];
-      return assembleDuration(pids, gaps, started);
-    })();
+    return guarded(() =>
+      this.db.transaction((): DurationFacts | null => {
+        const pids = this.stmt(DURATION_PIDS).all(params) as { pid: number; first: number; last: number }[];
+        if (pids.length === 0) return null;
+        const gaps = this.stmt(DURATION_GAPS).all({ ...params, gap: q.gap_ms }) as {
+          t: number;
+          elapsed: number;
+        }[];
+        const started = this.stmt(DURATION_STARTED).all(params) as { pid: number; t: number; v: number }[];
+        return assembleDuration(pids, gaps, started);
+      })(),
+    );
   }
 
   async systems(range: TimeRange): Promise<SystemSummary[]> {
@@ -274,37 +325,39 @@ export class SqliteStore implements ProcessStore {
     const firstTs = this.stmt(NAME_FIRST_TS).pluck();
     const lastTs = this.stmt(NAME_LAST_TS).pluck();
     const countAt = this.stmt(COUNT_AT).pluck();
-    return this.db.transaction((): SystemSummary[] => {
-      const out: SystemSummary[] = [];
-      for (
-        let system = firstSystem.get() as string | undefined;
-        system !== undefined;
-        system = nextSystem.get({ system }) as string | undefined
-      ) {
-        let first = Number.POSITIVE_INFINITY;
-        let last = Number.NEGATIVE_INFINITY;
+    return guarded(() =>
+      this.db.transaction((): SystemSummary[] => {
+        const out: SystemSummary[] = [];
         for (
-          let name = firstName.get({ system }) as string | undefined;
-          name !== undefined;
-          name = nextName.get({ system, name }) as string | undefined
+          let system = firstSystem.get() as string | undefined;
+          system !== undefined;
+          system = nextSystem.get({ system }) as string | undefined
         ) {
-          const p = { system, name, start: range.start, stop: range.stop };
-          const a = firstTs.get(p) as number | undefined;
-          if (a === undefined) continue;
-          first = Math.min(first, a);
-          last = Math.max(last, lastTs.get(p) as number);
+          let first = Number.POSITIVE_INFINITY;
+          let last = Number.NEGATIVE_INFINITY;
+          for (
+            let name = firstName.get({ system }) as string | undefined;
+            name !== undefined;
+            name = nextName.get({ system, name }) as string | undefined
+          ) {
+            const p = { system, name, start: range.start, stop: range.stop };
+            const a = firstTs.get(p) as number | undefined;
+            if (a === undefined) continue;
+            first = Math.min(first, a);
+            last = Math.max(last, lastTs.get(p) as number);
+          }
+          if (first === Number.POSITIVE_INFINITY) continue;
+          out.push({
+            system_name: system,
+            first_seen: first,
+            last_seen: last,
+            process_count: countAt.get({ system, ts: last }) as number,
+          });
         }
-        if (first === Number.POSITIVE_INFINITY) continue;
-        out.push({
-          system_name: system,
-          first_seen: first,
-          last_seen: last,
-          process_count: countAt.get({ system, ts: last }) as number,
-        });
-      }
-      // in primary-key order: by code point, as InfluxStore sorts them
-      return out;
-    })();
+        // in primary-key order: by code point, as InfluxStore sorts them
+        return out;
+      })(),
+    );
   }
 
   async sightings(q: SightingsQuery): Promise<Sighting[]> {
@@ -369,7 +422,7 @@ export class SqliteStore implements ProcessStore {
   }
 
   /** Deletes samples older than the retention period now; resolves with how many. */
-  deleteExpired(now: number = Date.now()): Promise<number> {
+  deleteExpired(now: number = this.now()): Promise<number> {
     this.open();
     return this.retention.sweep(now);
   }

@@ -20,17 +20,21 @@ import { type Context, createCallerFactory, type RateLimited } from "../../../se
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const S = 1000;
 const dir = mkdtempSync(join(tmpdir(), "procscope-procedures-"));
-const store = new SqliteStore({ dataDir: dir, retentionDays: 30, log: createLogger("silent") });
+const store = new SqliteStore({
+  dataDir: dir,
+  retentionDays: 30,
+  log: createLogger("silent"),
+  now: () => NOW,
+});
 const createCaller = createCallerFactory(appRouter);
 
-function caller(opts: { env?: Record<string, string>; principal?: Principal; url?: string } = {}) {
+function caller(opts: { env?: Record<string, string>; principal?: Principal } = {}) {
   const config = loadConfig(opts.env ?? {});
   const ctx: Context = {
     store,
     config,
     log: createLogger("silent"),
     transport: "trpc",
-    url: new URL(opts.url ?? "http://127.0.0.1:8000/api/filter-processes/?start_time=11:00"),
     now: () => NOW,
     principal: opts.principal,
     writeLimiter: new RateLimiter(config.WRITE_RATE_PER_MINUTE, () => NOW),
@@ -152,8 +156,11 @@ describe("process.filter", () => {
       started_at: "2026-01-15T11:56:40.000Z",
       user: "www",
     });
-    expect(out.next).toBe("http://127.0.0.1:8000/api/filter-processes/?start_time=11%3A00&page=2");
-    expect(out.previous).toBeNull();
+    // Links are built from the input (never the request's Host), relative without PUBLIC_URL.
+    expect(out.next).toBe(
+      "/api/filter-processes/?start_time=11%3A58&end_time=11%3A59%3A12&process_name=nginx&page=2&page_size=2",
+    );
+    expect(out).toMatchObject({ previous: null, next_page: 2, previous_page: null });
     const last = await caller().process.filter({
       start_time: "11:58",
       end_time: "11:59:12",
@@ -165,7 +172,7 @@ describe("process.filter", () => {
       ["2026-01-15T11:58:10.000Z", 10],
       ["2026-01-15T11:59:10.000Z", 11],
     ]);
-    expect(last.next).toBeNull();
+    expect(last).toMatchObject({ next: null, next_page: null, previous_page: 1 });
   });
 
   it("applies the window in the requested zone", async () => {
@@ -199,7 +206,7 @@ describe("process.filter", () => {
       [
         { from: "2026-01-01T00:00:00Z", to: "2026-01-15T00:00:00Z" },
         "to",
-        "the range covers 15 days; at most 7 are allowed",
+        "[from, to) spans 14 days; at most 7 are allowed",
       ],
       [{ page_size: 10_001 }, "page_size", "must be at most 10000"],
     ];
@@ -249,7 +256,8 @@ describe("process.duration", () => {
       code: "NOT_FOUND",
       message: "No process found with the specified name on the system.",
     });
-    expect(await failure(caller().process.duration({ process_name: "nginx" }))).toEqual({
+    const untyped = { process_name: "nginx" } as { system_name: string; process_name: string };
+    expect(await failure(caller().process.duration(untyped))).toEqual({
       code: "BAD_REQUEST",
       message: "Both system name and process name are required.",
       errors: [{ path: "system_name", message: "required" }],
