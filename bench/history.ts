@@ -16,7 +16,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
-import { encodeBatch } from "../server/store/influx/line-protocol.ts";
+import { encodeBatch, WRITE_PRECISION } from "../server/store/influx/line-protocol.ts";
 import {
   type BenchServer,
   influxStorage,
@@ -64,7 +64,7 @@ async function sideLoad(env: Record<string, string | undefined>, times: number[]
     const target = `${env.INFLUX_URL}/api/v2/write?${new URLSearchParams({
       org: env.INFLUX_ORG ?? "procscope",
       bucket: env.INFLUX_BUCKET ?? "procscope",
-      precision: "ms",
+      precision: WRITE_PRECISION, // as the server writes the encoder's lines
     })}`;
     for (let i = 0; i < batches.length; i += 5000) {
       const body = batches

@@ -12,7 +12,7 @@ export type Inputs = inferRouterInputs<AppRouter>;
 type Outputs = inferRouterOutputs<AppRouter>;
 export type Sample = Outputs["process"]["filter"]["data"][number];
 export type SystemInfo = Outputs["systems"]["list"]["systems"][number];
-export type Duration = Outputs["process"]["duration"];
+export type ProcessRuns = Outputs["process"]["runs"];
 
 const TOKEN_KEY = "procscope.token";
 

@@ -128,7 +128,7 @@ function runNpm(stage: Stage, parts: string[]): void {
   const installs = parts.some((p) => /^npm ci\b/.test(p));
   const key = createHash("sha256")
     .update(parts.join(" && "))
-    .update(readFileSync(join(cwd, "package.json")))
+    .update(installInputs(join(cwd, "package.json")))
     .update(existsSync(join(cwd, "package-lock.json")) ? readFileSync(join(cwd, "package-lock.json")) : "")
     .digest("hex")
     .slice(0, 16);
@@ -151,6 +151,22 @@ function runNpm(stage: Stage, parts: string[]): void {
   cpSync(join(cwd, "node_modules"), join(tmp, "node_modules"), { recursive: true, verbatimSymlinks: true });
   rmSync(cache, { recursive: true, force: true });
   renameSync(tmp, cache);
+}
+
+/** What of package.json an install depends on (its scripts and description do not change node_modules). */
+function installInputs(path: string): string {
+  const pkg = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  const keys = [
+    "dependencies",
+    "devDependencies",
+    "optionalDependencies",
+    "overrides",
+    "allowScripts",
+    "engines",
+  ];
+  const scripts = (pkg.scripts ?? {}) as Record<string, string>;
+  const lifecycle = ["preinstall", "install", "postinstall", "prepare"].map((k) => scripts[k]);
+  return JSON.stringify([...keys.map((k) => pkg[k]), lifecycle]);
 }
 
 /** What the base image or skipped system-level steps provide (not the application's files). */

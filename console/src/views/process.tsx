@@ -1,53 +1,41 @@
 /**
- * A process: on every system that ran it, its runs as a timeline, how long it ran, restarts and
- * instances. From `process.duration` (the history endpoints will answer this when they exist).
+ * A process: on every system that ran it in a range (default the last 24 h), its runs as a
+ * timeline, how long it ran, restarts, instances and crash loops — from the history endpoint
+ * `process.runs`, one call for all systems.
  */
-import { TRPCClientError } from "@trpc/client";
-import { client, type Duration } from "../api.ts";
+import { client, type ProcessRuns } from "../api.ts";
 import { href } from "../route.ts";
-import { showSpan, showTime } from "../time.ts";
+import { isoOf, showSpan, showTime } from "../time.ts";
 import { ErrorBox, Show, TableBox, useLoad } from "../ui.tsx";
 
 const SHOWN_RUNS = 20;
+const SYSTEMS_PAGE = 100;
+const DAY = 86_400_000;
 
-interface Found {
-  system: string;
-  facts: Duration | null;
-}
-
-async function load(
-  name: string,
-  system: string | null,
-  from: string | null,
-  to: string | null,
-): Promise<Found[]> {
-  const systems = system ? [system] : (await client.systems.list.query({})).systems.map((s) => s.system_name);
-  const range = { ...(from ? { from } : {}), ...(to ? { to } : {}) };
-  return Promise.all(
-    systems.map((s) =>
-      client.process.duration.query({ system_name: s, process_name: name, ...range }).then(
-        (facts) => ({ system: s, facts }),
-        (err: unknown) => {
-          // Not seen on this system: said in the page; anything else is the API's error.
-          const status =
-            err instanceof TRPCClientError ? (err.data as { httpStatus?: number })?.httpStatus : undefined;
-          if (status === 404 && !system) return { system: s, facts: null };
-          throw err;
-        },
-      ),
-    ),
-  );
-}
+type SystemRunsOut = ProcessRuns["systems"][number];
 
 export function ProcessView({ params, zone }: { params: URLSearchParams; zone: string }) {
   const name = params.get("name");
   const system = params.get("system");
   const from = params.get("from");
   const to = params.get("to");
-  const loaded = useLoad(`process:${name}:${system}:${from}:${to}`, () =>
-    name ? load(name, system, from, to) : Promise.resolve([]),
+  const loaded = useLoad(
+    `process:${name}:${system}:${from}:${to}`,
+    () =>
+      name
+        ? client.process.runs.query({
+            process_name: name,
+            ...(system ? { system_name: system } : {}),
+            ...(from ? { from } : {}),
+            ...(to ? { to } : {}),
+            page_size: SYSTEMS_PAGE,
+          })
+        : new Promise<ProcessRuns>(() => undefined), // no name: only the message below
   );
   if (!name) return <ErrorBox message="name: which process? The link needs #/process?name=<process name>." />;
+  const now = Date.now();
+  const span = (days: number) =>
+    href("process", { name, system: system ?? undefined, from: isoOf(now - days * DAY) });
   return (
     <section aria-labelledby="process-h">
       <p class="crumbs">
@@ -59,33 +47,30 @@ export function ProcessView({ params, zone }: { params: URLSearchParams; zone: s
         ) : null}
       </p>
       <h1 id="process-h">{name}</h1>
-      <p class="muted">
-        Runs end where samples stop for longer than the server's run gap (RUN_GAP_SECONDS).{" "}
-        {system ? <a href={href("process", { name })}>On every system</a> : null}
-      </p>
+      <nav class="toolbar" aria-label="Range">
+        <span>Range:</span>
+        <a href={href("process", { name, system: system ?? undefined })}>last 24 h</a>
+        <a href={span(7)}>last 7 days</a>
+        <a href={span(30)}>last 30 days</a>
+        {system ? (
+          <a href={href("process", { name, from: from ?? undefined, to: to ?? undefined })}>every system</a>
+        ) : null}
+      </nav>
       <Show loaded={loaded} what="its runs">
-        {(found) => {
-          const seen = found.filter((f): f is Found & { facts: Duration } => f.facts !== null);
-          if (seen.length === 0) {
-            return <ErrorBox status={404} message={`No system has a sample of a process named "${name}".`} />;
-          }
-          const start = Math.min(...seen.map((f) => Date.parse(from ?? f.facts.first_seen)));
-          const end = Math.max(...seen.map((f) => Date.parse(to ?? f.facts.last_seen)));
+        {(r) => {
+          const start = Date.parse(r.from);
+          const end = Date.parse(r.to);
           return (
             <>
-              {seen.map((f) => (
-                <SystemRuns key={f.system} facts={f.facts} start={start} end={end} zone={zone} />
+              <p class="muted">
+                {r.count} system{r.count === 1 ? "" : "s"} ran it between {showTime(r.from, zone)} and{" "}
+                {showTime(r.to, zone)} ({zone})
+                {r.count > r.systems.length ? `; the first ${r.systems.length} shown` : ""}. A run ends where
+                samples stop for longer than the server's run gap.
+              </p>
+              {r.systems.map((s) => (
+                <SystemRuns key={s.system_name} facts={s} start={start} end={end} zone={zone} />
               ))}
-              {found.length > seen.length ? (
-                <p class="muted">
-                  Not seen on:{" "}
-                  {found
-                    .filter((f) => f.facts === null)
-                    .map((f) => f.system)
-                    .join(", ")}
-                  .
-                </p>
-              ) : null}
             </>
           );
         }}
@@ -100,13 +85,14 @@ function SystemRuns({
   end,
   zone,
 }: {
-  facts: Duration;
+  facts: SystemRunsOut;
   start: number;
   end: number;
   zone: string;
 }) {
   const span = Math.max(1, end - start);
-  const pids = new Set(facts.runs.flatMap((r) => r.pids));
+  const observed = facts.runs.reduce((sum, r) => sum + r.seconds, 0);
+  const lastSeenAgo = (Date.now() - Date.parse(facts.last_seen)) / 1000;
   const headingId = `runs-${facts.system_name.replace(/[^A-Za-z0-9_-]/g, "_")}`;
   return (
     <article class="card" aria-labelledby={headingId}>
@@ -115,32 +101,27 @@ function SystemRuns({
       </h2>
       <dl class="facts">
         <div>
-          <dt>Status</dt>
-          <dd>
-            {facts.running ? (
-              <span class="ok">
-                running{facts.uptime_seconds === null ? "" : ` for ${showSpan(facts.uptime_seconds)}`}
-              </span>
-            ) : (
-              <span class="warn">not running</span>
-            )}
-          </dd>
+          <dt>Last seen</dt>
+          <dd>{showSpan(lastSeenAgo)} ago</dd>
         </div>
         <div>
           <dt>Observed running</dt>
-          <dd>{facts.duration_human_readable}</dd>
+          <dd>{showSpan(observed)}</dd>
         </div>
         <div>
           <dt>Runs</dt>
           <dd>{facts.runs.length}</dd>
         </div>
         <div>
-          <dt>Restarts (runs after the first)</dt>
-          <dd>{Math.max(0, facts.runs.length - 1)}</dd>
+          <dt>Restarts</dt>
+          <dd>
+            {facts.restarts}
+            {facts.crash_loop ? <span class="warn"> (crash loop)</span> : null}
+          </dd>
         </div>
         <div>
-          <dt>Instances (PIDs seen)</dt>
-          <dd>{pids.size}</dd>
+          <dt>Instances (PIDs)</dt>
+          <dd>{facts.instances.length}</dd>
         </div>
         <div>
           <dt>First / last seen</dt>
@@ -194,7 +175,7 @@ function SystemRuns({
                   <td>{showTime(r.start, zone)}</td>
                   <td>{showTime(r.end, zone)}</td>
                   <td class="num">{showSpan(r.seconds)}</td>
-                  <td>{r.pids.join(", ")}</td>
+                  <td>{r.instances.map((i) => i.pid).join(", ")}</td>
                 </tr>
               ))}
           </tbody>

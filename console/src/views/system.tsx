@@ -13,6 +13,7 @@ import { ProcessTable } from "./processes.tsx";
 import { silentFor } from "./systems.tsx";
 
 const RANGES: Record<string, number> = {
+  "5m": 300,
   "15m": 900,
   "1h": 3600,
   "6h": 21_600,
@@ -105,18 +106,6 @@ async function topOverRange(system: SystemInfo, seconds: number, zone: string): 
   };
 }
 
-/** The last sample at or before `at` (within a minute), as "what was running". */
-async function runningAt(system: SystemInfo, at: number, zone: string): Promise<Sample[]> {
-  const res = await client.process.filter.query({
-    system_name: system.system_name,
-    from: isoOf(at - 60_000),
-    to: isoOf(at + 1),
-    tz: zone,
-    page_size: PAGE_MAX,
-  });
-  return oneInstant(res.data, true);
-}
-
 export function SystemView({ params, zone }: { params: URLSearchParams; zone: string }) {
   const name = params.get("name");
   const range = params.get("range") ?? "1h";
@@ -126,8 +115,6 @@ export function SystemView({ params, zone }: { params: URLSearchParams; zone: st
   const problems: string[] = [];
   if (RANGES[range] === undefined)
     problems.push(`range: must be one of ${Object.keys(RANGES).join(", ")} (got "${range}")`);
-  if (at !== null && Number.isNaN(Date.parse(at)))
-    problems.push(`at: must be an ISO-8601 instant (got "${at}")`);
   return (
     <section aria-labelledby="system-h">
       <p class="crumbs">
@@ -140,12 +127,7 @@ export function SystemView({ params, zone }: { params: URLSearchParams; zone: st
       <Show loaded={system} what="the system">
         {(s) =>
           s ? (
-            <SystemBody
-              system={s}
-              zone={zone}
-              range={RANGES[range] ? range : "1h"}
-              at={at && !Number.isNaN(Date.parse(at)) ? Date.parse(at) : undefined}
-            />
+            <SystemBody system={s} zone={zone} range={RANGES[range] ? range : "1h"} at={at ?? undefined} />
           ) : (
             <ErrorBox
               status={404}
@@ -167,15 +149,20 @@ function SystemBody({
   system: SystemInfo;
   zone: string;
   range: string;
-  at: number | undefined;
+  /** As the URL has it: the API judges it (a bad one is its 400 in the page). */
+  at: string | undefined;
 }) {
   const name = system.system_name;
   const quiet = silentFor(system, Date.now());
   const latest = useLoad(`latest:${name}:${system.last_seen}`, () => latestSample(system, zone));
   const seconds = RANGES[range] ?? 3600;
-  const top = useLoad(`top:${name}:${system.last_seen}:${range}`, () => topOverRange(system, seconds, zone));
-  const link = (p: Record<string, string | undefined>) =>
-    href("system", { name, range, at: at === undefined ? undefined : isoOf(at), ...p });
+  // The charts' 40 small queries wait for the table's one: the table is what a person reads first.
+  const top = useLoad(`top:${name}:${system.last_seen}:${range}:${latest.state === "loading"}`, () =>
+    latest.state === "loading"
+      ? new Promise<TopCharts>(() => undefined)
+      : topOverRange(system, seconds, zone),
+  );
+  const link = (p: Record<string, string | undefined>) => href("system", { name, range, at, ...p });
   return (
     <>
       <p class="muted">
@@ -257,10 +244,13 @@ function AtForm({
 }: {
   system: SystemInfo;
   zone: string;
-  at: number | undefined;
+  at: string | undefined;
   onPick: (ms: number) => void;
 }) {
-  const [value, setValue] = useState(localDateTime(at ?? Date.parse(system.last_seen), zone));
+  const atMs = at === undefined ? Number.NaN : Date.parse(at);
+  const [value, setValue] = useState(
+    localDateTime(Number.isNaN(atMs) ? Date.parse(system.last_seen) : atMs, zone),
+  );
   const [problem, setProblem] = useState<string>();
   return (
     <form
@@ -285,36 +275,36 @@ function AtForm({
       <button type="submit">Show</button>
       {problem ? <ErrorBox message={problem} /> : null}
       <p class="muted note">
-        From the samples in the minute before that time. A history endpoint (instances and runs kept beyond
-        raw samples) will answer this directly when it arrives.
+        The sample in force at that time: the last one at or before it, unless the system had gone silent
+        (process.at).
       </p>
     </form>
   );
 }
 
-function AtResult({ system, zone, at }: { system: SystemInfo; zone: string; at: number }) {
-  const loaded = useLoad(`at:${system.system_name}:${at}`, () => runningAt(system, at, zone));
+/** At most this many processes of the sample in force (the API's own limit). */
+const AT_TOP = 1000;
+
+function AtResult({ system, zone, at }: { system: SystemInfo; zone: string; at: string }) {
+  const loaded = useLoad(`at:${system.system_name}:${at}`, () =>
+    client.process.at.query({ system_name: system.system_name, at, top: AT_TOP, sort: "cpu" }),
+  );
   return (
     <Show loaded={loaded} what="the processes at that time">
-      {(rows) =>
-        rows.length === 0 ? (
+      {(r) => (
+        <>
           <p role="status">
-            No sample from {system.system_name} in the minute before {showTime(at, zone)}.
+            Sample of <time dateTime={r.sample_time}>{showTime(r.sample_time, zone)}</time>: {r.process_count}{" "}
+            processes
+            {r.process_count > r.processes.length ? ` (the ${r.processes.length} busiest shown)` : ""}.
           </p>
-        ) : (
-          <>
-            <p role="status">
-              Sample of <time dateTime={rows[0]?.timestamp}>{showTime(rows[0]?.timestamp ?? at, zone)}</time>:{" "}
-              {rows.length} processes.
-            </p>
-            <ProcessTable
-              rows={rows}
-              label={`Processes on ${system.system_name} at that time`}
-              idPrefix="at"
-            />
-          </>
-        )
-      }
+          <ProcessTable
+            rows={r.processes}
+            label={`Processes on ${system.system_name} at that time`}
+            idPrefix="at"
+          />
+        </>
+      )}
     </Show>
   );
 }

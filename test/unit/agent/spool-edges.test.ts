@@ -37,8 +37,8 @@ afterAll(removeTempDirs);
 describe("Spool edges", () => {
   it("replays in file-name order whatever order the directory lists, skipping stray files", () => {
     const dir = tempDir("spool-names");
-    // Written in reverse, many: a directory's listing order is not its names' order.
-    for (let i = 40; i >= 1; i--) {
+    // Written shuffled, many: a directory's listing order is not its names' order.
+    for (const i of Array.from({ length: 40 }, (_, k) => ((k * 17) % 40) + 1)) {
       writeFileSync(join(dir, `${String(i).padStart(12, "0")}.json.gz`), gzipSync(JSON.stringify(batch(i))));
     }
     writeFileSync(join(dir, "notes.txt"), "not a batch");
@@ -133,6 +133,39 @@ describe("Spool edges", () => {
     expect(JSON.parse(gunzipSync(spool.load(taken)).toString())).toEqual(batch(77));
     spool.remove(taken);
     expect([spool.count, spool.bytes]).toEqual([0, 0]);
+  });
+
+  it("names each batch by sequence, sampling instant and process count, and reads them back on reopen", () => {
+    const dir = tempDir("spool-names-meta");
+    const spool = new Spool(dir, 1e7, silent).open();
+    const numbered = spool.put(batch(1234));
+    const iso = spool.put({ ...batch(0), timestamp: "2026-03-02T10:00:00Z" });
+    expect([numbered.name, numbered.timestamp, numbered.processes]).toEqual([
+      "000000000001-1234-1.json.gz",
+      1234,
+      1,
+    ]);
+    expect([iso.name, iso.timestamp]).toEqual(["000000000002.json.gz", undefined]);
+    const again = new Spool(dir, 1e7, silent).open();
+    const first = again.take();
+    expect([first?.timestamp, first?.processes, first?.durable]).toEqual([1234, 1, true]);
+    again.remove(first as NonNullable<typeof first>);
+    const second = again.take();
+    expect([second?.timestamp, second?.processes]).toEqual([undefined, undefined]);
+  });
+
+  it("refuses to hand back a file that is not gzip (either magic byte wrong)", () => {
+    for (const [k, bytes] of [
+      [0x1f, 0x00],
+      [0x00, 0x8b],
+      [0x41, 0x42],
+    ].entries()) {
+      const dir = tempDir(`spool-notgzip-${k}`);
+      writeFileSync(join(dir, "000000000001.json.gz"), Buffer.from([...(bytes as number[]), 1, 2, 3]));
+      const spool = new Spool(dir, 1e7, silent).open();
+      const entry = spool.take();
+      expect(() => spool.load(entry as NonNullable<typeof entry>), String(bytes)).toThrow(/not a gzip file/);
+    }
   });
 });
 
