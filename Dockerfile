@@ -49,9 +49,10 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /app/dist ./dist
-# The built-in console's sources: the server bundles them in memory (esbuild, a production
-# dependency) on the first request for /.
+# The built-in console: its sources, and the build `npm run build` made of them (console/dist),
+# which the server serves as it is (it rebuilds in memory only when the sources are newer).
 COPY console ./console
+COPY --from=build /app/console/dist ./console/dist
 # The agent's spool (a volume in docker-compose.yml); a new named volume takes this ownership.
 RUN mkdir -p /var/lib/procscope/spool && chown -R 1000:1000 /var/lib/procscope
 # The node image's unprivileged "node" user, by number: the agent's container mounts the host's

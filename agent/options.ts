@@ -1,4 +1,5 @@
 /** The agent's options: each from its flag, else its environment variable, else its default. */
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -26,12 +27,15 @@ export class UsageError extends Error {
 
 const HELP = `procscope agent: samples this machine's processes and submits them to a procscope server.
 
-Usage: npm run agent -- [options]          (Node)
-       deno run <permissions> agent/main.ts [options]   (Deno 2, see docs/agent.md)
+Usage: procscope-agent [options]           (Node: dist/agent.js, built by npm install / npm run build)
+       deno run -A agent/main.ts [options] (Deno 2: -A, as Deno reads /proc only with --allow-all)
+       npm run agent -- [options]          (development: the TypeScript sources through tsx)
 
 Options (each also read from its environment variable; the flag wins):
   --server <url>         PROCSCOPE_SERVER        server base URL (default http://127.0.0.1:8000)
   --token <t>            PROCSCOPE_TOKEN         sent as "Authorization: Bearer <t>"
+  --token-file <path>    PROCSCOPE_TOKEN_FILE    read the token from this file (e.g. a systemd
+                                                 credential: %d/token); not with --token
   --system-name <n>      PROCSCOPE_SYSTEM_NAME   name of this machine (default: host name)
   --interval <seconds>   PROCSCOPE_INTERVAL      sampling interval (default 5)
   --spool-dir <dir>      PROCSCOPE_SPOOL_DIR     where unsent samples wait on disk
@@ -52,6 +56,7 @@ Logs are JSON lines on stderr.
 const FLAGS = {
   server: { type: "string" },
   token: { type: "string" },
+  "token-file": { type: "string" },
   "system-name": { type: "string" },
   interval: { type: "string" },
   "spool-dir": { type: "string" },
@@ -121,7 +126,30 @@ function defaultSpoolDir(env: Env): string {
 }
 
 /** Parses argv (without the runtime and script) and the environment; throws UsageError. */
-export function parseOptions(argv: string[], env: Env = processEnv, host: () => string = hostname): Parsed {
+/** The token from --token, else from the file --token-file names (its whitespace around trimmed). */
+function token(inline: string | undefined, file: string | undefined, read: (path: string) => string) {
+  if (inline !== undefined && file !== undefined)
+    throw new UsageError("give --token or --token-file, not both");
+  if (file === undefined) return inline;
+  let text: string;
+  try {
+    text = read(file);
+  } catch (err) {
+    throw new UsageError(`--token-file: cannot read ${file} (${(err as Error).message})`);
+  }
+  const value = text.trim();
+  if (value === "" || /[\r\n]/.test(value)) {
+    throw new UsageError(`--token-file: ${file} must hold the token alone, on one line`);
+  }
+  return value;
+}
+
+export function parseOptions(
+  argv: string[],
+  env: Env = processEnv,
+  host: () => string = hostname,
+  read: (path: string) => string = (path) => readFileSync(path, "utf8"),
+): Parsed {
   let values: { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K]["type"] extends "string" ? string : boolean };
   try {
     ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
@@ -143,7 +171,7 @@ export function parseOptions(argv: string[], env: Env = processEnv, host: () => 
     kind: "run",
     options: {
       server: serverUrl(pick("server", "PROCSCOPE_SERVER") ?? "http://127.0.0.1:8000"),
-      token: pick("token", "PROCSCOPE_TOKEN"),
+      token: token(pick("token", "PROCSCOPE_TOKEN"), pick("token-file", "PROCSCOPE_TOKEN_FILE"), read),
       systemName: systemName(pick("system-name", "PROCSCOPE_SYSTEM_NAME") ?? hostName(host)),
       intervalMs: positive("--interval", pick("interval", "PROCSCOPE_INTERVAL") ?? "5", 0.1) * 1000,
       once: values.once === true,

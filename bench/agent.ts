@@ -1,235 +1,370 @@
 /**
- * `npx tsx bench/agent.ts`: what one sample costs the agent, in CPU time (user + system, including
- * any child process it spawns) and peak resident memory, on this machine's process list and again
- * with 500 extra processes. Compares the /proc collector with systeminformation.processes() and a
- * plain `ps`, and measures the whole agent (sample, spool, send to a real server) under Node and Deno.
+ * `npx tsx bench/agent.ts [--interval s] [--windows n] [--window s] [--warmup s]`: our agent beside
+ * the agents people run today, in the same run, on this machine: CPU ms per sample, steady and
+ * peak RSS, and bytes on the wire per sample, at this machine's process count and again with 500
+ * extra processes (`sleep`), phases alternated.
  *
- * Each method runs in a process of its own (this file with `--worker`), so that peak RSS figures do
- * not leak into each other; CPU is read from /proc/<pid>/stat (utime + stime + cutime + cstime).
+ * Every agent runs at once, at the same interval (default 5 s, as deployed):
+ * - ours as deployed: `procscope-agent` (node dist/agent.js, with and without the V8 flag the
+ *   systemd unit sets) and `deno run -A agent/main.ts`, each sending to a real server (the
+ *   embedded SQLite store, not counted);
+ * - the anchor: Debian's Prometheus process-exporter (`apt-get install prometheus-process-exporter`;
+ *   rows are left out, with a note, when it is not installed), tracking every process by name, in
+ *   its default and its lean (`-gather-smaps=false -threads=false`) configuration. It is scraped,
+ *   not pushing: this process stands in for Prometheus and scrapes it every interval with
+ *   `Accept-Encoding: gzip` (the scrape's own cost is not the exporter's and is not counted).
+ *
+ * CPU: change of utime + stime + cutime + cstime over each agent's whole process tree during a
+ * window, divided by the samples it took in it (our "sent" log lines; the exporter's scrapes).
+ * RSS: VmRSS summed over the process tree, read every second: the median is "steady", VmHWM the
+ * peak. Wire: our "sent" lines' byte counts (the gzip'd body); the exporter's gzip'd scrape bodies.
+ * `npm run build` first (dist/agent.js, dist/server.js).
+ *
+ * `--before <dir>` adds an earlier agent, run as it was (`node --import tsx <dir>/agent/main.ts`),
+ * for a before/after in the same run: e.g. `git archive <commit> agent package.json | tar -x -C
+ * <dir>` and a `node_modules` symlink to this repository's in `<dir>`.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { cpus, release, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { ProcCollector } from "../agent/collect/linux.ts";
-import { startServer } from "../harness/server.ts";
+import { parseArgs } from "node:util";
+import { freePort } from "../harness/influxd.ts";
+import { processTree, statusMb } from "./server-footprint.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const TICK_MS = 10; // USER_HZ = 100
-const PS_ARGS = ["-eo", "pid,comm,pcpu,pmem,rss,lstart,user,args"];
 const EXTRA = 500;
+const EXPORTER = "/usr/bin/prometheus-process-exporter";
+
+const { values: opts } = parseArgs({
+  options: {
+    interval: { type: "string", default: "5" },
+    windows: { type: "string", default: "5" },
+    window: { type: "string", default: "60" },
+    warmup: { type: "string", default: "30" },
+    /** A checkout of an earlier agent (its agent/ and package.json) to measure in the same run. */
+    before: { type: "string" },
+    "before-label": { type: "string", default: "an earlier agent" },
+  },
+});
+const INTERVAL_S = Number(opts.interval);
+const WINDOWS = Number(opts.windows);
+const WINDOW_S = Number(opts.window);
+const WARMUP_S = Number(opts.warmup);
 
 /** CPU ms used so far by a process and its reaped children. */
-function cpuMs(pid: number | "self"): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // utime, stime, cutime, cstime are fields 14–17 of proc(5): f[11..14].
-  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(f[i]), 0) * TICK_MS;
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return [11, 12, 13, 14].reduce((sum, i) => sum + Number(f[i]), 0) * TICK_MS;
+  } catch {
+    return 0;
+  }
 }
 
-/** Peak resident set (VmHWM) of a process, in MB. */
-function peakRssMb(pid: number | "self"): number {
-  const kb = Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
-  return kb / 1024;
-}
-
+const treeCpu = (pid: number) => processTree(pid).reduce((s, p) => s + cpuMs(p), 0);
+const treeRss = (pid: number) => processTree(pid).reduce((s, p) => s + statusMb(p, "VmRSS"), 0);
+const treePeak = (pid: number) => processTree(pid).reduce((s, p) => s + statusMb(p, "VmHWM"), 0);
 const countProcesses = () =>
   spawnSync("ps", ["-e", "--no-headers"], { encoding: "utf8" }).stdout.split("\n").length - 1;
-
-// ---- worker: one method, many samples, in this process ----
-
-type Method = "procfs" | "systeminformation" | "ps";
-
-async function worker(method: Method, samples: number): Promise<void> {
-  const si = method === "systeminformation" ? await import("systeminformation") : undefined;
-  const collector = method === "procfs" ? new ProcCollector() : undefined;
-  const once = async (): Promise<number> => {
-    if (collector) return (await collector.sample()).processes.length;
-    if (si) return (await si.processes()).list.length;
-    const out = spawnSync("ps", PS_ARGS, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }).stdout;
-    return out.split("\n").length - 2;
-  };
-  // Warm up: first-call costs (module loading, JIT, reading /etc/passwd) are not per sample.
-  await once();
-  if (si) await new Promise((r) => setTimeout(r, 600));
-  await once();
-  const before = cpuMs("self");
-  let seen = 0;
-  for (let i = 0; i < samples; i++) {
-    // systeminformation answers from a cache when called again within 500 ms; the agent samples
-    // every few seconds, so wait (idle, no CPU) to measure real work.
-    if (si) await new Promise((r) => setTimeout(r, 600));
-    seen = await once();
-  }
-  const cpu = (cpuMs("self") - before) / samples;
-  process.stdout.write(JSON.stringify({ cpu, rss: peakRssMb("self"), processes: seen }));
-}
-
-function runWorker(method: Method, samples: number): Row {
-  const out = spawnSync(
-    process.execPath,
-    ["--import", "tsx", join(root, "bench", "agent.ts"), "--worker", method, String(samples)],
-    {
-      cwd: root,
-      encoding: "utf8",
-    },
-  );
-  if (out.status !== 0) throw new Error(`worker ${method} failed: ${out.stderr}`);
-  const r = JSON.parse(out.stdout) as { cpu: number; rss: number; processes: number };
-  return { what: LABELS[method], processes: r.processes, cpu: r.cpu, rss: r.rss };
-}
-
-const LABELS: Record<Method, string> = {
-  procfs: "/proc collector (agent/collect/linux.ts)",
-  systeminformation: "systeminformation.processes()",
-  ps: `ps ${PS_ARGS.join(" ")} (node spawning it)`,
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : (s[Math.floor(s.length / 2)] as number);
 };
 
-/**
- * `ps` alone, as a shell loop timed by GNU time (when installed): what a cron job or a shell script
- * running it pays. One timing over all runs, as GNU time counts in 10 ms steps.
- */
-function psAlone(runs: number): Row | undefined {
-  if (!existsSync("/usr/bin/time")) return undefined;
-  const loop = `for i in $(seq ${runs}); do ps ${PS_ARGS.join(" ")} > /dev/null; done`;
-  const out = spawnSync("/usr/bin/time", ["-f", "%U %S %M", "sh", "-c", loop], { encoding: "utf8" });
-  const [user, sys, kb] = (out.stderr.trim().split("\n").pop() ?? "").split(" ").map(Number);
-  if (user === undefined || sys === undefined || kb === undefined) return undefined;
-  return {
-    what: `ps ${PS_ARGS.join(" ")} (alone, GNU time)`,
-    processes: countProcesses(),
-    cpu: ((user + sys) * 1000) / runs,
-    rss: kb / 1024,
-  };
+/** One agent under measurement: its process, and how many samples it has taken and sent so far. */
+interface Agent {
+  label: string;
+  child: ChildProcess;
+  samples(): number;
+  wireBytes(): number;
+  processes(): number;
+  stop(): Promise<void>;
 }
 
-// ---- the whole agent, as users run it, against a real server ----
-
-async function wholeAgent(runtime: "node" | "deno", server: string, samples: number): Promise<Row> {
-  const warmup = 5;
-  const args = ["--server", server, "--interval", "0.2", "--system-name", `bench-${runtime}`];
-  const spool = mkdtempSync(join(tmpdir(), "procscope-bench-"));
-  const main = join(root, "agent", "main.ts");
-  const child: ChildProcess =
-    runtime === "node"
-      ? spawn(
-          process.execPath,
-          ["--import", "tsx", main, ...args, "--spool-dir", spool, "--log-level", "debug"],
-          {
-            cwd: root,
-            stdio: ["ignore", "ignore", "pipe"],
-          },
-        )
-      : spawn(
-          join(root, "node_modules", ".bin", "deno"),
-          ["run", "--allow-all", main, ...args, "--spool-dir", spool, "--log-level", "debug"],
-          { cwd: root, stdio: ["ignore", "ignore", "pipe"] },
-        );
-  const pid = child.pid as number;
+function ourAgent(label: string, command: string, args: string[], server: string): Agent {
+  const spool = mkdtempSync(join(tmpdir(), "procscope-bench-spool-"));
+  const child = spawn(
+    command,
+    [
+      ...args,
+      "--server",
+      server,
+      "--interval",
+      String(INTERVAL_S),
+      "--spool-dir",
+      spool,
+      "--log-level",
+      "debug",
+    ],
+    { cwd: root, stdio: ["ignore", "ignore", "pipe"] },
+  );
   let sent = 0;
+  let bytes = 0;
   let processes = 0;
-  let start = 0;
   let partial = "";
-  const done = new Promise<number>((resolveDone, reject) => {
-    child.once("exit", (code) => reject(new Error(`agent (${runtime}) exited with ${code}`)));
-    child.stderr?.on("data", (chunk: Buffer) => {
-      const lines = (partial + chunk.toString()).split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) {
-        const log = JSON.parse(line) as { msg: string; processes?: number };
-        if (log.msg !== "sent") continue;
-        sent++;
-        processes = log.processes ?? 0;
-        if (sent === warmup) start = cpuMs(pid);
-        if (sent === warmup + samples) resolveDone((cpuMs(pid) - start) / samples);
-      }
-    });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      if (!line.includes('"msg":"sent"')) continue;
+      const log = JSON.parse(line) as { bytes?: number; processes?: number };
+      sent++;
+      // An agent that does not log its bytes (before gzip) shows n/a, not 0.
+      bytes += log.bytes ?? Number.NaN;
+      processes = log.processes ?? processes;
+    }
   });
-  const cpu = await done;
-  const rss = peakRssMb(pid);
-  child.removeAllListeners("exit");
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  await exited;
-  rmSync(spool, { recursive: true, force: true });
   return {
-    what: `whole agent under ${runtime === "node" ? "Node (node --import tsx)" : "Deno"}: sample, spool, send`,
-    processes,
-    cpu,
-    rss,
+    label,
+    child,
+    samples: () => sent,
+    wireBytes: () => bytes,
+    processes: () => processes,
+    async stop() {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+      rmSync(spool, { recursive: true, force: true });
+    },
   };
 }
 
-// ---- the report ----
+/** The exporter, and this process scraping it every interval as Prometheus would. */
+async function exporter(label: string, extra: string[]): Promise<Agent> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "procscope-bench-exporter-"));
+  const config = join(dir, "all.yml");
+  writeFileSync(config, 'process_names:\n  - name: "{{.Comm}}"\n    cmdline: [".*"]\n');
+  const child = spawn(
+    EXPORTER,
+    ["-config.path", config, "-web.listen-address", `127.0.0.1:${port}`, ...extra],
+    { stdio: "ignore" },
+  );
+  let scrapes = 0;
+  let bytes = 0;
+  let processes = 0;
+  let stopped = false;
+  const scrape = () =>
+    new Promise<void>((done) => {
+      const req = request(
+        { host: "127.0.0.1", port, path: "/metrics", headers: { "accept-encoding": "gzip" } },
+        (res) => {
+          let size = 0;
+          res.on("data", (c: Buffer) => {
+            size += c.length;
+          });
+          res.on("end", () => {
+            if (res.statusCode === 200) {
+              scrapes++;
+              bytes += size;
+              processes = countProcesses();
+            }
+            done();
+          });
+        },
+      );
+      req.on("error", () => done());
+      req.end();
+    });
+  const loop = (async () => {
+    await sleep(500);
+    while (!stopped) {
+      const started = performance.now();
+      await scrape();
+      await sleep(Math.max(0, INTERVAL_S * 1000 - (performance.now() - started)));
+    }
+  })();
+  return {
+    label,
+    child,
+    samples: () => scrapes,
+    wireBytes: () => bytes,
+    processes: () => processes,
+    async stop() {
+      stopped = true;
+      await loop;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 interface Row {
-  what: string;
+  label: string;
   processes: number;
-  cpu: number;
-  rss: number | undefined;
+  cpu: number[];
+  rss: number[];
+  peak: number;
+  wire: number[];
 }
 
-async function scenario(title: string): Promise<Row[]> {
-  process.stderr.write(`measuring: ${title} (${countProcesses()} processes)\n`);
-  const dataDir = mkdtempSync(join(tmpdir(), "procscope-bench-db-"));
-  const server = await startServer({
-    env: {
-      INFLUX_URL: undefined,
-      INFLUX_TOKEN: undefined,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: "warn",
-    },
-  });
-  try {
-    const alone = psAlone(30);
-    return [
-      runWorker("procfs", 50),
-      await wholeAgent("node", server.url, 25),
-      await wholeAgent("deno", server.url, 25),
-      runWorker("systeminformation", 8),
-      runWorker("ps", 30),
-      ...(alone ? [alone] : []),
-    ];
-  } finally {
-    await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+/** Windows of one phase: per agent, CPU per sample and wire bytes per sample in each window. */
+async function measure(agents: Agent[], title: string): Promise<Row[]> {
+  process.stderr.write(`phase "${title}": ${countProcesses()} processes; warm-up ${WARMUP_S} s\n`);
+  await sleep(WARMUP_S * 1000);
+  const rows: Row[] = agents.map((a) => ({
+    label: a.label,
+    processes: 0,
+    cpu: [],
+    rss: [],
+    peak: 0,
+    wire: [],
+  }));
+  for (let w = 0; w < WINDOWS; w++) {
+    const start = agents.map((a) => ({
+      cpu: treeCpu(a.child.pid as number),
+      n: a.samples(),
+      bytes: a.wireBytes(),
+    }));
+    for (let s = 0; s < WINDOW_S; s++) {
+      await sleep(1000);
+      agents.forEach((a, i) => {
+        rows[i]?.rss.push(treeRss(a.child.pid as number));
+      });
+    }
+    agents.forEach((a, i) => {
+      const row = rows[i] as Row;
+      const before = start[i] as { cpu: number; n: number; bytes: number };
+      const n = a.samples() - before.n;
+      if (n > 0) {
+        row.cpu.push((treeCpu(a.child.pid as number) - before.cpu) / n);
+        row.wire.push((a.wireBytes() - before.bytes) / n);
+      }
+      row.processes = a.processes();
+    });
+    process.stderr.write(`  window ${w + 1}/${WINDOWS} done\n`);
   }
+  agents.forEach((a, i) => {
+    (rows[i] as Row).peak = treePeak(a.child.pid as number);
+  });
+  return rows;
 }
 
 function table(title: string, rows: Row[]): string {
-  const head = `\n${title}\n\n| what | processes | CPU ms / sample | peak RSS MB |\n|---|---:|---:|---:|\n`;
+  const head =
+    `\n${title}\n\n| agent | processes | CPU ms / sample | steady RSS MB | peak RSS MB | wire KB / sample |\n` +
+    "|---|---:|---:|---:|---:|---:|\n";
   return (
     head +
     rows
-      .map(
-        (r) =>
-          `| ${r.what} | ${r.processes} | ${r.cpu.toFixed(1)} | ${r.rss === undefined ? "n/a" : r.rss.toFixed(1)} |`,
-      )
+      .map((r) => {
+        const cpu = r.cpu.length
+          ? `${median(r.cpu).toFixed(1)} (${Math.min(...r.cpu).toFixed(1)}–${Math.max(...r.cpu).toFixed(1)})`
+          : "n/a";
+        const wire =
+          r.wire.length && Number.isFinite(median(r.wire)) ? (median(r.wire) / 1024).toFixed(1) : "n/a";
+        return `| ${r.label} | ${r.processes} | ${cpu} | ${median(r.rss).toFixed(1)} | ${r.peak.toFixed(1)} | ${wire} |`;
+      })
       .join("\n")
   );
 }
 
 async function main(): Promise<void> {
-  const here = await scenario("this machine");
-  const sleepers = Array.from({ length: EXTRA }, () => spawn("sleep", ["300"], { stdio: "ignore" }));
-  let loaded: Row[];
+  if (!existsSync(join(root, "dist", "agent.js"))) throw new Error("dist/agent.js is missing: npm run build");
+  const port = await freePort();
+  const data = mkdtempSync(join(tmpdir(), "procscope-bench-db-"));
+  const server = spawn(process.execPath, ["dist/server.js"], {
+    cwd: root,
+    env: {
+      ...process.env,
+      INFLUX_URL: "",
+      INFLUX_TOKEN: "",
+      DATA_DIR: data,
+      PORT: String(port),
+      LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) break;
+    } catch {
+      // not yet
+    }
+    await sleep(50);
+  }
+  const deno = join(root, "node_modules", ".bin", "deno");
+  const agents: Agent[] = [
+    ourAgent(
+      "procscope-agent (node dist/agent.js)",
+      process.execPath,
+      ["dist/agent.js", "--system-name", "bench-node"],
+      url,
+    ),
+    ourAgent(
+      "procscope-agent, --max-semi-space-size=1 (systemd unit)",
+      process.execPath,
+      ["--max-semi-space-size=1", "dist/agent.js", "--system-name", "bench-node-semi"],
+      url,
+    ),
+    ourAgent(
+      "deno run -A agent/main.ts",
+      deno,
+      ["run", "-A", "agent/main.ts", "--system-name", "bench-deno"],
+      url,
+    ),
+  ];
+  if (opts.before) {
+    agents.push(
+      ourAgent(
+        `${opts["before-label"]} (node --import tsx agent/main.ts)`,
+        process.execPath,
+        ["--import", "tsx", join(resolve(opts.before), "agent", "main.ts"), "--system-name", "bench-before"],
+        url,
+      ),
+    );
+  }
+  const haveExporter = existsSync(EXPORTER);
+  if (haveExporter) {
+    agents.push(await exporter("prometheus-process-exporter 0.7.10 (default)", []));
+    agents.push(
+      await exporter("prometheus-process-exporter (lean: no smaps, no threads)", [
+        "-gather-smaps=false",
+        "-threads=false",
+      ]),
+    );
+  }
+  const results: [string, Row[]][] = [];
+  let sleepers: ChildProcess[] = [];
   try {
-    loaded = await scenario(`with ${EXTRA} extra processes`);
+    for (const phase of ["this machine", `with ${EXTRA} extra processes`]) {
+      if (phase !== "this machine")
+        sleepers = Array.from({ length: EXTRA }, () => spawn("sleep", ["3600"], { stdio: "ignore" }));
+      results.push([phase, await measure(agents, phase)]);
+      for (const s of sleepers.splice(0)) s.kill("SIGKILL");
+    }
   } finally {
     for (const s of sleepers) s.kill("SIGKILL");
+    for (const a of agents) await a.stop();
+    const exited = new Promise((r) => server.once("exit", r));
+    server.kill("SIGTERM");
+    await exited;
+    rmSync(data, { recursive: true, force: true });
   }
   process.stdout.write(
-    `procscope agent benchmark: ${cpus().length} CPUs, Linux ${release()}, Node ${process.version}\n`,
+    `procscope agent benchmark: ${cpus().length} CPUs, Linux ${release()}, Node ${process.version}; ` +
+      `every agent at once, one sample every ${INTERVAL_S} s, ${WARMUP_S} s warm-up, ${WINDOWS} windows of ${WINDOW_S} s per phase\n`,
   );
-  process.stdout.write(table("This machine's processes", here));
-  process.stdout.write(`\n${table(`With ${EXTRA} extra processes (sleep)`, loaded)}\n`);
+  for (const [phase, rows] of results) process.stdout.write(`${table(`Processes: ${phase}`, rows)}\n`);
   process.stdout.write(
-    "\nCPU: user + system time of the sampling process and every child it spawned and reaped, per sample, " +
-      "after warm-up. Peak RSS: VmHWM of that process (children not included; for ps alone: ps itself). The whole-agent " +
-      "rows run agent/main.ts every 0.2 s against the real server (embedded SQLite store) and count its " +
-      "CPU between the 5th and the 30th sample it sent.\n",
+    "\nCPU: median over the windows (min–max) of utime + stime + cutime + cstime of the agent's process tree " +
+      "per sample. Steady RSS: median of VmRSS (summed over the tree) read every second; peak: VmHWM. Wire: " +
+      "the request body (ours: the gzip'd batch) or the gzip'd scrape (process-exporter), per sample.\n",
   );
+  if (!haveExporter) {
+    process.stdout.write(
+      "\nprometheus-process-exporter is not installed: `sudo apt-get install prometheus-process-exporter` " +
+        "(Debian/Ubuntu) adds it to this table.\n",
+    );
+  }
 }
 
-if (process.argv[2] === "--worker") await worker(process.argv[3] as Method, Number(process.argv[4]));
-else await main();
+await main();

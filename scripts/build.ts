@@ -10,7 +10,7 @@
  * Why a bundle and not Node's type stripping: Node 20 has none, and a bundle also loads faster
  * and smaller than hundreds of separate modules (docs/agent.md, "Memory" has the measurements).
  */
-import { chmodSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build, type Plugin } from "esbuild";
 
@@ -53,7 +53,7 @@ mkdirSync(out, { recursive: true });
 const started = performance.now();
 for (const t of targets) {
   const outfile = join(out, t.file);
-  await build({
+  const result = await build({
     entryPoints: [join(root, t.entry)],
     outfile,
     bundle: true,
@@ -66,8 +66,15 @@ for (const t of targets) {
     sourcemap: "linked",
     logLevel: "warning",
     plugins: [consoleInPlace],
+    write: false,
   });
-  chmodSync(outfile, 0o755);
+  // Each file replaced whole (written aside, then renamed): a process starting the agent or the
+  // server while a build runs gets the old file or the new one, never half of one.
+  for (const file of result.outputFiles) {
+    const aside = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(aside, file.contents, { mode: file.path === outfile ? 0o755 : 0o644 });
+    renameSync(aside, file.path);
+  }
 }
 const sizes = targets.map(
   (t) => `${t.file} ${(readFileSync(join(out, t.file)).length / 1024).toFixed(0)} KB`,

@@ -1,4 +1,7 @@
 /** Options: flag, else environment variable, else default; bad values are named. */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type Options, parseOptions } from "../../../agent/options.ts";
 
@@ -69,5 +72,25 @@ describe("parseOptions", () => {
 
   it("needs no spool directory for a dry run", () => {
     expect(run(["--dry-run"], {}).spoolDir).toBe("");
+  });
+
+  it("reads the token from --token-file or PROCSCOPE_TOKEN_FILE (a systemd credential), trimmed", () => {
+    const dir = mkdtempSync(join(tmpdir(), "procscope-token-"));
+    try {
+      const file = join(dir, "token");
+      writeFileSync(file, "s3cret-token\n");
+      expect(run(["--token-file", file]).token).toBe("s3cret-token");
+      expect(run([], { HOME: "/home/u", PROCSCOPE_TOKEN_FILE: file }).token).toBe("s3cret-token");
+      expect(() => run(["--token", "x", "--token-file", file])).toThrow(/not both/);
+      expect(() => run(["--token-file", join(dir, "missing")])).toThrow(
+        /--token-file: cannot read .*missing/,
+      );
+      writeFileSync(file, "\n");
+      expect(() => run(["--token-file", file])).toThrow(/--token-file: .* alone, on one line/);
+      writeFileSync(file, "two\nlines\n");
+      expect(() => run(["--token-file", file])).toThrow(/--token-file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
