@@ -155,9 +155,10 @@ describe("agent under Deno without --allow-all", () => {
       ],
       { cwd: repoRoot, encoding: "utf8" },
     );
-    expect(deno.status).toBe(1);
+    // Deno grants /proc only with -A: the agent says so before anything else fails (exit 2).
+    expect(deno.status).toBe(2);
     expect(deno.stdout).toBe("");
-    expect(deno.stderr).toContain("Requires all access to");
+    expect(deno.stderr).toContain("needs -A (--allow-all)");
     expect(deno.stderr).toContain("deno run -A agent/main.ts");
   });
 });
