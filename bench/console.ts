@@ -25,7 +25,7 @@ import { startServer } from "../harness/server.ts";
 import { sqliteEnv } from "../harness/stores.ts";
 import { createLogger } from "../server/log.ts";
 import { SqliteStore } from "../server/store/sqlite/store.ts";
-import type { BatchProcess } from "../server/store/types.ts";
+import { PROCESSES, processesOf, SYSTEMS, systemName } from "./week.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -35,8 +35,6 @@ const { values: args } = parseArgs({
 });
 const RUNS = Number(args.runs);
 const INSTANTS = Number(args.instants);
-const SYSTEMS = 20;
-const PROCESSES = 300;
 const DAYS = 7;
 const DAY = 86_400_000;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -44,39 +42,6 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const now = Math.floor(Date.now() / 60_000) * 60_000;
 const start = now - DAYS * DAY;
 const step = Math.floor((DAYS * DAY) / INSTANTS);
-const BASE_NAMES = [
-  "nginx",
-  "postgres",
-  "python3",
-  "node",
-  "java",
-  "sshd",
-  "bash",
-  "cron",
-  "redis-server",
-  "dockerd",
-];
-const NAMES = Array.from({ length: 120 }, (_, i) => `${BASE_NAMES[i % 10]}${i < 10 ? "" : `-${i}`}`);
-
-function processesOf(system: number, t: number): BatchProcess[] {
-  return Array.from({ length: PROCESSES }, (_, i) => {
-    const name = NAMES[i % NAMES.length] as string;
-    return {
-      pid: 1000 + i * 7 + system,
-      name,
-      cpu_percent: ((i * 37 + t / 1000) % 400) / 4,
-      memory_percent: (i % 50) / 10,
-      memory_rss: 1_000_000 + i * 4096,
-      started_at: start - 3600_000 + i * 1000,
-      user: i % 3 === 0 ? "root" : "app",
-      command: `/usr/bin/${name} --config /etc/${name}/${name}.conf --worker ${i}`,
-      state: i % 5 === 0 ? "running" : "sleeping",
-      parent_pid: 1,
-    };
-  });
-}
-
-const systemName = (s: number) => `system-${String(s).padStart(2, "0")}`;
 
 async function fill(dataDir: string): Promise<{ rows: number; ms: number }> {
   const store = new SqliteStore({ dataDir, retentionDays: 30, log: createLogger("warn") });
@@ -87,7 +52,11 @@ async function fill(dataDir: string): Promise<{ rows: number; ms: number }> {
     const t = start + n * step;
     for (let s = 0; s < SYSTEMS; s++) {
       const ts = t + s * 173; // each agent samples on its own clock
-      rows += await store.write({ system_name: systemName(s), timestamp: ts, processes: processesOf(s, ts) });
+      rows += await store.write({
+        system_name: systemName(s),
+        timestamp: ts,
+        processes: processesOf(s, ts, start),
+      });
     }
   }
   const ms = performance.now() - t0;

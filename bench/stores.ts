@@ -23,9 +23,10 @@ import Database from "better-sqlite3";
 import { createLogger } from "../server/log.ts";
 import { InfluxStore } from "../server/store/influx/store.ts";
 import { SqliteStore } from "../server/store/sqlite/store.ts";
-import type { BatchProcess, ProcessStore, SampleBatch } from "../server/store/types.ts";
+import type { ProcessStore, SampleBatch } from "../server/store/types.ts";
 import { parseTimeOfDay, windowsBetween } from "../server/timewindow.ts";
 import { influxTarget, writeBatches } from "./harness.ts";
+import { PROCESSES, processesOf, SYSTEMS } from "./week.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -34,8 +35,6 @@ const { values: args } = parseArgs({
     only: { type: "string" },
   },
 });
-const SYSTEMS = 20;
-const PROCESSES = 300;
 const DAYS = 7;
 const DAY = 86_400_000;
 const GAP_MS = 15_000;
@@ -50,38 +49,6 @@ const step = Math.floor((DAYS * DAY) / INSTANTS);
 
 // ------------------------------------------------------------------------------------------ data
 
-const BASE_NAMES = [
-  "nginx",
-  "postgres",
-  "python3",
-  "node",
-  "java",
-  "sshd",
-  "bash",
-  "cron",
-  "redis-server",
-  "dockerd",
-];
-const NAMES = Array.from({ length: 120 }, (_, i) => `${BASE_NAMES[i % 10]}${i < 10 ? "" : `-${i}`}`);
-
-function processesOf(system: number, t: number): BatchProcess[] {
-  return Array.from({ length: PROCESSES }, (_, i) => {
-    const name = NAMES[i % NAMES.length] as string;
-    return {
-      pid: 1000 + i * 7 + system,
-      name,
-      cpu_percent: ((i * 37 + t / 1000) % 400) / 4,
-      memory_percent: (i % 50) / 10,
-      memory_rss: 1_000_000 + i * 4096,
-      started_at: start - 3600_000 + i * 1000,
-      user: i % 3 === 0 ? "root" : "app",
-      command: `/usr/bin/${name} --config /etc/${name}/${name}.conf --worker ${i}`,
-      state: i % 5 === 0 ? "running" : "sleeping",
-      parent_pid: 1,
-    };
-  });
-}
-
 function* batches(): Generator<SampleBatch> {
   for (let n = 0; n < INSTANTS; n++) {
     const t = start + n * step;
@@ -91,7 +58,7 @@ function* batches(): Generator<SampleBatch> {
       yield {
         system_name: `system-${String(s).padStart(2, "0")}`,
         timestamp: ts,
-        processes: processesOf(s, ts),
+        processes: processesOf(s, ts, start),
       };
     }
   }

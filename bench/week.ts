@@ -1,0 +1,44 @@
+/**
+ * The benchmark week's fleet, as bench/stores.ts and bench/console.ts fill it: SYSTEMS systems of
+ * PROCESSES processes each, 120 process names (ten base names and numbered variants), every field
+ * the agent sends, values that vary with the instant.
+ */
+import type { BatchProcess } from "../server/store/types.ts";
+
+export const SYSTEMS = 20;
+export const PROCESSES = 300;
+
+const BASE_NAMES = [
+  "nginx",
+  "postgres",
+  "python3",
+  "node",
+  "java",
+  "sshd",
+  "bash",
+  "cron",
+  "redis-server",
+  "dockerd",
+];
+const NAMES = Array.from({ length: 120 }, (_, i) => `${BASE_NAMES[i % 10]}${i < 10 ? "" : `-${i}`}`);
+
+export const systemName = (s: number) => `system-${String(s).padStart(2, "0")}`;
+
+/** The processes of system `system` at instant `t` (epoch ms) of a week that starts at `weekStart`. */
+export function processesOf(system: number, t: number, weekStart: number): BatchProcess[] {
+  return Array.from({ length: PROCESSES }, (_, i) => {
+    const name = NAMES[i % NAMES.length] as string;
+    return {
+      pid: 1000 + i * 7 + system,
+      name,
+      cpu_percent: ((i * 37 + t / 1000) % 400) / 4,
+      memory_percent: (i % 50) / 10,
+      memory_rss: 1_000_000 + i * 4096,
+      started_at: weekStart - 3600_000 + i * 1000,
+      user: i % 3 === 0 ? "root" : "app",
+      command: `/usr/bin/${name} --config /etc/${name}/${name}.conf --worker ${i}`,
+      state: i % 5 === 0 ? "running" : "sleeping",
+      parent_pid: 1,
+    };
+  });
+}
