@@ -213,7 +213,8 @@ export async function queries(opts: QueryOptions): Promise<QueryResult> {
       pages++;
       walked += (body.data as unknown[]).length;
       total = body.count as number;
-      url = body.next as string | null;
+      // Links are relative unless the server has a PUBLIC_URL: resolve against the page's own URL.
+      url = typeof body.next === "string" ? new URL(body.next, url).href : null;
     } catch (err) {
       if (!(err instanceof QueryFailed)) throw err;
       failures.push(err.message);

@@ -153,7 +153,8 @@ export async function storedRows(
     };
     for (const d of body.data)
       rows.push({ timestamp: Date.parse(d.timestamp), pid: d.pid, name: d.name, row: d });
-    next = body.next;
+    // Links are relative unless the server has a PUBLIC_URL.
+    next = body.next === null ? null : new URL(body.next, next).href;
   }
   return rows;
 }
