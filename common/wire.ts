@@ -5,7 +5,10 @@
  * without pulling in anything of the server's, which is why it lives in neither folder.
  */
 
-/** Longest system name, process name or user name, in UTF-16 code units. */
+/**
+ * Longest system name, process name or user name, in characters (Unicode code points, as zod
+ * counts a string's length: U+1D160 is one character and two UTF-16 code units). So are the others.
+ */
 export const NAME_MAX = 255;
 /** Longest command line kept; the agent cuts longer ones. */
 export const COMMAND_MAX = 4096;

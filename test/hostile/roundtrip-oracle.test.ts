@@ -28,11 +28,13 @@ function wellFormed(s: string): boolean {
   }
   return true;
 }
+/** Lengths count Unicode code points ("characters"), not UTF-16 code units: U+1D160 is one. */
+const chars = (s: string) => [...s].length;
 const hasControl = (s: string) => [...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch === "\u007f");
 const isLabel = (s: unknown, max: number, allowEmpty: boolean) =>
   typeof s === "string" &&
-  s.length <= max &&
-  (allowEmpty || s.length >= 1) &&
+  chars(s) <= max &&
+  (allowEmpty || chars(s) >= 1) &&
   !hasControl(s) &&
   wellFormed(s);
 const isId = (n: unknown) => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= MAX_INT;
@@ -60,7 +62,7 @@ function contractAccepts(sub: Sub): boolean {
       (p.user === undefined || isLabel(p.user, 255, true)) &&
       (p.state === undefined || isLabel(p.state, 32, true)) &&
       (p.command === undefined ||
-        (typeof p.command === "string" && p.command.length <= 4096 && wellFormed(p.command))) &&
+        (typeof p.command === "string" && chars(p.command) <= 4096 && wellFormed(p.command))) &&
       (p.parent_pid === undefined || isId(p.parent_pid)),
   );
 }
@@ -239,6 +241,17 @@ describe.each(STORES)(
             ["rest", [{ pid: 1000, name: "a", cpu_percent: 1, memory_percent: 1, user: "u\ud800" }], "ok"],
             ["trpc", [{ pid: 1000, name: "b", cpu_percent: 1, memory_percent: 1, state: "\udc00s" }], "ok"],
             ["rest", [{ pid: 1000, name: "c", cpu_percent: 1, memory_percent: 1, command: "x\ud83d" }], "ok"],
+            // 32 characters of 2 UTF-16 units each: at the limit in characters, over it in units.
+            [
+              "trpc",
+              [{ pid: 1000, name: "d", cpu_percent: 1, memory_percent: 1, state: "\u{1D160}".repeat(32) }],
+              "ok",
+            ],
+            [
+              "rest",
+              [{ pid: 1000, name: "e", cpu_percent: 1, memory_percent: 1, state: "\u{1D160}".repeat(33) }],
+              "ok",
+            ],
           ],
         },
       );
