@@ -1,26 +1,13 @@
 /**
  * The benchmark week's fleet, as bench/stores.ts and bench/console.ts fill it: SYSTEMS systems of
- * PROCESSES processes each, 120 process names (ten base names and numbered variants), every field
+ * PROCESSES processes each, harness.ts's 120 process names, every field
  * the agent sends, values that vary with the instant.
  */
 import type { BatchProcess } from "../server/store/types.ts";
+import { NAMES } from "./harness.ts";
 
 export const SYSTEMS = 20;
 export const PROCESSES = 300;
-
-const BASE_NAMES = [
-  "nginx",
-  "postgres",
-  "python3",
-  "node",
-  "java",
-  "sshd",
-  "bash",
-  "cron",
-  "redis-server",
-  "dockerd",
-];
-const NAMES = Array.from({ length: 120 }, (_, i) => `${BASE_NAMES[i % 10]}${i < 10 ? "" : `-${i}`}`);
 
 export const systemName = (s: number) => `system-${String(s).padStart(2, "0")}`;
 
