@@ -23,6 +23,7 @@ const SQLITE = [
   "test/store/sqlite-retention.test.ts",
   "test/store/sqlite-schema-v2.test.ts",
   "test/store/sqlite-plans.test.ts",
+  "test/store/sqlite-edges.test.ts",
 ];
 const INFLUX = [
   "test/contract/influx.test.ts",

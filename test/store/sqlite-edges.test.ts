@@ -1,0 +1,211 @@
+/**
+ * Edges of the embedded store that the mutation run of server/store/sqlite/* found untested, on a
+ * real file: retention's log, its expired batch rows beyond one chunk, a sweep that close() has to
+ * wait for, two sweeps asked for at once, the background timer after close() and after a second
+ * init(); a data file from a newer procscope; the connection's settings; the plan of a filter by
+ * system and name.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createLogger } from "../../server/log.ts";
+import * as Q from "../../server/store/sqlite/queries.ts";
+import { configure, migrate } from "../../server/store/sqlite/schema.ts";
+import { SqliteStore } from "../../server/store/sqlite/store.ts";
+
+const DAY = 86_400_000;
+const NOW = Date.parse("2026-03-31T00:00:00Z");
+const FILE = "procscope.sqlite";
+
+/** A logger whose JSON lines are kept. */
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const l of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(l));
+      done();
+    },
+  });
+  return { log: createLogger("info", sink), lines };
+}
+
+let dataDir: string;
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), "procscope-sqlite-edges-"));
+});
+afterEach(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/**
+ * A data file of the current schema holding `expired` samples (one process per sampling instant,
+ * one a second, ending a day before the 7-day cutoff) and one fresh one, written straight into the
+ * file in one transaction (a store would fsync each batch).
+ */
+function seed(expired: number): void {
+  const db = new Database(join(dataDir, FILE));
+  configure(db);
+  migrate(db);
+  const sample = db.prepare(
+    "INSERT INTO samples (system, name, ts, pid, cpu_percent, memory_percent) VALUES (?, 'p', ?, 1, 1, 1)",
+  );
+  const batch = db.prepare("INSERT INTO batches (system, ts, processes, interval_ms) VALUES (?, ?, 1, 1000)");
+  db.transaction(() => {
+    const first = NOW - 8 * DAY - expired * 1000;
+    for (let i = 0; i < expired; i++) {
+      sample.run("s", first + i * 1000);
+      batch.run("s", first + i * 1000);
+    }
+    sample.run("s", NOW - 1000);
+    batch.run("s", NOW - 1000);
+  })();
+  db.close();
+}
+
+/** Rows left in the file: samples and batches. */
+function left(): { samples: number; batches: number } {
+  const db = new Database(join(dataDir, FILE), { readonly: true });
+  try {
+    return {
+      samples: db.prepare("SELECT count(*) FROM samples").pluck().get() as number,
+      batches: db.prepare("SELECT count(*) FROM batches").pluck().get() as number,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+describe("SqliteStore retention edges", () => {
+  it("logs how many samples a sweep deleted and the cutoff; a sweep that deletes nothing logs nothing", async () => {
+    seed(3);
+    const { log, lines } = capture();
+    const store = new SqliteStore({ dataDir, retentionDays: 7, log, now: () => NOW });
+    try {
+      expect(await store.deleteExpired()).toBe(3);
+      expect(lines.filter((l) => l.msg === "retention")).toEqual([
+        expect.objectContaining({ level: 30, deleted: 3, before: new Date(NOW - 7 * DAY).toISOString() }),
+      ]);
+      expect(await store.deleteExpired()).toBe(0);
+      expect(lines.filter((l) => l.msg === "retention")).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("deletes the batch rows of expired samples too, more than one chunk (5000) of them", async () => {
+    seed(5003);
+    const store = new SqliteStore({ dataDir, retentionDays: 7, log: createLogger("silent"), now: () => NOW });
+    try {
+      expect(await store.deleteExpired()).toBe(5003);
+      expect(await store.sampleAt("s", NOW - 8 * DAY)).toBeNull();
+      expect((await store.sampleAt("s", NOW))?.timestamp).toBe(NOW - 1000);
+    } finally {
+      await store.close();
+    }
+    expect(left()).toEqual({ samples: 1, batches: 1 });
+  });
+
+  it("two sweeps asked for at once are one sweep: both report every sample it deleted", async () => {
+    seed(12_000);
+    const store = new SqliteStore({ dataDir, retentionDays: 7, log: createLogger("silent"), now: () => NOW });
+    try {
+      expect(await Promise.all([store.deleteExpired(), store.deleteExpired()])).toEqual([12_000, 12_000]);
+    } finally {
+      await store.close();
+    }
+    expect(left()).toEqual({ samples: 1, batches: 1 });
+  });
+
+  it("close() during a sweep stops it after the chunk it is on, and waits for it (it is logged)", async () => {
+    seed(12_000);
+    const { log, lines } = capture();
+    const store = new SqliteStore({ dataDir, retentionDays: 7, log, now: () => NOW });
+    // the first chunk goes at once; close() comes before the second, which is then the last
+    const sweep = store.deleteExpired();
+    await store.close();
+    expect(await sweep).toBe(10_000);
+    expect(lines.filter((l) => l.msg === "retention").map((l) => l.deleted)).toEqual([10_000]);
+    // its batch rows wait for the next sweep
+    expect(left()).toEqual({ samples: 2001, batches: 12_001 });
+  });
+
+  it("the background sweep stops with the store, also after init() was called twice", async () => {
+    let calls = 0;
+    const store = new SqliteStore({
+      dataDir,
+      retentionDays: 7,
+      log: createLogger("silent"),
+      retentionIntervalMs: 10,
+      now: () => {
+        calls++;
+        return NOW;
+      },
+    });
+    await store.init();
+    await store.init();
+    await vi.waitFor(() => expect(calls).toBeGreaterThanOrEqual(4), { timeout: 10_000, interval: 10 });
+    await store.close();
+    const atClose = calls;
+    // ten intervals: any timer left running would have swept (and read the clock) meanwhile
+    await new Promise((r) => setTimeout(r, 100));
+    expect(calls).toBe(atClose);
+  });
+});
+
+describe("SqliteStore file and connection", () => {
+  it("refuses a data file of a newer schema version, saying which, and leaves it as it was", async () => {
+    const db = new Database(join(dataDir, FILE));
+    db.pragma("user_version = 4");
+    db.close();
+    expect(() => new SqliteStore({ dataDir, retentionDays: 7, log: createLogger("silent") })).toThrow(
+      "the data file has schema version 4; this procscope understands up to 3",
+    );
+    const check = new Database(join(dataDir, FILE), { readonly: true });
+    expect(check.pragma("user_version", { simple: true })).toBe(4);
+    expect(check.prepare("SELECT name FROM sqlite_master").all()).toEqual([]);
+    check.close();
+  });
+
+  it("the store's connection waits 5 s for a lock, in WAL mode with synchronous=FULL", async () => {
+    const store = new SqliteStore({ dataDir, retentionDays: 7, log: createLogger("silent") });
+    try {
+      // the connection the store writes through (private: read for this check only)
+      const db = Reflect.get(store, "db") as Database.Database;
+      expect(db.pragma("busy_timeout", { simple: true })).toBe(5000);
+      expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+      expect(db.pragma("synchronous", { simple: true })).toBe(2);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a filter by system and name seeks that process's range through the primary key", () => {
+    const db = new Database(":memory:");
+    configure(db);
+    migrate(db);
+    for (const n of [
+      { system_name: "s", process_name: "n" },
+      { system_name: "s", process_name: "n", pid: 1 },
+    ]) {
+      const where = Q.narrowingSql(n);
+      for (const sql of [Q.filterPageSql(where), Q.filterCountSql(where)]) {
+        const steps = (
+          db
+            .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+            .all({ system: "s", name: "n", pid: 1, start: 0, stop: 1, limit: 1, offset: 0 }) as {
+            detail: string;
+          }[]
+        )
+          .map((r) => r.detail)
+          .join("\n");
+        expect(steps).toMatch(
+          /SEARCH samples USING PRIMARY KEY \(system=\? AND name=\? AND ts>\? AND ts<\?\)/,
+        );
+      }
+    }
+    db.close();
+  });
+});
