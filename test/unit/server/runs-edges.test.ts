@@ -106,6 +106,24 @@ describe("instances", () => {
     expect(out?.restarts).toBe(1);
   });
 
+  it("a run lists an instance from an earlier run before one first seen in it, even with a higher pid", () => {
+    const out = assembleRuns("box", [s(0, 9, 1), s(60_000, 5, 50_000), s(60_000, 9, 1)], rules);
+    expect(out?.runs.map((r) => r.instances)).toEqual([
+      [{ pid: 9, started_at: 1 }],
+      [
+        { pid: 9, started_at: 1 },
+        { pid: 5, started_at: 50_000 },
+      ],
+    ]);
+  });
+
+  it("a sample without started_at in the same run is the pid's instance, keeping its started_at", () => {
+    const out = assembleRuns("box", [s(0, 7, -100), s(5000, 7), s(10_000, 7, -100)], rules);
+    expect(out?.instances).toEqual([
+      { pid: 7, started_at: -100, first_seen: 0, last_seen: 10_000, samples: 3 },
+    ]);
+  });
+
   it("an instance first seen without started_at takes the one a later sample of its run carries", () => {
     const out = assembleRuns("box", [s(0, 7), s(5000, 7, 100), s(10_000, 7, 100)], rules);
     expect(out?.instances).toEqual([
