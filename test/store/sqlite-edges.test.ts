@@ -2,9 +2,10 @@
  * Edges of the embedded store that the mutation run of server/store/sqlite/* found untested, on a
  * real file: retention's log, its expired batch rows beyond one chunk, a sweep that close() has to
  * wait for, two sweeps asked for at once, the background timer after close() and after a second
- * init(); a data file from a newer procscope; the connection's settings; the plan of a filter by
- * system and name.
+ * init(), the default sweep interval; a data file from a newer procscope; the connection's settings;
+ * the plan of a filter by system and name; a store that is closed or locked by another writer.
  */
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ import { createLogger } from "../../server/log.ts";
 import * as Q from "../../server/store/sqlite/queries.ts";
 import { configure, migrate } from "../../server/store/sqlite/schema.ts";
 import { SqliteStore } from "../../server/store/sqlite/store.ts";
+import { StorageUnavailableError } from "../../server/store/types.ts";
 
 const DAY = 86_400_000;
 const NOW = Date.parse("2026-03-31T00:00:00Z");
@@ -152,6 +154,85 @@ describe("SqliteStore retention edges", () => {
     // ten intervals: any timer left running would have swept (and read the clock) meanwhile
     await new Promise((r) => setTimeout(r, 100));
     expect(calls).toBe(atClose);
+  });
+});
+
+describe("SqliteStore open, closed and locked", () => {
+  const batch = {
+    system_name: "s",
+    timestamp: NOW,
+    interval_ms: 5000,
+    processes: [{ pid: 1, name: "p", cpu_percent: 1, memory_percent: 2 }],
+  };
+
+  it("sweeps once at init() and then only every 10 minutes by default", async () => {
+    let calls = 0;
+    const store = new SqliteStore({
+      dataDir,
+      retentionDays: 7,
+      log: createLogger("silent"),
+      now: () => {
+        calls++;
+        return NOW;
+      },
+    });
+    await store.init();
+    await new Promise((r) => setTimeout(r, 50));
+    await store.close();
+    expect(calls).toBe(1);
+  });
+
+  it("is where it says; pings while open; after close() every operation is refused as unavailable", async () => {
+    const store = new SqliteStore({ dataDir, retentionDays: 7, log: createLogger("silent"), now: () => NOW });
+    expect(store.location).toBe(join(dataDir, FILE));
+    await store.init();
+    await expect(store.ping()).resolves.toBeUndefined();
+    expect(await store.write(batch)).toBe(1);
+    await store.close();
+    await store.close(); // twice is fine
+    const closed = { name: "StorageUnavailableError", message: "the SQLite store is closed" };
+    const range = { start: 0, stop: NOW + 1 };
+    for (const op of [
+      () => store.write(batch),
+      () => store.filter({ ranges: [range], offset: 0, limit: 10 }),
+      () => store.duration({ system_name: "s", process_name: "p", range, gap_ms: 1000 }),
+      () => store.systems(range),
+      () => store.sightings({ process_name: "p", range }),
+      () => store.sampleAt("s", NOW),
+      () => store.ping(),
+      () => store.init(),
+    ]) {
+      await expect(op()).rejects.toMatchObject(closed);
+    }
+    expect(() => store.deleteExpired()).toThrow(StorageUnavailableError);
+    // closed for real: the write-ahead log was checkpointed into the file and removed
+    expect(existsSync(join(dataDir, `${FILE}-wal`))).toBe(false);
+    expect(left()).toEqual({ samples: 1, batches: 1 });
+  });
+
+  it("a write while another connection holds the write lock is unavailable (SQLITE_BUSY), stores nothing, and goes in once it is free", async () => {
+    const store = new SqliteStore({ dataDir, retentionDays: 7, log: createLogger("silent"), now: () => NOW });
+    const other = new Database(join(dataDir, FILE));
+    try {
+      // the store waits 5 s for a lock (asserted below); a test need not
+      (Reflect.get(store, "db") as Database.Database).pragma("busy_timeout = 50");
+      other.exec("BEGIN IMMEDIATE");
+      await expect(store.write(batch)).rejects.toMatchObject({
+        name: "StorageUnavailableError",
+        message: expect.stringMatching(/^SQLite: .* \(SQLITE_BUSY\)$/),
+      });
+      other.exec("ROLLBACK");
+      expect(
+        (await store.filter({ ranges: [{ start: 0, stop: NOW + 1 }], offset: 0, limit: 10 })).count,
+      ).toBe(0);
+      expect(await store.write(batch)).toBe(1);
+      expect(
+        (await store.filter({ ranges: [{ start: 0, stop: NOW + 1 }], offset: 0, limit: 10 })).rows,
+      ).toEqual([{ system_name: "s", timestamp: NOW, ...batch.processes[0] }]);
+    } finally {
+      other.close();
+      await store.close();
+    }
   });
 });
 
