@@ -12,6 +12,7 @@ import { badRequest, cutMessage, echo, type FieldError, fieldErrors, InputError 
 import type { Logger } from "./log.ts";
 import type { RateLimiter } from "./ratelimit.ts";
 import { type ProcessStore, StorageRefusedError, StorageUnavailableError } from "./store/types.ts";
+import type { WatchService } from "./watch/service.ts";
 
 export interface Context {
   store: ProcessStore;
@@ -25,6 +26,8 @@ export interface Context {
   writeLimiter: RateLimiter;
   /** What this HTTP request may still return, all calls of a batch together. */
   budget: RequestBudget;
+  /** Expected-process watches, when WATCHES_FILE is set (docs/watches.md). */
+  watches?: WatchService | undefined;
 }
 
 /** Carried as the cause of a TOO_MANY_REQUESTS: when to try again. */

@@ -9,6 +9,7 @@ import {
   type DurationQuery,
   type FilterQuery,
   type FilterResult,
+  type LatestFacts,
   type ProcessOrder,
   type ProcessStore,
   type SampleAt,
@@ -24,6 +25,10 @@ import {
 import { assertUniqueProcesses } from "../unique.ts";
 import {
   BATCH_AT,
+  BATCH_FIRST_IN,
+  BATCH_FIRST_SYSTEM,
+  BATCH_LAST_IN,
+  BATCH_NEXT_SYSTEM,
   COMMAND_ID,
   COUNT_AT,
   DURATION_GAPS,
@@ -36,6 +41,7 @@ import {
   INSERT_COMMAND,
   NAME_FIRST_TS,
   NAME_LAST_TS,
+  NAMES_IN,
   NEXT_NAME,
   NEXT_SYSTEM,
   narrowingSql,
@@ -418,6 +424,43 @@ export class SqliteStore implements ProcessStore {
         process_count: rows.length,
         processes,
       };
+    })();
+  }
+
+  async latest(range: TimeRange): Promise<LatestFacts> {
+    this.open();
+    return this.db.transaction((): LatestFacts => {
+      const p = { start: range.start, stop: range.stop };
+      const systems: LatestFacts["systems"] = [];
+      let system = this.stmt(BATCH_FIRST_SYSTEM).pluck().get() as string | undefined;
+      while (system !== undefined) {
+        const last = this.stmt(BATCH_LAST_IN).get({ ...p, system }) as
+          | { ts: number; interval_ms: number | null }
+          | undefined;
+        if (last) {
+          const first = this.stmt(BATCH_FIRST_IN)
+            .pluck()
+            .get({ ...p, system }) as number;
+          systems.push({ system_name: system, first, last: last.ts, interval_ms: opt(last.interval_ms) });
+        }
+        system = this.stmt(BATCH_NEXT_SYSTEM).pluck().get({ system }) as string | undefined;
+      }
+      // rows come by instant: a later row of a (system, name) replaces the earlier one
+      const names = new Map<string, LatestFacts["names"][number]>();
+      for (const r of this.stmt(NAMES_IN).iterate(p) as Iterable<{
+        ts: number;
+        system: string;
+        name: string;
+        n: number;
+      }>) {
+        names.set(`${r.system}\u0000${r.name}`, {
+          system_name: r.system,
+          name: r.name,
+          last_seen: r.ts,
+          instances: r.n,
+        });
+      }
+      return { systems, names: [...names.values()] };
     })();
   }
 
