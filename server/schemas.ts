@@ -466,7 +466,7 @@ export const StatusIn = z.object({
     .describe("Only watches whose process_name is this, or matches it")
     .meta({ example: "nginx" })
     .optional(),
-  state: z.enum(WATCH_STATES).describe("Only this state").optional(),
+  state: z.enum(WATCH_STATES).describe("Only this state").meta({ example: "down" }).optional(),
   from: isoInstant
     .describe("With `to`: also list the down intervals in [from, to); default `to` − 24 h")
     .meta({ example: "2026-03-09T00:00:00Z" })

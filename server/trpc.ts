@@ -60,6 +60,8 @@ export interface Meta extends OpenApiMeta {
    * every procedure of the scope can give; test/api/conformance.test.ts proves the list both ways.
    */
   errors?: { 400?: string; 404?: string };
+  /** False for a procedure that never reads storage (so never answers 503). */
+  storage?: false;
 }
 
 const t = initTRPC

@@ -8,6 +8,7 @@ import { DAY_MS, LAST_STORABLE_MS } from "../../common/wire.ts";
 import { fieldError } from "../errors.ts";
 import { iso } from "../format.ts";
 import { StatusIn, StatusOut, WatchesOut } from "../schemas.ts";
+import { StorageUnavailableError } from "../store/types.ts";
 import { readProcedure, router } from "../trpc.ts";
 import { downIntervals } from "../watch/intervals.ts";
 
@@ -25,6 +26,7 @@ export const watchesRouter = router({
         summary: "The active watches (WATCHES_FILE)",
         description: "Reloaded on SIGHUP and when the file changes; an invalid new file keeps these.",
       },
+      storage: false,
     })
     .input(z.object({}).optional())
     .output(WatchesOut)
@@ -49,7 +51,8 @@ export const watchesRouter = router({
         summary: "Is every expected process running? Per watch × system: up, down, never_seen, system_silent",
         description:
           "States as of the last evaluation (every WATCH_EVALUATION_MS), computed from the store: servers on one " +
-          "store agree. With `from`/`to`, also each entry's down intervals in the range, with earliest/latest edges.",
+          "store agree (503 while the last evaluation could not read storage). With `from`/`to`, also each entry's " +
+          "down intervals in the range, with earliest/latest edges.",
       },
       errors: {
         400: "A parameter is invalid, the range is empty or too long, or too many entries for intervals",
@@ -58,6 +61,9 @@ export const watchesRouter = router({
     .input(StatusIn)
     .output(StatusOut)
     .query(async ({ input, ctx }) => {
+      await ctx.watches?.settled();
+      // states that could not be brought up to date are not answered as current
+      if (ctx.watches?.failure instanceof StorageUnavailableError) throw ctx.watches.failure;
       const evaluator = ctx.watches?.evaluator;
       const watches = new Map((evaluator?.list() ?? []).map((w) => [w.name, w]));
       const selected = (evaluator?.status() ?? []).filter((s) => {

@@ -16,7 +16,7 @@ import { runEnded, sampleSpacing } from "../store/runs.ts";
 import type { LatestFacts, ProcessStore } from "../store/types.ts";
 import { coversSystem, type Watch } from "./file.ts";
 
-export type WatchState = "up" | "down" | "never_seen" | "system_silent";
+type WatchState = "up" | "down" | "never_seen" | "system_silent";
 export type TransitionType = "up" | "down" | "never_seen" | "system_silent" | "system_back";
 
 export interface WatchStatus {

@@ -8,7 +8,7 @@ import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 
 /** A name matcher: exact, or a regular expression (written `/.../`) that must match the whole name. */
-export interface NameMatcher {
+interface NameMatcher {
   /** As written in the file. */
   source: string;
   /** The exact name, when not a regular expression. */

@@ -15,7 +15,7 @@ import { WebhookSender } from "./webhooks.ts";
 /** Batches delivered up to this late still count toward the live status. */
 const OVERLAP_MS = 10_000;
 /** The measurement of watch transitions (grafana/dashboards/watches.json). */
-export const WATCH_MEASUREMENT = "watch";
+const WATCH_MEASUREMENT = "watch";
 
 export class WatchService {
   readonly evaluator: WatchEvaluator;
@@ -25,8 +25,11 @@ export class WatchService {
   private running: Promise<void> | undefined;
   private readonly onHup = () => this.reload("SIGHUP");
   private stopped = false;
-  /** Resolves after each evaluation (tests and benchmarks wait on it). */
+  /** Evaluations done so far. */
   evaluations = 0;
+  /** Why the last evaluation failed (storage), or undefined when it succeeded: the states are stale. */
+  failure: Error | undefined;
+  private first: Promise<void> | undefined;
 
   constructor(
     private readonly file: string,
@@ -77,12 +80,18 @@ export class WatchService {
       });
     };
     tick();
+    this.first = this.running;
     this.timer = setInterval(tick, this.config.WATCH_EVALUATION_MS);
     this.timer.unref();
     this.log.info(
       { file: this.file, watches: this.evaluator.list().length, every_ms: this.config.WATCH_EVALUATION_MS },
       "watches loaded",
     );
+  }
+
+  /** Resolves once the first evaluation has finished (or failed). */
+  async settled(): Promise<void> {
+    await this.first;
   }
 
   /** Reads the file again; keeps the current watches if it is invalid. */
@@ -107,9 +116,11 @@ export class WatchService {
     try {
       transitions = await this.evaluator.evaluate();
     } catch (err) {
+      this.failure = err as Error;
       this.log.warn({ err: String(err) }, "watch evaluation failed (storage?); states unchanged");
       return;
     }
+    this.failure = undefined;
     this.evaluations += 1;
     for (const t of transitions) {
       this.log.info(

@@ -120,7 +120,7 @@ class Receiver {
 }
 
 /** The headers of a delivery: the signature is HMAC-SHA256(secret, raw body), hex. */
-export function signedHeaders(
+function signedHeaders(
   body: string,
   secret: string,
   meta: { id: string; type: string; attempt: number },
@@ -138,7 +138,7 @@ export function signedHeaders(
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
 /** The JSON body of an event (docs/watches.md). */
-export function eventBody(t: Transition): string {
+function eventBody(t: Transition): string {
   return JSON.stringify({
     id: t.id,
     type: t.type,
