@@ -20,12 +20,16 @@ const EnvSchema = z.object({
   INFLUX_TOKEN: z.string().min(1).optional(),
   INFLUX_ORG: z.string().min(1).default("procscope"),
   INFLUX_BUCKET: z.string().min(1).default("procscope"),
+  /** The bucket run and instance history is kept in (default "<INFLUX_BUCKET>-history"). */
+  INFLUX_HISTORY_BUCKET: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).default("./data"),
   TZ: z
     .string()
     .default("UTC")
     .refine((zone) => isValidZone(zone), "not a known IANA time zone"),
   RETENTION_DAYS: int(30, 1, 36_500),
+  /** Run and instance history (docs/history.md) outlives raw samples: kept this many days. */
+  HISTORY_RETENTION_DAYS: int(400, 1, 36_500),
   MAX_BODY_BYTES: int(5 * 1024 * 1024, 1024, 512 * 1024 * 1024),
   MAX_BATCH_PROCESSES: int(10_000, 1, 1_000_000),
   MAX_PAGE_SIZE: int(10_000, 1, 1_000_000),

@@ -18,11 +18,13 @@ import {
   type SightingsQuery,
   StorageRefusedError,
   StorageUnavailableError,
+  type StoredHistory,
   type StoredSample,
   type SystemSummary,
   type TimeRange,
 } from "../types.ts";
 import { assertUniqueProcesses } from "../unique.ts";
+import { SqliteHistory } from "./history.ts";
 import {
   BATCH_AT,
   BATCH_FIRST_IN,
@@ -65,6 +67,12 @@ export interface SqliteStoreOptions {
   fileName?: string;
   /** The clock retention is measured by (default Date.now). */
   now?: () => number;
+  /** Run and instance history is kept this many days (HISTORY_RETENTION_DAYS, default 400). */
+  historyRetentionDays?: number;
+  /** RUN_GAP_SECONDS × 1000 (default 15 000): where history's stretches are cut. */
+  runGapMs?: number;
+  /** How long after its end a UTC day is compacted into history (default 10 minutes). */
+  historyGraceMs?: number;
 }
 
 interface SampleRow {
@@ -159,6 +167,7 @@ export class SqliteStore implements ProcessStore {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly retention: Retention;
+  private readonly kept: SqliteHistory;
   private readonly insertBatch: (batch: SampleBatch) => void;
   /** Command line → id in `commands`, for lines seen in committed batches. */
   private readonly commandIds = new Map<string, number>();
@@ -177,6 +186,12 @@ export class SqliteStore implements ProcessStore {
     const upsertBatch = this.db.prepare(UPSERT_BATCH);
     const insertCommand = this.db.prepare(INSERT_COMMAND);
     const commandId = this.db.prepare(COMMAND_ID).pluck();
+    this.kept = new SqliteHistory(this.db, {
+      defaultGapMs: opts.runGapMs ?? 15_000,
+      retentionDays: opts.retentionDays,
+      historyRetentionDays: opts.historyRetentionDays ?? 400,
+      graceMs: opts.historyGraceMs ?? 10 * 60_000,
+    });
     const write = this.db.transaction((batch: SampleBatch, added: Map<string, number>) => {
       const idOf = (command: string | null): number | null => {
         if (command === null) return null;
@@ -215,16 +230,17 @@ export class SqliteStore implements ProcessStore {
         ts: Math.trunc(batch.timestamp),
         interval_ms: batch.interval_ms ?? null,
       });
+      return this.kept.touch(batch.timestamp);
     });
     this.insertBatch = (batch) => {
       const added = new Map<string, number>();
-      write(batch, added);
+      write(batch, added)();
       // only ids of committed transactions are remembered (a rolled-back id may be reused)
       if (this.commandIds.size + added.size > COMMAND_CACHE) this.commandIds.clear();
       for (const [command, id] of added) this.commandIds.set(command, id);
     };
     this.retention = new Retention(this.db, {
-      retentionDays: opts.retentionDays,
+      history: this.kept,
       intervalMs: opts.retentionIntervalMs ?? 10 * 60_000,
       log: opts.log,
       now: this.now,
@@ -404,6 +420,11 @@ export class SqliteStore implements ProcessStore {
     })();
   }
 
+  async history(q: SightingsQuery): Promise<StoredHistory> {
+    this.open();
+    return guarded(() => this.db.transaction(() => this.kept.read(q, this.now()))());
+  }
+
   async sampleAt(
     system_name: string,
     at: number,
@@ -464,10 +485,19 @@ export class SqliteStore implements ProcessStore {
     })();
   }
 
-  /** Deletes samples older than the retention period now; resolves with how many. */
+  /**
+   * Compacts finished days into history, then deletes the samples of the days before the
+   * retention period's first day; resolves with how many samples went.
+   */
   deleteExpired(now: number = this.now()): Promise<number> {
     this.open();
     return this.retention.sweep(now);
+  }
+
+  /** Compacts every finished UTC day into history now (what each retention sweep does first). */
+  async compactHistory(now: number = this.now()): Promise<void> {
+    this.open();
+    await this.kept.compactFinished(now, () => !this.db.open);
   }
 
   async ping(): Promise<void> {
