@@ -4,7 +4,7 @@
  * share prefixes or need escaping, an agent-sized batch (320 processes), reused pids, gaps, batches
  * with and without an interval, every optional field; each narrowing of the filter over one range,
  * two disjoint ranges and an empty one, paged at its edges; runs, systems, sightings and the
- * processes at an instant.
+ * processes at an instant, the newest facts (watches).
  *
  * It is also the InfluxDB store's fast suite for mutation testing (`MUTATE_SUITE=influx`,
  * docs/testing.md): one write, then seconds of queries. The contract (test/contract/) says what
@@ -213,6 +213,18 @@ describe("InfluxStore answers as SqliteStore", () => {
           expect(sorted(a), JSON.stringify(q)).toEqual(sorted(b));
         }
       }
+    }
+  });
+
+  it("the newest facts of every system and name (watches), over the whole time and a cut", async () => {
+    const sortedBy = <T>(xs: T[], key: (x: T) => string) =>
+      [...xs].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    for (const range of [ALL, { start: T + 11 * SEC, stop: T + 2 * MIN + 1 }, { start: 0, stop: T - MIN }]) {
+      const [a, b] = await Promise.all([influx.latest(range), sqlite.latest(range)]);
+      expect(sortedBy(a.systems, (x) => x.system_name)).toEqual(sortedBy(b.systems, (x) => x.system_name));
+      const nk = (x: { system_name: string; name: string }) => `${x.system_name}\u0000${x.name}`;
+      expect(sortedBy(a.names, nk)).toEqual(sortedBy(b.names, nk));
+      if (range === ALL) expect(b.names.length).toBeGreaterThan(20);
     }
   });
 
