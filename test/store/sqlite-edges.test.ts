@@ -236,6 +236,33 @@ describe("SqliteStore open, closed and locked", () => {
   });
 });
 
+describe("SqliteStore errors that are not about availability", () => {
+  it("a failure SQLite reports for a bad statement is passed on as it is, not dressed as a 503", async () => {
+    const store = new SqliteStore({ dataDir, retentionDays: 7, log: createLogger("silent"), now: () => NOW });
+    try {
+      // an instant the schema would refuse (NaN) reaches SQLite as NULL: NOT NULL constraint
+      const err = await store
+        .write({
+          system_name: "s",
+          timestamp: Number.NaN,
+          processes: [{ pid: 1, name: "p", cpu_percent: 1, memory_percent: 1 }],
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e as Error & { code?: string },
+        );
+      expect(err).toBeDefined();
+      expect(err).not.toBeInstanceOf(StorageUnavailableError);
+      expect(err?.code).toMatch(/^SQLITE_CONSTRAINT/);
+      expect(
+        (await store.filter({ ranges: [{ start: 0, stop: NOW + 1 }], offset: 0, limit: 10 })).count,
+      ).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe("SqliteStore file and connection", () => {
   it("refuses a data file of a newer schema version, saying which, and leaves it as it was", async () => {
     const db = new Database(join(dataDir, FILE));
