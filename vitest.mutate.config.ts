@@ -25,6 +25,7 @@ const SQLITE = [
   "test/store/sqlite-schema-v2.test.ts",
   "test/store/sqlite-plans.test.ts",
   "test/store/sqlite-edges.test.ts",
+  "test/store/sqlite-history-edges.test.ts",
 ];
 const INFLUX = [
   "test/store/influx-vs-sqlite.test.ts",
