@@ -29,6 +29,7 @@ const SQLITE = [
 ];
 const INFLUX = [
   "test/store/influx-vs-sqlite.test.ts",
+  "test/store/influx-errors.test.ts",
   "test/unit/server/line-protocol.test.ts",
   "test/unit/server/tags.test.ts",
 ];
