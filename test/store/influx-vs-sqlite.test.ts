@@ -10,6 +10,7 @@
  * docs/testing.md): one write, then seconds of queries. The contract (test/contract/) says what
  * both stores must answer; this says they agree on far more inputs than the contract spells out.
  */
+import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +19,7 @@ import { createLogger } from "../../server/log.ts";
 import { InfluxStore } from "../../server/store/influx/store.ts";
 import { SqliteStore } from "../../server/store/sqlite/store.ts";
 import type { BatchProcess, FilterQuery, SampleBatch, TimeRange } from "../../server/store/types.ts";
-import { freshBucket } from "../support/influx.ts";
+import { freshBucket, influx as influxConnection } from "../support/influx.ts";
 
 const SEC = 1000;
 const MIN = 60 * SEC;
@@ -158,6 +159,42 @@ afterAll(async () => {
 });
 
 describe("InfluxStore answers as SqliteStore", () => {
+  // The data set above is written in beforeAll; mutation testing only mutates code run inside a
+  // test, so the write path (init, bucket creation, line protocol, the HTTP write) is also
+  // exercised here, on a bucket of its own that init() has to create.
+  it("init() creates its buckets with their retention; every batch written reads back as SQLite's", async () => {
+    const conn = influxConnection();
+    const bucket = `vs-new-${randomUUID().slice(0, 8)}`;
+    const fresh = new InfluxStore({
+      ...conn,
+      bucket,
+      retentionDays: 3650,
+      timeoutMs: 30_000,
+      log: createLogger("silent"),
+    });
+    await fresh.init();
+    const headers = { authorization: `Token ${conn.token}` };
+    const rules = async (name: string) => {
+      const res = await fetch(`${conn.url}/api/v2/buckets?org=${encodeURIComponent(conn.org)}&name=${name}`, {
+        headers,
+      });
+      const body = (await res.json()) as {
+        buckets?: { retentionRules: { type: string; everySeconds: number }[] }[];
+      };
+      return body.buckets?.map((b) => b.retentionRules.map((r) => [r.type, r.everySeconds]));
+    };
+    expect(await rules(bucket)).toEqual([[["expire", 3650 * 86_400]]]);
+    expect(await rules(`${bucket}-history`)).toEqual([[["expire", 400 * 86_400]]]);
+    await fresh.init(); // a second time finds them
+    const batches = dataSet();
+    const counts: number[] = [];
+    for (const b of batches) counts.push(await fresh.write(b));
+    expect(counts).toEqual(batches.map((b) => b.processes.length));
+    const all = { ranges: [ALL], offset: 0, limit: 10_000 };
+    expect(await fresh.filter(all)).toEqual(await sqlite.filter(all));
+    await fresh.close();
+  });
+
   it.each(NARROWINGS.map((n) => [JSON.stringify(n), n] as const))(
     "filter %s: every range set, every page edge",
     async (_, n) => {
