@@ -93,6 +93,17 @@ export function sampleSpacing(
     : { interval: interval_ms, allowance: 3 * interval_ms };
 }
 
+/**
+ * Whether a run that was last seen at `lastSeen` has ended by the system's newest sample `newest`
+ * that lacks it, under the rule above (sightings more than `allowance` apart end a run): the next
+ * sighting can only come after `newest`, so once `newest − lastSeen ≥ allowance` the gap will be
+ * more than the allowance. Watches (server/watch/) call a process down by this rule, with their
+ * `for` as the allowance (3 intervals by default: exactly where its run ends).
+ */
+export function runEnded(lastSeen: number, newest: number, allowance: number): boolean {
+  return newest - lastSeen >= allowance;
+}
+
 interface Instant {
   t: number;
   interval: number;

@@ -4,8 +4,8 @@
  * writes are never held up for long. The file does not shrink; SQLite reuses the freed pages.
  */
 import type Database from "better-sqlite3";
-import { DAY_MS } from "../../../common/wire.ts";
 import type { Logger } from "../../log.ts";
+import type { SqliteHistory } from "./history.ts";
 import { DELETE_EXPIRED_BATCHES, DELETE_EXPIRED_CHUNK } from "./queries.ts";
 
 const CHUNK = 5000;
@@ -19,7 +19,13 @@ export class Retention {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly opts: { retentionDays: number; intervalMs: number; log: Logger; now: () => number },
+    private readonly opts: {
+      intervalMs: number;
+      log: Logger;
+      now: () => number;
+      /** Compacts finished days first; says before when raw samples may go (whole UTC days). */
+      history: SqliteHistory;
+    },
   ) {
     this.remove = db.prepare(DELETE_EXPIRED_CHUNK);
     this.removeBatches = db.prepare(DELETE_EXPIRED_BATCHES);
@@ -49,17 +55,22 @@ export class Retention {
     await this.running?.catch(() => 0);
   }
 
-  /** Deletes every sample older than the retention period; one sweep at a time. */
+  /**
+   * Compacts finished days into history, then deletes every sample of the UTC days before the
+   * retention period's first day, then history past its own retention; one sweep at a time.
+   */
   sweep(now: number = this.opts.now()): Promise<number> {
     if (!this.running) {
-      this.running = this.run(now - this.opts.retentionDays * DAY_MS).finally(() => {
+      this.running = this.run(now).finally(() => {
         this.running = undefined;
       });
     }
     return this.running;
   }
 
-  private async run(cutoff: number): Promise<number> {
+  private async run(now: number): Promise<number> {
+    const stopped = () => this.stopped;
+    const cutoff = await this.opts.history.compactFinished(now, stopped);
     let total = 0;
     for (;;) {
       if (!this.db.open) return total;
@@ -76,6 +87,7 @@ export class Retention {
     ) {
       await new Promise((r) => setImmediate(r));
     }
+    await this.opts.history.expire(now, stopped);
     if (total > 0)
       this.opts.log.info({ deleted: total, before: new Date(cutoff).toISOString() }, "retention");
     return total;

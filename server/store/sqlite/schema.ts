@@ -18,8 +18,9 @@
  * so it lands whole or not at all.
  */
 import type Database from "better-sqlite3";
+import { HISTORY_DDL } from "./history.ts";
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /**
  * Version 3: the optional facts Linux agents read from /proc/<pid>/stat. Added to an older file
@@ -88,6 +89,8 @@ export function migrate(db: Database.Database): void {
   }
   db.transaction(() => {
     db.exec(DDL);
+    // version 4: history (stretches, history_days), filled by the next retention sweep
+    db.exec(HISTORY_DDL);
     if (version === 1) db.exec(TO_V2);
     const have = new Set((db.pragma("table_info(samples)") as { name: string }[]).map((c) => c.name));
     for (const [name, type] of PROC_STAT_COLUMNS) {

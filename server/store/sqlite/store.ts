@@ -9,6 +9,7 @@ import {
   type DurationQuery,
   type FilterQuery,
   type FilterResult,
+  type LatestFacts,
   type ProcessOrder,
   type ProcessStore,
   type SampleAt,
@@ -17,13 +18,19 @@ import {
   type SightingsQuery,
   StorageRefusedError,
   StorageUnavailableError,
+  type StoredHistory,
   type StoredSample,
   type SystemSummary,
   type TimeRange,
 } from "../types.ts";
 import { assertUniqueProcesses } from "../unique.ts";
+import { SqliteHistory } from "./history.ts";
 import {
   BATCH_AT,
+  BATCH_FIRST_IN,
+  BATCH_FIRST_SYSTEM,
+  BATCH_LAST_IN,
+  BATCH_NEXT_SYSTEM,
   COMMAND_ID,
   COUNT_AT,
   DURATION_GAPS,
@@ -36,6 +43,7 @@ import {
   INSERT_COMMAND,
   NAME_FIRST_TS,
   NAME_LAST_TS,
+  NAMES_IN,
   NEXT_NAME,
   NEXT_SYSTEM,
   narrowingSql,
@@ -59,6 +67,12 @@ export interface SqliteStoreOptions {
   fileName?: string;
   /** The clock retention is measured by (default Date.now). */
   now?: () => number;
+  /** Run and instance history is kept this many days (HISTORY_RETENTION_DAYS, default 400). */
+  historyRetentionDays?: number;
+  /** RUN_GAP_SECONDS × 1000 (default 15 000): where history's stretches are cut. */
+  runGapMs?: number;
+  /** How long after its end a UTC day is compacted into history (default 10 minutes). */
+  historyGraceMs?: number;
 }
 
 interface SampleRow {
@@ -153,6 +167,7 @@ export class SqliteStore implements ProcessStore {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly retention: Retention;
+  private readonly kept: SqliteHistory;
   private readonly insertBatch: (batch: SampleBatch) => void;
   /** Command line → id in `commands`, for lines seen in committed batches. */
   private readonly commandIds = new Map<string, number>();
@@ -171,6 +186,12 @@ export class SqliteStore implements ProcessStore {
     const upsertBatch = this.db.prepare(UPSERT_BATCH);
     const insertCommand = this.db.prepare(INSERT_COMMAND);
     const commandId = this.db.prepare(COMMAND_ID).pluck();
+    this.kept = new SqliteHistory(this.db, {
+      defaultGapMs: opts.runGapMs ?? 15_000,
+      retentionDays: opts.retentionDays,
+      historyRetentionDays: opts.historyRetentionDays ?? 400,
+      graceMs: opts.historyGraceMs ?? 10 * 60_000,
+    });
     const write = this.db.transaction((batch: SampleBatch, added: Map<string, number>) => {
       const idOf = (command: string | null): number | null => {
         if (command === null) return null;
@@ -209,16 +230,17 @@ export class SqliteStore implements ProcessStore {
         ts: Math.trunc(batch.timestamp),
         interval_ms: batch.interval_ms ?? null,
       });
+      return this.kept.touch(batch.timestamp);
     });
     this.insertBatch = (batch) => {
       const added = new Map<string, number>();
-      write(batch, added);
+      write(batch, added)();
       // only ids of committed transactions are remembered (a rolled-back id may be reused)
       if (this.commandIds.size + added.size > COMMAND_CACHE) this.commandIds.clear();
       for (const [command, id] of added) this.commandIds.set(command, id);
     };
     this.retention = new Retention(this.db, {
-      retentionDays: opts.retentionDays,
+      history: this.kept,
       intervalMs: opts.retentionIntervalMs ?? 10 * 60_000,
       log: opts.log,
       now: this.now,
@@ -398,6 +420,11 @@ export class SqliteStore implements ProcessStore {
     })();
   }
 
+  async history(q: SightingsQuery): Promise<StoredHistory> {
+    this.open();
+    return guarded(() => this.db.transaction(() => this.kept.read(q, this.now()))());
+  }
+
   async sampleAt(
     system_name: string,
     at: number,
@@ -421,10 +448,56 @@ export class SqliteStore implements ProcessStore {
     })();
   }
 
-  /** Deletes samples older than the retention period now; resolves with how many. */
+  async latest(range: TimeRange): Promise<LatestFacts> {
+    this.open();
+    return this.db.transaction((): LatestFacts => {
+      const p = { start: range.start, stop: range.stop };
+      const systems: LatestFacts["systems"] = [];
+      let system = this.stmt(BATCH_FIRST_SYSTEM).pluck().get() as string | undefined;
+      while (system !== undefined) {
+        const last = this.stmt(BATCH_LAST_IN).get({ ...p, system }) as
+          | { ts: number; interval_ms: number | null }
+          | undefined;
+        if (last) {
+          const first = this.stmt(BATCH_FIRST_IN)
+            .pluck()
+            .get({ ...p, system }) as number;
+          systems.push({ system_name: system, first, last: last.ts, interval_ms: opt(last.interval_ms) });
+        }
+        system = this.stmt(BATCH_NEXT_SYSTEM).pluck().get({ system }) as string | undefined;
+      }
+      // rows come by instant: a later row of a (system, name) replaces the earlier one
+      const names = new Map<string, LatestFacts["names"][number]>();
+      for (const r of this.stmt(NAMES_IN).iterate(p) as Iterable<{
+        ts: number;
+        system: string;
+        name: string;
+        n: number;
+      }>) {
+        names.set(`${r.system}\u0000${r.name}`, {
+          system_name: r.system,
+          name: r.name,
+          last_seen: r.ts,
+          instances: r.n,
+        });
+      }
+      return { systems, names: [...names.values()] };
+    })();
+  }
+
+  /**
+   * Compacts finished days into history, then deletes the samples of the days before the
+   * retention period's first day; resolves with how many samples went.
+   */
   deleteExpired(now: number = this.now()): Promise<number> {
     this.open();
     return this.retention.sweep(now);
+  }
+
+  /** Compacts every finished UTC day into history now (what each retention sweep does first). */
+  async compactHistory(now: number = this.now()): Promise<void> {
+    this.open();
+    await this.kept.compactFinished(now, () => !this.db.open);
   }
 
   async ping(): Promise<void> {
