@@ -67,6 +67,11 @@ export interface SqliteStoreOptions {
   runGapMs?: number;
   /** How long after its end a UTC day is compacted into history (default 10 minutes). */
   historyGraceMs?: number;
+  /**
+   * Whether retention sweeps compact finished days (default true); without, raw samples stay
+   * until a day is compacted (HISTORY_COMPACT_MINUTES=0: another process does it).
+   */
+  compactHistory?: boolean;
 }
 
 interface SampleRow {
@@ -185,6 +190,7 @@ export class SqliteStore implements ProcessStore {
       retentionDays: opts.retentionDays,
       historyRetentionDays: opts.historyRetentionDays ?? 400,
       graceMs: opts.historyGraceMs ?? 10 * 60_000,
+      compact: opts.compactHistory ?? true,
     });
     const write = this.db.transaction((batch: SampleBatch, added: Map<string, number>) => {
       const idOf = (command: string | null): number | null => {
@@ -454,7 +460,7 @@ export class SqliteStore implements ProcessStore {
   /** Compacts every finished UTC day into history now (what each retention sweep does first). */
   async compactHistory(now: number = this.now()): Promise<void> {
     this.open();
-    await this.kept.compactFinished(now, () => !this.db.open);
+    await this.kept.compactFinished(now, () => !this.db.open, true);
   }
 
   async ping(): Promise<void> {
