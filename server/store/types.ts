@@ -134,6 +134,14 @@ export interface SampleAt {
   processes: StoredSample[];
 }
 
+/** The newest facts of a range, that expected-process watches are evaluated from (server/watch/). */
+export interface LatestFacts {
+  /** Each system with a batch in the range: its first and last batch, and the interval its last one carried. */
+  systems: { system_name: string; first: number; last: number; interval_ms?: number | undefined }[];
+  /** Each (system, name) seen in the range: its last sighting, and how many processes had the name then. */
+  names: { system_name: string; name: string; last_seen: number; instances: number }[];
+}
+
 /** What a store keeps of one name beyond raw samples (server/store/stretches.ts, docs/history.md). */
 export interface StoredHistory {
   /** First instants of the UTC days overlapping the range whose stretches are stored, complete and current. */
@@ -173,6 +181,8 @@ export interface ProcessStore {
     at: number,
     pick?: { sort: ProcessOrder; top: number },
   ): Promise<SampleAt | null>;
+  /** The newest facts in the range, in no particular order (watches: docs/watches.md). */
+  latest(range: TimeRange): Promise<LatestFacts>;
   /** Resolves when storage answers; rejects with StorageUnavailableError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

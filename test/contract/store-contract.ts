@@ -20,6 +20,7 @@ import type {
   TimeRange,
 } from "../../server/store/types.ts";
 import { parseTimeOfDay, windowsBetween } from "../../server/timewindow.ts";
+import { watchContract } from "./watch-contract.ts";
 
 export type StoreFactory = () => Promise<{
   store: ProcessStore;
@@ -119,6 +120,8 @@ export function storeContract(label: string, factory: StoreFactory): void {
     afterEach(async () => {
       await cleanup();
     });
+
+    watchContract(() => store);
 
     const filterAll = (ranges: TimeRange[], narrow: Partial<FilterQuery> = {}) =>
       store.filter({ ranges, offset: 0, limit: 10_000, ...narrow });
