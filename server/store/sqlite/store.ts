@@ -73,6 +73,11 @@ export interface SqliteStoreOptions {
   runGapMs?: number;
   /** How long after its end a UTC day is compacted into history (default 10 minutes). */
   historyGraceMs?: number;
+  /**
+   * Whether retention sweeps compact finished days (default true); without, raw samples stay
+   * until a day is compacted (HISTORY_COMPACT_MINUTES=0: another process does it).
+   */
+  compactHistory?: boolean;
 }
 
 interface SampleRow {
@@ -189,6 +194,7 @@ export class SqliteStore implements ProcessStore {
       retentionDays: opts.retentionDays,
       historyRetentionDays: opts.historyRetentionDays ?? 400,
       graceMs: opts.historyGraceMs ?? 10 * 60_000,
+      compact: opts.compactHistory ?? true,
     });
     const write = this.db.transaction((batch: SampleBatch, added: Map<string, number>) => {
       const idOf = (command: string | null): number | null => {
@@ -504,7 +510,7 @@ export class SqliteStore implements ProcessStore {
   async compactHistory(now: number = this.now()): Promise<void> {
     this.open();
     // Stryker disable next-line ArrowFunction: equivalent in results because compactDay() checks the connection itself before each day
-    await this.kept.compactFinished(now, () => !this.db.open);
+    await this.kept.compactFinished(now, () => !this.db.open, true);
   }
 
   async ping(): Promise<void> {
