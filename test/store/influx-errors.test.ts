@@ -74,7 +74,9 @@ describe("InfluxStore when InfluxDB cannot serve it", () => {
     await expect(s.systems(query.ranges[0] as { start: number; stop: number })).rejects.toMatchObject(
       unavailable(/ECONNREFUSED/),
     );
-    await expect(s.ping()).rejects.toMatchObject({ name: "StorageUnavailableError" });
+    await expect(s.ping()).rejects.toMatchObject(
+      unavailable(new RegExp(`^InfluxDB at ${closedPort} unreachable while writing \\(ECONNREFUSED\\)$`)),
+    );
   });
 
   it("a connection dropped without an answer is unavailable", async () => {
@@ -111,6 +113,45 @@ describe("InfluxStore refused by the real InfluxDB", () => {
     const s = store(influx().url, { token: "not-a-token", bucket });
     await expect(s.write(batch)).rejects.toMatchObject(unavailable(/^InfluxDB answered 401$/));
     await expect(s.filter(query)).rejects.toMatchObject(unavailable(/^InfluxDB answered 401$/));
+  });
+
+  it("ping says what is wrong: the token, the bucket, or a permission; and resolves when all is well", async () => {
+    const conn = influx();
+    await expect(store(conn.url, { bucket }).ping()).resolves.toBeUndefined();
+    await expect(store(conn.url, { token: "not-a-token", bucket }).ping()).rejects.toMatchObject(
+      unavailable(/^InfluxDB refused INFLUX_TOKEN \(401: .+\): the token is wrong or revoked$/),
+    );
+    await expect(store(conn.url, { bucket: `${bucket}-missing` }).ping()).rejects.toMatchObject(
+      unavailable(
+        new RegExp(
+          `^cannot write to bucket "${bucket}-missing" in org "${conn.org}": it does not exist or INFLUX_TOKEN cannot see it \\(404: .+\\)$`,
+        ),
+      ),
+    );
+    // tokens allowed only to read, or only to write, this bucket
+    const headers = { authorization: `Token ${conn.token}`, "content-type": "application/json" };
+    const found = (await (
+      await fetch(`${conn.url}/api/v2/buckets?org=${encodeURIComponent(conn.org)}&name=${bucket}`, {
+        headers,
+      })
+    ).json()) as { buckets: { id: string; orgID: string }[] };
+    const { id, orgID } = found.buckets[0] as { id: string; orgID: string };
+    const tokenFor = async (action: "read" | "write") => {
+      const res = await fetch(`${conn.url}/api/v2/authorizations`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ orgID, permissions: [{ action, resource: { type: "buckets", id, orgID } }] }),
+      });
+      return ((await res.json()) as { token: string }).token;
+    };
+    await expect(store(conn.url, { token: await tokenFor("read"), bucket }).ping()).rejects.toMatchObject(
+      unavailable(
+        /^(INFLUX_TOKEN may not write to|cannot write to) bucket ".+" in org ".+".* \((403|404): .+\)$/,
+      ),
+    );
+    await expect(store(conn.url, { token: await tokenFor("write"), bucket }).ping()).rejects.toMatchObject(
+      unavailable(/^(INFLUX_TOKEN may not read|cannot read) bucket ".+" in org ".+".* \((403|404): .+\)$/),
+    );
   });
 
   it("a bucket that does not exist: 404, unavailable", async () => {
