@@ -84,40 +84,23 @@ export function filterMatches(bucket: string, q: Narrowing, ranges: TimeRange[])
 }
 
 /**
- * Narrowed by name (and system, and pid): where that name's samples are, one yield per range
- * ("n0", "n1", …): the `pid` and `row` fields of its own few `sample` series (one per system and
- * slot), one row per field, paired by (time, system, slot) in TypeScript. The page's rows are then
- * read from the `row` copy at those places.
+ * Narrowed by name: every sample of that name (and system, and pid) in `ranges`, pivoted into one
+ * row per sample ("n0", "n1", … per range). A name is a tag of `sample`, so this reads only that
+ * name's few series (one per system and slot), and pivots only those.
  */
-export function filterNamePlaces(bucket: string, q: Narrowing, ranges: TimeRange[]): ParameterizedQuery {
-  const pred = flux`r._measurement == ${SAMPLE} and ${tagNarrowing(q)} and (r._field == "pid" or r._field == "row")`;
+export function filterByName(bucket: string, q: Narrowing, ranges: TimeRange[]): ParameterizedQuery {
+  const pred = flux`r._measurement == ${SAMPLE} and ${tagNarrowing(q)}`;
+  const pid =
+    q.pid === undefined
+      ? flux``
+      : flux`
+  |> filter(fn: (r) => r.pid == ${fluxInteger(q.pid)})`;
   return joined(
     ranges.map(
-      (r, i) =>
-        flux`${read(bucket, r, pred)} |> keep(columns: ["_time", "system", "slot", "_field", "_value"]) |> group() |> yield(name: ${`n${i}`})`,
-    ),
-    flux`\n`,
-  );
-}
-
-/**
- * The `row` points of every system at instant `t` (ms) + a … b − 1 ns, pivoted ("w0", "w1", …).
- * A name's samples sit at about the same places in every system's batch, so when systems sample
- * in lockstep one read per instant serves them all (cut to the exact samples in TypeScript).
- */
-export function filterRowWindows(
-  bucket: string,
-  windows: { t: number; a: number; b: number }[],
-): ParameterizedQuery {
-  return joined(
-    windows.map(
-      (w, i) =>
-        flux`from(bucket: ${bucket})
-  |> range(start: time(v: ${fluxExpression(instantNs(w.t, w.a))}), stop: time(v: ${fluxExpression(instantNs(w.t, w.b))}))
-  |> filter(fn: (r) => r._measurement == ${ROW})
-  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
-  |> drop(columns: ["_start", "_stop", "_measurement"])
-  |> yield(name: ${`w${i}`})`,
+      (r, i) => flux`${read(bucket, r, pred)}
+  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")${pid}
+  |> drop(columns: ["_start", "_stop", "_measurement", "slot"])
+  |> yield(name: ${`n${i}`})`,
     ),
     flux`\n`,
   );

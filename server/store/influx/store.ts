@@ -41,11 +41,10 @@ import { encodeBatch, WRITE_PRECISION } from "./line-protocol.ts";
 import {
   durationFacts,
   filterBatches,
+  filterByName,
   filterCounts,
   filterMatches,
-  filterNamePlaces,
   filterRowSegments,
-  filterRowWindows,
   type RowSegment,
   systemsSummary,
 } from "./queries.ts";
@@ -398,53 +397,20 @@ export class InfluxStore implements ProcessStore {
     return { count, rows: await this.rowsOf(segments, touched) };
   }
 
-  /**
-   * Narrowed by name: the name's samples' places (system, instant, pid, place in the row copy) from
-   * its own `sample` series, counted, ordered and cut into the page here; then those rows.
-   */
+  /** Narrowed by name: that name's samples, pivoted from its own few series, ordered and cut here. */
   private async filterByName(q: FilterQuery): Promise<FilterResult> {
-    const places = new Map<string, { t: number; stored: string; system: string; pid?: number; j?: number }>();
-    for (const r of await this.query(filterNamePlaces(this.opts.bucket, q, q.ranges))) {
-      const key = `${String(r._time)}\u0000${String(r.system)}\u0000${String(r.slot)}`;
-      let place = places.get(key);
-      if (!place) {
-        const stored = String(r.system);
-        place = { t: ms(r._time), stored, system: decodeTag(stored) };
-        places.set(key, place);
-      }
-      if (r._field === "pid") place.pid = Number(r._value);
-      else place.j = Number(r._value);
-    }
-    const matches = [...places.values()]
-      .filter((p) => p.pid !== undefined && p.j !== undefined && (q.pid === undefined || p.pid === q.pid))
-      .sort((a, b) => a.t - b.t || byCodePoint(a.system, b.system) || (a.pid as number) - (b.pid as number));
-    const page = matches.slice(q.offset, q.offset + q.limit);
-    if (page.length === 0) return { count: matches.length, rows: [] };
-    // one read per instant, all systems at once, over the places the page needs at that instant
-    const windows = new Map<number, { t: number; a: number; b: number }>();
-    const wanted = new Set<string>();
-    for (const m of page) {
-      const j = m.j as number;
-      wanted.add(`${m.t}\u0000${m.stored}\u0000${j}`);
-      const w = windows.get(m.t);
-      if (w) {
-        w.a = Math.min(w.a, j);
-        w.b = Math.max(w.b, j + 1);
-      } else windows.set(m.t, { t: m.t, a: j, b: j + 1 });
-    }
-    const rows = (await this.query(filterRowWindows(this.opts.bucket, [...windows.values()])))
-      .map((r) => ({ r, t: ms(r._time), sub: subMs(r._time), stored: String(r.system) }))
-      .filter((x) => wanted.has(`${x.t}\u0000${x.stored}\u0000${x.sub}`))
-      .map((x) => ({ ...x, system: decodeTag(x.stored) }))
-      .sort((x, y) => x.t - y.t || byCodePoint(x.system, y.system) || x.sub - y.sub)
-      .map(({ r, t, system }) => ({
-        system_name: system,
-        name: String(r.name),
+    const rows: StoredSample[] = (await this.query(filterByName(this.opts.bucket, q, q.ranges)))
+      .map((r) => ({
+        system_name: decodeTag(String(r.system)),
+        name: decodeTag(String(r.name)),
         pid: Number(r.pid),
-        timestamp: t,
+        timestamp: ms(r._time),
         ...values(r),
-      }));
-    return { count: matches.length, rows };
+      }))
+      .sort(
+        (a, b) => a.timestamp - b.timestamp || byCodePoint(a.system_name, b.system_name) || a.pid - b.pid,
+      );
+    return { count: rows.length, rows: rows.slice(q.offset, q.offset + q.limit) };
   }
 
   /**
