@@ -40,6 +40,9 @@ describe("line protocol values", () => {
     expect(intValue(17_179_869_184)).toBe("17179869184i");
     expect(intValue(1e21)).toBe("1000000000000000000000i");
     expect(intValue(0)).toBe("0i");
+    expect(intValue(-0.5)).toBe("0i");
+    expect(intValue(-42.9)).toBe("-42i");
+    expect(intValue(2 ** 60)).toBe("1152921504606846976i");
     expect(floatValue(2)).toBe("2");
     expect(floatValue(12.345678901234)).toBe("12.345678901234");
     expect(() => floatValue(Number.NaN)).toThrow();
@@ -51,6 +54,7 @@ describe("line protocol values", () => {
     expect(instantNs(1_700_000_000_123, 42)).toBe("1700000000123000042");
     expect(instantNs(0, 7)).toBe("7");
     expect(instantNs(0)).toBe("0");
+    expect(instantNs(5, 1)).toBe("5000001");
   });
 });
 
@@ -79,7 +83,7 @@ describe("slots and row order", () => {
 });
 
 describe("encodeBatch", () => {
-  it("writes each sample, its row copy in row order a nanosecond apart, and the batch point", () => {
+  it("writes each sample (pid, cpu, memory, started_at, place in the row copy), its whole row in row order a nanosecond apart, and the batch point", () => {
     const text = encodeBatch({
       system_name: "web 1",
       timestamp: 1_700_000_000_123,
@@ -89,8 +93,8 @@ describe("encodeBatch", () => {
       ],
     });
     expect(text.split("\n")).toEqual([
-      'sample,name=nginx,slot=1,system=web\\ 1 pid=20i,cpu_percent=1.5,memory_percent=0.25,memory_rss=0i,user="www",command="nginx: \\"worker\\" \\\\" 1700000000123000000',
-      'sample,name=nginx,slot=0,system=web\\ 1 pid=10i,cpu_percent=1.5,memory_percent=0.25,started_at=1600000000000i,parent_pid=1i,state="S" 1700000000123000000',
+      "sample,name=nginx,slot=1,system=web\\ 1 pid=20i,cpu_percent=1.5,memory_percent=0.25,row=1i 1700000000123000000",
+      "sample,name=nginx,slot=0,system=web\\ 1 pid=10i,cpu_percent=1.5,memory_percent=0.25,started_at=1600000000000i,row=0i 1700000000123000000",
       'row,system=web\\ 1 name="nginx",pid=10i,cpu_percent=1.5,memory_percent=0.25,started_at=1600000000000i,parent_pid=1i,state="S" 1700000000123000000',
       'row,system=web\\ 1 name="nginx",pid=20i,cpu_percent=1.5,memory_percent=0.25,memory_rss=0i,user="www",command="nginx: \\"worker\\" \\\\" 1700000000123000001',
       "batch,system=web\\ 1 processes=2i,interval_ms=0i 1700000000123000000",
