@@ -158,6 +158,7 @@ export class WatchEvaluator {
           interval_ms: f.interval_ms,
           reporting_since: f.first,
         });
+        this.systemsVersion += 1;
         continue;
       }
       if (f.last < prev.last) continue;
@@ -240,6 +241,10 @@ export class WatchEvaluator {
     }
     const facts = await this.opts.store.latest({ start: Math.max(0, start), stop: now + FUTURE_MS });
     this.cursor = now;
+    this.opts.log.debug(
+      { start, systems: facts.systems.length, names: facts.names.length },
+      "watch evaluation: read the newest facts",
+    );
     this.merge(facts);
 
     // per system, once: its facts, allowance, and whether it is silent now
