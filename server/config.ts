@@ -30,6 +30,11 @@ const EnvSchema = z.object({
   RETENTION_DAYS: int(30, 1, 36_500),
   /** Run and instance history (docs/history.md) outlives raw samples: kept this many days. */
   HISTORY_RETENTION_DAYS: int(400, 1, 36_500),
+  /**
+   * How often this server compacts finished UTC days into history; 0: never (another server does;
+   * the embedded store then keeps raw samples until they are compacted).
+   */
+  HISTORY_COMPACT_MINUTES: int(10, 0, 1440),
   MAX_BODY_BYTES: int(5 * 1024 * 1024, 1024, 512 * 1024 * 1024),
   MAX_BATCH_PROCESSES: int(10_000, 1, 1_000_000),
   MAX_PAGE_SIZE: int(10_000, 1, 1_000_000),

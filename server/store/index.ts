@@ -13,6 +13,7 @@ export interface StoreSettings {
   DATA_DIR: string;
   RETENTION_DAYS: number;
   HISTORY_RETENTION_DAYS: number;
+  HISTORY_COMPACT_MINUTES: number;
   RUN_GAP_SECONDS: number;
   STORAGE_TIMEOUT_MS: number;
 }
@@ -32,6 +33,7 @@ export async function createStore(config: StoreSettings, log: Logger): Promise<P
       historyBucket: config.INFLUX_HISTORY_BUCKET,
       historyRetentionDays: config.HISTORY_RETENTION_DAYS,
       runGapMs: config.RUN_GAP_SECONDS * 1000,
+      historyIntervalMs: config.HISTORY_COMPACT_MINUTES * 60_000,
     });
   }
   const { SqliteStore } = await import("./sqlite/store.ts");
@@ -44,6 +46,7 @@ export async function createStore(config: StoreSettings, log: Logger): Promise<P
     retentionDays: config.RETENTION_DAYS,
     historyRetentionDays: config.HISTORY_RETENTION_DAYS,
     runGapMs: config.RUN_GAP_SECONDS * 1000,
+    compactHistory: config.HISTORY_COMPACT_MINUTES > 0,
     log,
   });
 }

@@ -109,6 +109,54 @@ export function compact(
   return out;
 }
 
+/**
+ * compact() for sightings already in (instant, pid) order, as rows [instant, pid, started_at]
+ * with the instants' intervals: the same stretches, without regrouping (the embedded store's
+ * compaction reads them so, in primary-key order).
+ */
+export function compactSorted(
+  system_name: string,
+  rows: readonly (readonly [number, number, number | null])[],
+  intervals: ReadonlyMap<number, number | undefined>,
+  default_gap_ms: number,
+): Stretch[] {
+  const out: Stretch[] = [];
+  let current: Stretch | undefined;
+  let open = new Map<number, PidSpan>();
+  let prevT = Number.NaN;
+  let prevAllowance = 0;
+  for (const [t, pid, started] of rows) {
+    if (t !== prevT) {
+      const iv = positive(intervals.get(t));
+      const allowance = sampleSpacing(iv, default_gap_ms).allowance;
+      if (
+        !current ||
+        dayOf(prevT) !== dayOf(t) ||
+        t - prevT > Math.min(default_gap_ms, Math.max(prevAllowance, allowance))
+      ) {
+        current = { system_name, start: t, end: t, samples: 0, iv_first: iv, iv_last: iv, pids: [] };
+        out.push(current);
+        open = new Map();
+      }
+      current.end = t;
+      current.iv_last = iv;
+      current.samples += 1;
+      prevT = t;
+      prevAllowance = allowance;
+    }
+    const stretch = current as Stretch;
+    let span = open.get(pid);
+    if (!span || span[1] !== started) {
+      span = [pid, started, t, t, 0];
+      stretch.pids.push(span);
+      open.set(pid, span);
+    }
+    span[3] = t;
+    span[4] += 1;
+  }
+  return out;
+}
+
 const positive = (v: number | undefined): number | undefined => (v === undefined || v <= 0 ? undefined : v);
 
 /** A stretch without its system and start (kept as key), as compact JSON text for storage. */

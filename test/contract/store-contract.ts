@@ -1458,6 +1458,41 @@ export function storeContract(label: string, factory: StoreFactory): void {
         expect(await answers(days)).toEqual(fromRaw.slice(0, days.length));
       });
 
+      it("answers a batch that lands in a compacted day (a late agent) at once, and compacts that day again", async () => {
+        const D = at("2026-03-10T00:00:00Z");
+        const day = { start: D, stop: D + DAY };
+        const b = (t: number, pid: number) =>
+          withInterval(batch("late", t, [proc(pid, "job", { started_at: D + pid })]), 5000);
+        await writeAll(store, [b(D + HOUR, 1), b(D + HOUR + 5 * SEC, 1), b(D + 3 * HOUR, 2)]);
+        await compactBefore(D + DAY);
+        expect((await store.history({ process_name: "job", range: day })).days).toContain(D);
+        // an agent back from an outage delivers a sample of that day, filling in a third run
+        await store.write(b(D + 2 * HOUR, 3));
+        expect((await store.history({ process_name: "job", range: day })).days).not.toContain(D);
+        const want = [
+          [HOUR, HOUR + 5 * SEC, [1]],
+          [2 * HOUR, 2 * HOUR, [3]],
+          [3 * HOUR, 3 * HOUR, [2]],
+        ];
+        const got = async () => {
+          const [late] = await runsOf("job", "late", day);
+          const facts = await durationFacts(store, {
+            system_name: "late",
+            process_name: "job",
+            range: day,
+            gap_ms: 15 * SEC,
+          });
+          return {
+            runs: late?.runs.map((r) => [r.start - D, r.end - D, r.instances.map((i) => i.pid)]),
+            duration: facts?.runs.map((r) => [r.start - D, r.end - D, r.pids]),
+          };
+        };
+        expect(await got()).toEqual({ runs: want, duration: want });
+        await compactBefore(D + DAY);
+        expect((await store.history({ process_name: "job", range: day })).days).toContain(D);
+        expect(await got()).toEqual({ runs: want, duration: want });
+      });
+
       it("answers at an instant with an agent-sized sample (320 processes, same-named ones) field by field", async () => {
         const processes = Array.from({ length: 320 }, (_, i) =>
           proc(1000 + i, i % 4 === 0 ? "kworker" : `proc-${i}`, {
