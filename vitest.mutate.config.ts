@@ -32,6 +32,7 @@ const INFLUX = [
   "test/store/influx-errors.test.ts",
   "test/unit/server/line-protocol.test.ts",
   "test/unit/server/tags.test.ts",
+  "test/unit/server/code-point-order.test.ts",
 ];
 const API = [
   "test/unit/server/{auth,auth-edges,procedures,config}.test.ts",

@@ -154,6 +154,33 @@ describe("InfluxStore refused by the real InfluxDB", () => {
     );
   });
 
+  it('a bucket in the old layout (measurement "process") is unavailable, saying to run npm run migrate, and left as it was', async () => {
+    const conn = await freshBucket("old-layout");
+    const headers = { authorization: `Token ${conn.token}` };
+    const write = await fetch(
+      `${conn.url}/api/v2/write?org=${encodeURIComponent(conn.org)}&bucket=${conn.bucket}&precision=ms`,
+      { method: "POST", headers, body: `process,system=a,name=x,pid=1 cpu_percent=1 ${T}` },
+    );
+    expect(write.status).toBe(204);
+    const s = store(conn.url, { bucket: conn.bucket });
+    const refused = {
+      name: "StorageUnavailableError",
+      message: expect.stringMatching(
+        /holds samples in the old layout \(measurement "process", pid as a tag\).*npm run migrate/,
+      ),
+    };
+    await expect(s.init()).rejects.toMatchObject(refused);
+    await expect(s.write(batch)).rejects.toMatchObject(refused);
+    await expect(s.filter(query)).rejects.toMatchObject(refused);
+    // nothing was written next to the old samples
+    const read = await fetch(`${conn.url}/api/v2/query?org=${encodeURIComponent(conn.org)}`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/vnd.flux", accept: "application/csv" },
+      body: `from(bucket: "${conn.bucket}") |> range(start: 0) |> group() |> count()`,
+    });
+    expect((await read.text()).trim().split("\n").at(-1)).toMatch(/,1\s*$/);
+  });
+
   it("a bucket that does not exist: 404, unavailable", async () => {
     const s = store(influx().url, { bucket: `${bucket}-missing` });
     await expect(s.write(batch)).rejects.toMatchObject(unavailable(/^InfluxDB answered 404$/));
