@@ -6,7 +6,13 @@
  * system-0 sampled every 5 s by an agent that says so (`interval_ms` 5000), up 10 minutes and down
  * 10 all week (60 480 samples, 504 runs), written straight into storage.
  *
- * Timed through the REST door, p50/p99 after one warm-up call:
+ * Plus "yearly" on system-1: 500 runs of 10 minutes (5 s agent) spread over the last 365 days.
+ *
+ * Each query is timed twice through the REST door, p50/p99 after one warm-up call: first from raw
+ * samples (the server started with HISTORY_COMPACT_MINUTES=0: nothing compacted), then from
+ * history, after the finished days were compacted (timed: history's cost, against the week's
+ * ingest time) and the server restarted. The size of the week's history is measured on SQLite.
+ *
  * - processes-at: `GET /api/processes-at/` (top 20 by cpu) at a random instant of the week, 1 s
  *   after a sample of a random system (the sample in force has 300 processes);
  * - runs: `GET /api/process-runs/` of flappy on system-0 over the week (504 runs);
@@ -16,7 +22,10 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
+import { createLogger } from "../server/log.ts";
 import { encodeBatch, WRITE_PRECISION } from "../server/store/influx/line-protocol.ts";
+import { InfluxStore } from "../server/store/influx/store.ts";
+import { SqliteStore } from "../server/store/sqlite/store.ts";
 import {
   type BenchServer,
   influxStorage,
@@ -38,6 +47,7 @@ const ITERATIONS = Number(args.iterations);
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const FLAPPY = { system: "system-0", name: "flappy", pid: 4242 };
+const YEARLY = { system: "system-1", name: "yearly" };
 
 function flappyTimes(start: number, stop: number): number[] {
   const out: number[] = [];
@@ -45,20 +55,23 @@ function flappyTimes(start: number, stop: number): number[] {
   return out;
 }
 
-async function sideLoad(env: Record<string, string | undefined>, times: number[]): Promise<void> {
-  const batches = times.map((t) => ({
-    system_name: FLAPPY.system,
-    timestamp: t,
+interface Seen {
+  t: number;
+  pid: number;
+  started_at: number;
+}
+
+/** Samples of one process written straight into storage (each its own batch, interval 5 s). */
+async function sideLoad(
+  env: Record<string, string | undefined>,
+  who: { system: string; name: string },
+  seen: Seen[],
+): Promise<void> {
+  const batches = seen.map((s) => ({
+    system_name: who.system,
+    timestamp: s.t,
     interval_ms: 5000,
-    processes: [
-      {
-        pid: FLAPPY.pid,
-        name: FLAPPY.name,
-        cpu_percent: 1,
-        memory_percent: 1,
-        started_at: times[0] as number,
-      },
-    ],
+    processes: [{ pid: s.pid, name: who.name, cpu_percent: 1, memory_percent: 1, started_at: s.started_at }],
   }));
   if (env.INFLUX_URL && env.INFLUX_TOKEN) {
     const target = `${env.INFLUX_URL}/api/v2/write?${new URLSearchParams({
@@ -90,12 +103,65 @@ async function sideLoad(env: Record<string, string | undefined>, times: number[]
     "INSERT OR REPLACE INTO batches (system, ts, processes, interval_ms) VALUES (?, ?, 1, 5000)",
   );
   db.transaction(() => {
-    for (const b of batches) {
-      sample.run(FLAPPY.system, FLAPPY.name, b.timestamp, FLAPPY.pid, times[0]);
-      batch.run(FLAPPY.system, b.timestamp);
+    for (const s of seen) {
+      sample.run(who.system, who.name, s.t, s.pid, s.started_at);
+      batch.run(who.system, s.t);
     }
   })();
   db.close();
+}
+
+/** Compacts the finished days before `before` (and after `after`) the way a server does; seconds. */
+async function compactFor(
+  env: Record<string, string | undefined>,
+  after: number,
+  before: number,
+): Promise<number> {
+  const log = createLogger("silent");
+  const t0 = performance.now();
+  if (env.INFLUX_URL && env.INFLUX_TOKEN) {
+    const store = new InfluxStore({
+      url: env.INFLUX_URL,
+      token: env.INFLUX_TOKEN,
+      org: env.INFLUX_ORG ?? "procscope",
+      bucket: env.INFLUX_BUCKET ?? "procscope",
+      retentionDays: 400,
+      timeoutMs: 600_000,
+      historyIntervalMs: 0,
+      log,
+    });
+    await store.compactHistory({ start: after, stop: before });
+    await store.close();
+  } else {
+    const store = new SqliteStore({ dataDir: env.DATA_DIR as string, retentionDays: 400, log });
+    await store.compactHistory(before);
+    await store.close();
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+/** SQLite: bytes of history's table and index (dbstat), and how many stretches of the fleet's systems. */
+function historySize(env: Record<string, string | undefined>): {
+  bytes: number;
+  rawBytes: number;
+  stretches: number;
+} {
+  const db = new Database(join(env.DATA_DIR as string, "procscope.sqlite"), { readonly: true });
+  try {
+    const size = (names: string[]) =>
+      (
+        db
+          .prepare(`SELECT sum(pgsize) AS n FROM dbstat WHERE name IN (${names.map(() => "?").join(", ")})`)
+          .get(...names) as { n: number }
+      ).n;
+    return {
+      bytes: size(["stretches", "stretches_by_start"]),
+      rawBytes: size(["samples", "samples_by_time", "batches", "commands"]),
+      stretches: (db.prepare("SELECT count(*) AS n FROM stretches").get() as { n: number }).n,
+    };
+  } finally {
+    db.close();
+  }
 }
 
 async function timed(url: string, check: (body: Record<string, unknown>) => void): Promise<number[]> {
@@ -115,6 +181,8 @@ async function timed(url: string, check: (body: Record<string, unknown>) => void
 
 interface Row {
   store: string;
+  /** "raw samples" or "history". */
+  from: string;
   query: string;
   answer: string;
   p50: number;
@@ -122,13 +190,111 @@ interface Row {
   n: number;
 }
 
-async function benchStore(storage: Storage): Promise<Row[]> {
-  const env = storage.fresh("history");
-  const server: BenchServer = await launchServer(env);
+interface Cost {
+  store: string;
+  ingest_s: number;
+  ingest_samples: number;
+  compact_week_s: number;
+  compact_year_s: number;
+  size?: { bytes: number; rawBytes: number; stretches: number };
+}
+
+async function queries(
+  server: BenchServer,
+  label: string,
+  start: number,
+  now: number,
+  add: AddRow,
+): Promise<void> {
+  // processes-at: a different system and hour each call (raw samples either way)
+  let k = 0;
+  const atMs: number[] = [];
+  for (let i = 0; i <= ITERATIONS; i++, k++) {
+    const system = `system-${(k * 7) % 20}`;
+    const at = new Date(start + ((k * 37) % 168) * HOUR + 1000).toISOString();
+    const url = `${server.url}/api/processes-at/?${new URLSearchParams({ system_name: system, at })}`;
+    const [ms] = await timedOnce(url, (b) => {
+      if (b.process_count !== 300 || (b.processes as unknown[]).length !== 20)
+        throw new Error("processes-at: wrong size");
+    });
+    if (i > 0) atMs.push(ms as number);
+  }
+  add(label, "processes-at (top 20 of 300)", "300 processes", atMs);
+
+  const week = { from: new Date(start).toISOString(), to: new Date(now).toISOString() };
+  const year = { from: new Date(now - 365 * DAY).toISOString(), to: new Date(now).toISOString() };
+  const runsOf = (b: Record<string, unknown>) => ((b.systems as { runs: unknown[] }[])[0]?.runs ?? []).length;
+  const expect = (what: string, got: number, want: number) => {
+    if (got !== want) throw new Error(`${what}: ${got}, expected ${want}`);
+  };
+  add(
+    label,
+    "process-runs, one system, a week",
+    "504 runs",
+    await timed(
+      `${server.url}/api/process-runs/?${new URLSearchParams({ process_name: FLAPPY.name, system_name: FLAPPY.system, ...week })}`,
+      (b) => expect("runs", runsOf(b), 504),
+    ),
+  );
+  add(
+    label,
+    "process-runs, every system, a week",
+    "1 system, 504 runs",
+    await timed(
+      `${server.url}/api/process-runs/?${new URLSearchParams({ process_name: FLAPPY.name, ...week })}`,
+      (b) => expect("systems", b.count as number, 1),
+    ),
+  );
+  add(
+    label,
+    "process-duration, a week",
+    "504 runs",
+    await timed(
+      `${server.url}/api/process-duration/?${new URLSearchParams({ process_name: FLAPPY.name, system_name: FLAPPY.system, ...week })}`,
+      (b) => expect("duration runs", (b.runs as unknown[]).length, 504),
+    ),
+  );
+  add(
+    label,
+    "process-duration, a year",
+    "500 runs",
+    await timed(
+      `${server.url}/api/process-duration/?${new URLSearchParams({ process_name: YEARLY.name, system_name: YEARLY.system, ...year })}`,
+      (b) => expect("duration runs", (b.runs as unknown[]).length, 500),
+    ),
+  );
+  add(
+    label,
+    "process-runs, one system, a year",
+    "500 runs",
+    await timed(
+      `${server.url}/api/process-runs/?${new URLSearchParams({ process_name: YEARLY.name, system_name: YEARLY.system, ...year })}`,
+      (b) => expect("runs", runsOf(b), 500),
+    ),
+  );
+}
+
+type AddRow = (from: string, query: string, answer: string, ms: number[]) => void;
+
+async function benchStore(storage: Storage): Promise<{ rows: Row[]; cost: Cost }> {
+  // nothing compacted by the server itself: the first timings are from raw samples
+  const env = { ...storage.fresh("history"), RETENTION_DAYS: "400", HISTORY_COMPACT_MINUTES: "0" };
+  let server: BenchServer = await launchServer(env);
   const rows: Row[] = [];
+  const add: AddRow = (from, query, answer, ms) =>
+    rows.push({
+      store: storage.label,
+      from,
+      query,
+      answer,
+      p50: percentile(ms, 50),
+      p99: percentile(ms, 99),
+      n: ms.length,
+    });
+  const now = Math.floor(Date.now() / 60_000) * 60_000;
+  const start = now - 7 * DAY;
+  let cost: Cost;
   try {
-    const now = Math.floor(Date.now() / 60_000) * 60_000;
-    const start = now - 7 * DAY;
     const load = await ingest({
       server,
       transport: "rest",
@@ -138,74 +304,44 @@ async function benchStore(storage: Storage): Promise<Row[]> {
       base: start,
       stepMs: HOUR,
       prefix: "system-",
+      churn: 0.1,
     });
     if (load.errors > 0) throw new Error(`loading: ${load.errors} batches not stored`);
     // 2.5 s off the hourly samples: flappy's batches are its own
     const flappy = flappyTimes(start + 2500, now);
-    await sideLoad(env, flappy);
-    const add = (query: string, answer: string, ms: number[]) =>
-      rows.push({
-        store: storage.label,
-        query,
-        answer,
-        p50: percentile(ms, 50),
-        p99: percentile(ms, 99),
-        n: ms.length,
-      });
-
-    // processes-at: a different system and hour each call
-    let k = 0;
-    const atMs: number[] = [];
-    for (let i = 0; i <= ITERATIONS; i++, k++) {
-      const system = `system-${(k * 7) % 20}`;
-      const at = new Date(start + ((k * 37) % 168) * HOUR + 1000).toISOString();
-      const url = `${server.url}/api/processes-at/?${new URLSearchParams({ system_name: system, at })}`;
-      const [ms] = await timedOnce(url, (b) => {
-        if (b.process_count !== 300 || (b.processes as unknown[]).length !== 20)
-          throw new Error("processes-at: wrong size");
-      });
-      if (i > 0) atMs.push(ms as number);
+    await sideLoad(
+      env,
+      FLAPPY,
+      flappy.map((t) => ({ t, pid: FLAPPY.pid, started_at: flappy[0] as number })),
+    );
+    // yearly: 500 runs of 10 minutes, evenly over the last 365 days (pid and start new each run)
+    const yearly: Seen[] = [];
+    for (let r = 0; r < 500; r++) {
+      const from = now - 365 * DAY + Math.floor((r * 365 * DAY) / 500) + 1500;
+      for (let t = from; t <= from + 600_000; t += 5000)
+        yearly.push({ t, pid: 5000 + r, started_at: from - 1000 });
     }
-    add("processes-at (top 20 of 300)", "300 processes", atMs);
+    await sideLoad(env, YEARLY, yearly);
+    await queries(server, "raw samples", start, now, add);
+    await server.stop();
 
-    const week = { from: new Date(start).toISOString(), to: new Date(now).toISOString() };
-    let runs = 0;
-    add(
-      "process-runs, one system, a week",
-      "504 runs",
-      await timed(
-        `${server.url}/api/process-runs/?${new URLSearchParams({ process_name: FLAPPY.name, system_name: FLAPPY.system, ...week })}`,
-        (b) => {
-          runs = ((b.systems as { runs: unknown[] }[])[0]?.runs ?? []).length;
-          if (runs !== 504) throw new Error(`runs: ${runs}`);
-        },
-      ),
-    );
-    add(
-      "process-runs, every system, a week",
-      "1 system, 504 runs",
-      await timed(
-        `${server.url}/api/process-runs/?${new URLSearchParams({ process_name: FLAPPY.name, ...week })}`,
-        (b) => {
-          if (b.count !== 1) throw new Error(`systems: ${b.count}`);
-        },
-      ),
-    );
-    add(
-      "process-duration, a week",
-      "504 runs",
-      await timed(
-        `${server.url}/api/process-duration/?${new URLSearchParams({ process_name: FLAPPY.name, system_name: FLAPPY.system, ...week })}`,
-        (b) => {
-          if ((b.runs as unknown[]).length !== 504)
-            throw new Error(`duration runs: ${(b.runs as unknown[]).length}`);
-        },
-      ),
-    );
+    // the days before the week first (yearly's), then the week's finished days: history's cost
+    const compactYear = await compactFor(env, now - 366 * DAY, start - DAY);
+    const compactWeek = await compactFor(env, start - DAY, now);
+    cost = {
+      store: storage.label,
+      ingest_s: load.seconds,
+      ingest_samples: load.rows,
+      compact_week_s: compactWeek,
+      compact_year_s: compactYear,
+      ...(storage.kind === "sqlite" ? { size: historySize(env) } : {}),
+    };
+    server = await launchServer(env);
+    await queries(server, "history", start, now, add);
   } finally {
     await server.stop();
   }
-  return rows;
+  return { rows, cost };
 }
 
 async function timedOnce(url: string, check: (body: Record<string, unknown>) => void): Promise<number[]> {
@@ -220,18 +356,45 @@ async function timedOnce(url: string, check: (body: Record<string, unknown>) => 
 
 const kinds = ["sqlite", "influxdb"].filter((k) => !args.only || k.startsWith(args.only));
 const all: Row[] = [];
+const costs: Cost[] = [];
 for (const kind of kinds) {
   const storage = kind === "influxdb" ? await influxStorage() : sqliteStorage();
   try {
-    all.push(...(await benchStore(storage)));
+    const { rows, cost } = await benchStore(storage);
+    all.push(...rows);
+    costs.push(cost);
   } finally {
     await storage.dispose();
   }
 }
 const ms = (v: number) => `${v.toFixed(1)} ms`;
+const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+const WEEKS_A_YEAR = 365 / 7;
 process.stdout.write(
-  `\n## Process history queries (the benchmark week + flappy: 504 runs), ${ITERATIONS} calls each after a warm-up\n\n${markdownTable(
-    ["store", "query", "answer", "p50", "p99", "calls"],
-    all.map((r) => [r.store, r.query, r.answer, ms(r.p50), ms(r.p99), String(r.n)]),
+  `\n## Process history queries (the benchmark week + flappy: 504 runs; yearly: 500 runs over 365 days), ${ITERATIONS} calls each after a warm-up\n\n${markdownTable(
+    ["store", "from", "query", "answer", "p50", "p99", "calls"],
+    all.map((r) => [r.store, r.from, r.query, r.answer, ms(r.p50), ms(r.p99), String(r.n)]),
+  )}\n\n## History's cost: compacting the week (1 008 000 fleet samples with 10 % churn + flappy's 60 480) against ingesting it through REST\n\n${markdownTable(
+    [
+      "store",
+      "ingest (s)",
+      "compaction of the week (s)",
+      "compaction / ingest",
+      "compaction of yearly's 358 older days (s)",
+    ],
+    costs.map((c) => [
+      c.store,
+      c.ingest_s.toFixed(1),
+      c.compact_week_s.toFixed(1),
+      `${((100 * c.compact_week_s) / c.ingest_s).toFixed(1)} %`,
+      c.compact_year_s.toFixed(1),
+    ]),
   )}\n`,
 );
+for (const c of costs) {
+  if (!c.size) continue;
+  process.stdout.write(
+    `\n## History's size (${c.store}): ${c.size.stretches} stretches, ${mb(c.size.bytes)} (table + index, dbstat) ` +
+      `for the week (raw samples of the same data: ${mb(c.size.rawBytes)}); × 365/7 = ${mb(c.size.bytes * WEEKS_A_YEAR)} a year\n`,
+  );
+}

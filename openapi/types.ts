@@ -117,6 +117,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/watches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The active watches (WATCHES_FILE)
+         * @description Reloaded on SIGHUP and when the file changes; an invalid new file keeps these.
+         */
+        get: operations["watches-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/process-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Is every expected process running? Per watch × system: up, down, never_seen, system_silent
+         * @description States as of the last evaluation (every WATCH_EVALUATION_MS), computed from the store: servers on one store agree (503 while the last evaluation could not read storage). With `from`/`to`, also each entry's down intervals in the range, with earliest/latest edges.
+         */
+        get: operations["watches-status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/process-filter": {
         parameters: {
             query?: never;
@@ -291,6 +331,44 @@ export interface components {
             first_seen: string;
             last_seen: string;
             samples: number;
+        };
+        Watch: {
+            name: string;
+            /** @description Exact name, or a regular expression written /.../ */
+            process_name: string;
+            /** @description `all`, a list of names, or /regex/ */
+            systems: string | string[];
+            min_instances: number;
+            /** @description As written; null = 3 sampling intervals of each system */
+            for: string | null;
+        };
+        ProcessStatus: {
+            watch: string;
+            process_name: string;
+            system_name: string;
+            /** @enum {string} */
+            state: "up" | "down" | "never_seen" | "system_silent";
+            /** @description up: first sighting back; down: last sighting; silent: last sample */
+            since: string | null;
+            last_seen: string | null;
+            /** @description Matching processes in the system's newest sample */
+            instances: number;
+            min_instances: number;
+            for_seconds: number;
+            /** @description With from/to only */
+            down_intervals?: components["schemas"]["DownInterval"][];
+        };
+        DownInterval: {
+            /** @description Its last sighting before: down after this (null: before `from`) */
+            start_earliest: string | null;
+            /** @description One interval later: down by then */
+            start_latest: string | null;
+            /** @description One interval before it was seen again (null: still down at `to`) */
+            end_earliest: string | null;
+            /** @description When it was seen again (null: still down at `to`) */
+            end_latest: string | null;
+            /** @description The system sent no sample in between: not the process's fault */
+            system_silent: boolean;
         };
         /**
          * @example {
@@ -1133,6 +1211,168 @@ export interface operations {
                             process_count: number;
                         }[];
                     };
+                };
+            };
+            /** @description No valid API token (only when API tokens are configured) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "code": "UNAUTHORIZED",
+                     *       "message": "A valid API token is required (Authorization: Bearer <token>)."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token does not have the "read" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "code": "FORBIDDEN",
+                     *       "message": "This token does not have the \"read\" scope."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Storage is unavailable; retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "code": "SERVICE_UNAVAILABLE",
+                     *       "message": "storage unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "watches-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        /** @description WATCHES_FILE; null when no watches are configured */
+                        file: string | null;
+                        watches: components["schemas"]["Watch"][];
+                    };
+                };
+            };
+            /** @description No valid API token (only when API tokens are configured) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "code": "UNAUTHORIZED",
+                     *       "message": "A valid API token is required (Authorization: Bearer <token>)."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token does not have the "read" scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "code": "FORBIDDEN",
+                     *       "message": "This token does not have the \"read\" scope."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "watches-status": {
+        parameters: {
+            query?: {
+                /** @description Only this system */
+                system_name?: string;
+                /** @description Only watches whose process_name is this, or matches it */
+                process_name?: string;
+                /** @description Only this state */
+                state?: "up" | "down" | "never_seen" | "system_silent";
+                /** @description With `to`: also list the down intervals in [from, to); default `to` − 24 h */
+                from?: string;
+                /** @description Range end, exclusive; default now */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        /** @description When the states were last evaluated (null: not yet) */
+                        evaluated_at: string | null;
+                        count: number;
+                        statuses: components["schemas"]["ProcessStatus"][];
+                    };
+                };
+            };
+            /** @description A parameter is invalid, the range is empty or too long, or too many entries for intervals */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "code": "BAD_REQUEST",
+                     *       "message": "from: must be earlier than to"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No valid API token (only when API tokens are configured) */

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { TokenRegistry } from "./auth.ts";
 import { isValidZone } from "./timewindow.ts";
+import { loadWatches, type Watch, WatchesFileError } from "./watch/file.ts";
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 const flag = z
@@ -19,12 +20,21 @@ const EnvSchema = z.object({
   INFLUX_TOKEN: z.string().min(1).optional(),
   INFLUX_ORG: z.string().min(1).default("procscope"),
   INFLUX_BUCKET: z.string().min(1).default("procscope"),
+  /** The bucket run and instance history is kept in (default "<INFLUX_BUCKET>-history"). */
+  INFLUX_HISTORY_BUCKET: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).default("./data"),
   TZ: z
     .string()
     .default("UTC")
     .refine((zone) => isValidZone(zone), "not a known IANA time zone"),
   RETENTION_DAYS: int(30, 1, 36_500),
+  /** Run and instance history (docs/history.md) outlives raw samples: kept this many days. */
+  HISTORY_RETENTION_DAYS: int(400, 1, 36_500),
+  /**
+   * How often this server compacts finished UTC days into history; 0: never (another server does;
+   * the embedded store then keeps raw samples until they are compacted).
+   */
+  HISTORY_COMPACT_MINUTES: int(10, 0, 1440),
   MAX_BODY_BYTES: int(5 * 1024 * 1024, 1024, 512 * 1024 * 1024),
   MAX_BATCH_PROCESSES: int(10_000, 1, 1_000_000),
   MAX_PAGE_SIZE: int(10_000, 1, 1_000_000),
@@ -57,6 +67,19 @@ const EnvSchema = z.object({
   ALLOW_UNAUTHENTICATED: flag,
   /** Per API token (or for all unauthenticated clients together); 0 turns the limit off. */
   WRITE_RATE_PER_MINUTE: int(6000, 0, 10_000_000),
+  /** Expected processes (docs/watches.md): a YAML file of watches; unset = no watches. */
+  WATCHES_FILE: z.string().optional(),
+  /** Where transitions are POSTed (comma-separated http(s) URLs), signed with WEBHOOK_SECRET. */
+  WEBHOOK_URLS: z.string().default(""),
+  WEBHOOK_SECRET: z.string().min(16).optional(),
+  /** How often watches are evaluated. */
+  WATCH_EVALUATION_MS: int(5000, 100, 600_000),
+  /** How far back a starting server looks for each process (older: never_seen). */
+  WATCH_LOOKBACK_SECONDS: int(900, 10, 7 * 86_400),
+  /** Events kept per webhook receiver while it fails (the oldest are dropped beyond). */
+  WEBHOOK_QUEUE_MAX: int(10_000, 1, 1_000_000),
+  /** How long an event is retried before it is dropped (at least an hour by default). */
+  WEBHOOK_RETRY_SECONDS: int(3600, 1, 7 * 86_400),
   /** Comma-separated origins allowed by CORS; empty = CORS off. */
   CORS_ORIGINS: z.string().default(""),
 });
@@ -64,6 +87,9 @@ const EnvSchema = z.object({
 export type Config = z.infer<typeof EnvSchema> & {
   tokens: TokenRegistry;
   corsOrigins: string[];
+  webhookUrls: string[];
+  /** WATCHES_FILE's watches, read and validated at start-up; undefined without the file. */
+  watches?: Watch[] | undefined;
 };
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -102,7 +128,20 @@ export function loadConfig(env: Env = process.env, defaults: Env = {}): Config {
   const corsOrigins = parsed.data.CORS_ORIGINS.split(",")
     .map((o) => o.trim())
     .filter(Boolean);
-  const config: Config = { ...parsed.data, tokens, corsOrigins };
+  const webhookUrls = parsed.data.WEBHOOK_URLS.split(",")
+    .map((u) => u.trim())
+    .filter(Boolean);
+  const badUrls = webhookUrls.flatMap((u, i) => {
+    const scheme = URL.canParse(u) ? new URL(u).protocol : undefined;
+    return scheme === "http:" || scheme === "https:"
+      ? []
+      : [`WEBHOOK_URLS: entry ${i + 1} is not an http(s) URL${scheme ? ` (scheme ${scheme})` : ""}`];
+  });
+  if (badUrls.length > 0) throw new ConfigError(badUrls);
+  if (webhookUrls.length > 0 && !parsed.data.WEBHOOK_SECRET) {
+    throw new ConfigError(["WEBHOOK_SECRET: required when WEBHOOK_URLS is set (events are signed with it)"]);
+  }
+  const config: Config = { ...parsed.data, tokens, corsOrigins, webhookUrls };
   if (!LOOPBACK.test(config.HOST) && !tokens.enabled && !config.ALLOW_UNAUTHENTICATED) {
     throw new ConfigError([
       `HOST: listening on ${config.HOST} with no API tokens would let anyone on the network read and ` +
@@ -111,6 +150,14 @@ export function loadConfig(env: Env = process.env, defaults: Env = {}): Config {
   }
   if (config.INFLUX_URL && !config.INFLUX_TOKEN) {
     throw new ConfigError(["INFLUX_TOKEN: required when INFLUX_URL is set"]);
+  }
+  if (config.WATCHES_FILE) {
+    try {
+      config.watches = loadWatches(config.WATCHES_FILE);
+    } catch (err) {
+      if (!(err instanceof WatchesFileError)) throw err;
+      throw new ConfigError(err.problems.map((p) => `WATCHES_FILE: ${p}`));
+    }
   }
   if (config.DEFAULT_PAGE_SIZE > config.MAX_PAGE_SIZE) {
     throw new ConfigError(["DEFAULT_PAGE_SIZE: must not exceed MAX_PAGE_SIZE"]);

@@ -60,6 +60,7 @@ function operationErrors(meta: Meta): OperationErrors {
       example: "Too many writes for this token; retry in 2 s.",
     };
   }
+  if (meta.storage === false) return out;
   out[503] = {
     description:
       meta.scope === "write"

@@ -2,11 +2,13 @@
 import { historyRouter } from "./routers/history.ts";
 import { processRouter } from "./routers/process.ts";
 import { systemsRouter } from "./routers/systems.ts";
+import { watchesRouter } from "./routers/watches.ts";
 import { type Meta, mergeRouters, router } from "./trpc.ts";
 
 export const appRouter = router({
   process: mergeRouters(processRouter, historyRouter),
   systems: systemsRouter,
+  watches: watchesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -439,3 +439,81 @@ export const AtOut = z.object({
 });
 
 export type FilterInput = z.infer<typeof FilterIn>;
+
+// --- expected-process watches (docs/watches.md) ---
+
+export const WatchesOut = z.object({
+  success: z.literal(true),
+  file: z.string().nullable().describe("WATCHES_FILE; null when no watches are configured"),
+  watches: z.array(
+    z
+      .object({
+        name: z.string(),
+        process_name: z.string().describe("Exact name, or a regular expression written /.../"),
+        systems: z.union([z.string(), z.array(z.string())]).describe("`all`, a list of names, or /regex/"),
+        min_instances: z.number().int(),
+        for: z.string().nullable().describe("As written; null = 3 sampling intervals of each system"),
+      })
+      .meta({ id: "Watch" }),
+  ),
+});
+
+const WATCH_STATES = ["up", "down", "never_seen", "system_silent"] as const;
+
+export const StatusIn = z.object({
+  system_name: nameQuery("system_name").describe("Only this system").meta({ example: "web-1" }).optional(),
+  process_name: nameQuery("process_name")
+    .describe("Only watches whose process_name is this, or matches it")
+    .meta({ example: "nginx" })
+    .optional(),
+  state: z.enum(WATCH_STATES).describe("Only this state").meta({ example: "down" }).optional(),
+  from: isoInstant
+    .describe("With `to`: also list the down intervals in [from, to); default `to` − 24 h")
+    .meta({ example: "2026-03-09T00:00:00Z" })
+    .optional(),
+  to: isoInstant
+    .describe("Range end, exclusive; default now")
+    .meta({ example: "2026-03-10T00:00:00Z" })
+    .optional(),
+});
+
+const DownInterval = z
+  .object({
+    start_earliest: z
+      .string()
+      .nullable()
+      .describe("Its last sighting before: down after this (null: before `from`)"),
+    start_latest: z.string().nullable().describe("One interval later: down by then"),
+    end_earliest: z
+      .string()
+      .nullable()
+      .describe("One interval before it was seen again (null: still down at `to`)"),
+    end_latest: z.string().nullable().describe("When it was seen again (null: still down at `to`)"),
+    system_silent: z.boolean().describe("The system sent no sample in between: not the process's fault"),
+  })
+  .meta({ id: "DownInterval" });
+
+export const StatusOut = z.object({
+  success: z.literal(true),
+  evaluated_at: z.string().nullable().describe("When the states were last evaluated (null: not yet)"),
+  count: z.number().int(),
+  statuses: z.array(
+    z
+      .object({
+        watch: z.string(),
+        process_name: z.string(),
+        system_name: z.string(),
+        state: z.enum(WATCH_STATES),
+        since: z
+          .string()
+          .nullable()
+          .describe("up: first sighting back; down: last sighting; silent: last sample"),
+        last_seen: z.string().nullable(),
+        instances: z.number().int().describe("Matching processes in the system's newest sample"),
+        min_instances: z.number().int(),
+        for_seconds: z.number(),
+        down_intervals: z.array(DownInterval).optional().describe("With from/to only"),
+      })
+      .meta({ id: "ProcessStatus" }),
+  ),
+});

@@ -9,6 +9,7 @@ import { createApp } from "./http/app.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createStore } from "./store/index.ts";
 import type { ProcessStore } from "./store/types.ts";
+import { WatchService } from "./watch/service.ts";
 
 export interface RunningServer {
   server: Server;
@@ -47,7 +48,11 @@ export async function serve(
     }
   };
   void init();
-  const server = createApp({ config, store, log });
+  const watches =
+    config.WATCHES_FILE && config.watches
+      ? new WatchService(config.WATCHES_FILE, config.watches, config, store, log)
+      : undefined;
+  const server = createApp({ config, store, log, watches });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -63,11 +68,13 @@ export async function serve(
   }
   const { port } = server.address() as AddressInfo;
   log.info({ host: config.HOST, port, store: store.kind }, "listening");
+  watches?.start();
   const close = async () => {
     closing = true;
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await Promise.race([drained, new Promise((r) => setTimeout(r, 5000).unref())]);
+    await watches?.stop();
     await store.close();
   };
   return { server, port, config, log, store, close };

@@ -12,6 +12,7 @@ import { badRequest, cutMessage, echo, type FieldError, fieldErrors, InputError 
 import type { Logger } from "./log.ts";
 import type { RateLimiter } from "./ratelimit.ts";
 import { type ProcessStore, StorageRefusedError, StorageUnavailableError } from "./store/types.ts";
+import type { WatchService } from "./watch/service.ts";
 
 export interface Context {
   store: ProcessStore;
@@ -25,6 +26,8 @@ export interface Context {
   writeLimiter: RateLimiter;
   /** What this HTTP request may still return, all calls of a batch together. */
   budget: RequestBudget;
+  /** Expected-process watches, when WATCHES_FILE is set (docs/watches.md). */
+  watches?: WatchService | undefined;
 }
 
 /** Carried as the cause of a TOO_MANY_REQUESTS: when to try again. */
@@ -57,6 +60,8 @@ export interface Meta extends OpenApiMeta {
    * every procedure of the scope can give; test/api/conformance.test.ts proves the list both ways.
    */
   errors?: { 400?: string; 404?: string };
+  /** False for a procedure that never reads storage (so never answers 503). */
+  storage?: false;
 }
 
 const t = initTRPC

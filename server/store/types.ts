@@ -1,3 +1,5 @@
+import type { Stretch } from "./stretches.ts";
+
 /**
  * The storage contract. The router knows nothing else about storage: InfluxStore (production) and
  * SqliteStore (embedded default) implement this, and test/contract/ runs one suite against both.
@@ -132,6 +134,24 @@ export interface SampleAt {
   processes: StoredSample[];
 }
 
+/** The newest facts of a range, that expected-process watches are evaluated from (server/watch/). */
+export interface LatestFacts {
+  /** Each system with a batch in the range: its first and last batch, and the interval its last one carried. */
+  systems: { system_name: string; first: number; last: number; interval_ms?: number | undefined }[];
+  /** Each (system, name) seen in the range: its last sighting, and how many processes had the name then. */
+  names: { system_name: string; name: string; last_seen: number; instances: number }[];
+}
+
+/** What a store keeps of one name beyond raw samples (server/store/stretches.ts, docs/history.md). */
+export interface StoredHistory {
+  /** First instants of the UTC days overlapping the range whose stretches are stored, complete and current. */
+  days: number[];
+  /** Stored stretches of those days that overlap the range (any order; possibly also of other days). */
+  stretches: Stretch[];
+  /** Raw samples are complete from this instant on; older ones may be gone. */
+  raw_from: number;
+}
+
 /** The two back ends. */
 export type StoreKind = "influxdb" | "sqlite";
 
@@ -150,6 +170,8 @@ export interface ProcessStore {
   systems(range: TimeRange): Promise<SystemSummary[]>;
   /** Every sighting of a name in the range (one system or all), in no particular order. */
   sightings(query: SightingsQuery): Promise<Sighting[]>;
+  /** The name's compacted history overlapping the range (one system or all). */
+  history(query: SightingsQuery): Promise<StoredHistory>;
   /**
    * The system's last sample at or before `at` (epoch ms); null when it has none. With `pick`, only
    * its `top` first processes in that order (a store may then read only those).
@@ -159,6 +181,8 @@ export interface ProcessStore {
     at: number,
     pick?: { sort: ProcessOrder; top: number },
   ): Promise<SampleAt | null>;
+  /** The newest facts in the range, in no particular order (watches: docs/watches.md). */
+  latest(range: TimeRange): Promise<LatestFacts>;
   /** Resolves when storage answers; rejects with StorageUnavailableError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -14,7 +14,9 @@
  * (everything but 429 and 503); one with a write rate of 2 a minute (429); one whose InfluxDB
  * refuses connections (503; the embedded store's 503s: test/api/sqlite-failures.test.ts).
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsPlugin from "ajv-formats";
 import fc from "fast-check";
@@ -137,6 +139,11 @@ const DURATION = op("get", "/api/process-duration");
 const SYSTEMS = op("get", "/api/systems");
 const RUNS = op("get", "/api/process-runs");
 const AT = op("get", "/api/processes-at");
+const WATCHES = op("get", "/api/watches");
+const STATUS = op("get", "/api/process-status");
+/** A watches file for the apps below (GET /api/process-status/ needs watches to read storage). */
+const WATCHES_FILE = join(mkdtempSync(join(tmpdir(), "procscope-conformance-")), "watches.yaml");
+writeFileSync(WATCHES_FILE, "watches:\n  - process_name: python\n    systems: all\n");
 
 const NOW = Date.now();
 /** Query keys named like Object.prototype members (a 500 in the REST adapter's parsing once). */
@@ -184,7 +191,7 @@ it("the document's examples are valid against their own schemas, and none is an 
 describe("conformance", () => {
   let app: RunningApp;
   beforeAll(async () => {
-    const env = { API_TOKENS, WRITE_RATE_PER_MINUTE: "0", MAX_BODY_BYTES: "20000" };
+    const env = { API_TOKENS, WRITE_RATE_PER_MINUTE: "0", MAX_BODY_BYTES: "20000", WATCHES_FILE };
     app = await startApp((await storeTarget("conformance")).env, { env });
     const stored = await exchange(app.url, { op: SUBMIT, who: "write", body: sample("System_A") });
     expect(stored.status).toBe(201);
@@ -229,6 +236,23 @@ describe("conformance", () => {
       [{ op: SYSTEMS, who: "read" }, 200],
       [{ op: SYSTEMS, who: "wrong" }, 401],
       [{ op: SYSTEMS, who: "write" }, 403],
+      [{ op: WATCHES, who: "read" }, 200],
+      [{ op: WATCHES, who: "none" }, 401],
+      [{ op: WATCHES, who: "write" }, 403],
+      [{ op: STATUS, who: "read" }, 200],
+      [{ op: STATUS, who: "read", query: "state=up&process_name=python&system_name=System_A" }, 200],
+      [{ op: STATUS, who: "read", query: `from=${new Date(NOW - 3_600_000).toISOString()}` }, 200],
+      [{ op: STATUS, who: "read", query: "state=sideways" }, 400],
+      [
+        {
+          op: STATUS,
+          who: "read",
+          query: `from=${new Date(NOW).toISOString()}&to=${new Date(NOW - 1).toISOString()}`,
+        },
+        400,
+      ],
+      [{ op: STATUS, who: "wrong" }, 401],
+      [{ op: STATUS, who: "write" }, 403],
       [{ op: RUNS, who: "read", query: "process_name=python" }, 200],
       [{ op: RUNS, who: "read", query: "system_name=System_A" }, 400],
       [{ op: RUNS, who: "none", query: "process_name=python" }, 401],
@@ -376,13 +400,16 @@ describe("conformance: rate limit and storage outage", () => {
   it("503 with Retry-After from every operation while storage refuses connections", async () => {
     const port = await freePort(); // nothing listens there
     const conn = { url: `http://127.0.0.1:${port}`, token: "t", org: "o", bucket: "b" };
-    const app = await startApp(influxEnv(conn), { env: { API_TOKENS, STORAGE_TIMEOUT_MS: "1000" } });
+    const app = await startApp(influxEnv(conn), {
+      env: { API_TOKENS, STORAGE_TIMEOUT_MS: "1000", WATCHES_FILE },
+    });
     apps.push(app);
     for (const [request, status] of [
       [{ op: SUBMIT, who: "write", body: sample("down") }, 503],
       [{ op: DURATION, who: "read", query: "system_name=a&process_name=b" }, 503],
       [{ op: SYSTEMS, who: "read" }, 503],
       [{ op: RUNS, who: "read", query: "process_name=p" }, 503],
+      [{ op: STATUS, who: "read" }, 503],
       [{ op: AT, who: "read", query: `system_name=s&at=${new Date(NOW).toISOString()}` }, 503],
       ...FILTERS.map((f) => [{ op: f, who: "read" }, 503] as const),
     ] as [Request, number][]) {

@@ -30,8 +30,10 @@ describe("OpenAPI", () => {
       "/api/process-duration",
       "/api/process-filter",
       "/api/process-runs",
+      "/api/process-status",
       "/api/processes-at",
       "/api/systems",
+      "/api/watches",
     ]);
     expect(res.body.paths["/api/process-data"].post.requestBody).toBeDefined();
   });

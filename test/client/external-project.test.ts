@@ -25,6 +25,8 @@ const CALLED = [
   "process.runs",
   "process.submit",
   "systems.list",
+  "watches.list",
+  "watches.status",
 ];
 
 const PROGRAM = `import { createProcscopeClient, type ProcscopeOutputs } from "procscope/client";
@@ -59,6 +61,8 @@ const duration: ProcscopeOutputs["process"]["duration"] = await api.process.dura
 const { systems } = await api.systems.list.query();
 const history = await api.process.runs.query({ process_name: "nginx: worker", system_name: "external" });
 const atT = await api.process.at.query({ system_name: "external", at: new Date(t0 + 5000).toISOString(), sort: "name" });
+const watchList = await api.watches.list.query();
+const watchStatus = await api.watches.status.query({ state: "down" });
 let unauthorized = "";
 try {
   await createProcscopeClient(SERVER).systems.list.query();
@@ -78,6 +82,7 @@ console.log(JSON.stringify({
   systems: systems.map((s) => [s.system_name, s.process_count]),
   runs: history.systems.map((s) => [s.system_name, s.runs.map((r) => r.samples), s.restarts, s.crash_loop]),
   at: [Date.parse(atT.sample_time) - t0, atT.process_count, atT.processes.map((p) => p.pid)],
+  watches: [watchList.file, watchList.watches.length, watchStatus.count, watchStatus.evaluated_at],
   unauthorized,
 }));
 `;
@@ -156,6 +161,7 @@ describe("the typed client in a project of its own", () => {
       systems: [["external", 1]],
       runs: [["external", [2], 0, false]],
       at: [5000, 1, [42]],
+      watches: [null, 0, 0, null],
       unauthorized: "A valid API token is required (Authorization: Bearer <token>).",
     });
   }, 60_000);

@@ -6,10 +6,12 @@ import { InfluxStore } from "../../server/store/influx/store.ts";
 import { freshBucket } from "../support/influx.ts";
 import { storeContract } from "./store-contract.ts";
 
-async function dropBucket(conn: InfluxConnection): Promise<void> {
+const DAY = 86_400_000;
+
+async function dropBucket(conn: InfluxConnection, bucket = conn.bucket): Promise<void> {
   const headers = { authorization: `Token ${conn.token}` };
   const found = await fetch(
-    `${conn.url}/api/v2/buckets?org=${encodeURIComponent(conn.org)}&name=${encodeURIComponent(conn.bucket)}`,
+    `${conn.url}/api/v2/buckets?org=${encodeURIComponent(conn.org)}&name=${encodeURIComponent(bucket)}`,
     { headers },
   );
   const body = (await found.json()) as { buckets?: { id: string }[] };
@@ -21,16 +23,32 @@ storeContract("InfluxStore", async () => {
   const conn = await freshBucket("contract");
   const store = new InfluxStore({
     ...conn,
-    retentionDays: 30,
+    // raw samples of 2026 count as kept until `expire` deletes them (the bucket keeps them forever)
+    retentionDays: 3650,
     timeoutMs: 30_000,
     log: createLogger("silent"),
+    historyIntervalMs: 0,
   });
   await store.init();
   return {
     store,
+    compact: (before) => store.compactHistory({ start: before - 60 * DAY, stop: before }),
+    // InfluxDB's delete API: every raw point before `before`
+    expire: async (before) => {
+      const res = await fetch(
+        `${conn.url}/api/v2/delete?${new URLSearchParams({ org: conn.org, bucket: conn.bucket })}`,
+        {
+          method: "POST",
+          headers: { authorization: `Token ${conn.token}`, "content-type": "application/json" },
+          body: JSON.stringify({ start: "1970-01-01T00:00:00Z", stop: new Date(before - 1).toISOString() }),
+        },
+      );
+      if (res.status !== 204) throw new Error(`delete: ${res.status} ${await res.text()}`);
+    },
     cleanup: async () => {
       await store.close();
       await dropBucket(conn);
+      await dropBucket(conn, store.historyBucket);
     },
   };
 });

@@ -8,7 +8,7 @@
  * results do not depend on when or where the suite runs.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { processRuns, sampleInForce } from "../../server/history/query.ts";
+import { durationFacts, processRuns, sampleInForce } from "../../server/history/query.ts";
 import type { HistoryRun, SystemRuns } from "../../server/store/runs.ts";
 import type {
   BatchProcess,
@@ -20,8 +20,16 @@ import type {
   TimeRange,
 } from "../../server/store/types.ts";
 import { parseTimeOfDay, windowsBetween } from "../../server/timewindow.ts";
+import { watchContract } from "./watch-contract.ts";
 
-export type StoreFactory = () => Promise<{ store: ProcessStore; cleanup: () => Promise<void> }>;
+export type StoreFactory = () => Promise<{
+  store: ProcessStore;
+  cleanup: () => Promise<void>;
+  /** Compacts every finished UTC day before `before` into history, as the server does. */
+  compact: (before: number) => Promise<void>;
+  /** Makes every raw sample before `before` (a UTC midnight) gone, as retention does. */
+  expire: (before: number) => Promise<void>;
+}>;
 
 const SEC = 1000;
 const MIN = 60 * SEC;
@@ -103,13 +111,17 @@ export function storeContract(label: string, factory: StoreFactory): void {
   describe(`ProcessStore contract: ${label}`, () => {
     let store: ProcessStore;
     let cleanup: () => Promise<void>;
+    let compactBefore: (before: number) => Promise<void>;
+    let expireBefore: (before: number) => Promise<void>;
 
     beforeEach(async () => {
-      ({ store, cleanup } = await factory());
+      ({ store, cleanup, compact: compactBefore, expire: expireBefore } = await factory());
     });
     afterEach(async () => {
       await cleanup();
     });
+
+    watchContract(() => store);
 
     const filterAll = (ranges: TimeRange[], narrow: Partial<FilterQuery> = {}) =>
       store.filter({ ranges, offset: 0, limit: 10_000, ...narrow });
@@ -1331,6 +1343,154 @@ export function storeContract(label: string, factory: StoreFactory): void {
         expect((await top("cpu", 5)).find((p) => p.pid === 9)).toEqual(
           stored("pick", T, ps[1] as BatchProcess),
         );
+      });
+
+      it("answers runs, systems and duration from history after raw samples expire, value by value as from raw", async () => {
+        const D = at("2026-03-01T00:00:00Z");
+        const life = (
+          system: string,
+          from: number,
+          to: number,
+          step: number,
+          ps: (t: number) => BatchProcess[],
+          iv?: number,
+        ) =>
+          every(from, to, step).map((t) => {
+            const b = batch(system, t, ps(t));
+            return iv === undefined ? b : withInterval(b, iv);
+          });
+        await writeAll(store, [
+          // a: a 5 s agent; svc runs across midnight with two workers, one of which is recycled
+          ...life(
+            "a",
+            D + DAY - 10 * MIN,
+            D + DAY + 10 * MIN,
+            5 * SEC,
+            (t) => [
+              proc(100, "svc", { started_at: D + HOUR }),
+              proc(t < D + DAY + 2 * MIN ? 101 : 102, "svc", {
+                started_at: t < D + DAY + 2 * MIN ? D + 2 * HOUR : D + DAY + 2 * MIN - 1,
+              }),
+              proc(7, "cron"),
+            ],
+            5000,
+          ),
+          // then a crash loop: 4 lives of 30 s, 2 minutes apart (pids 200…203)
+          ...[0, 1, 2, 3].flatMap((k) =>
+            life(
+              "a",
+              D + DAY + 3 * HOUR + k * 2 * MIN,
+              D + DAY + 3 * HOUR + k * 2 * MIN + 30 * SEC,
+              5 * SEC,
+              () => [proc(200 + k, "svc", { started_at: D + DAY + 3 * HOUR + k * 2 * MIN - 1000 })],
+              5000,
+            ),
+          ),
+          // pid 100 reused by a new process; one sample without started_at; 15 s apart joins, 15.001 s splits
+          ...[0, 5_000, 10_000, 25_000, 40_001, 45_001].map((ms, i) =>
+            withInterval(
+              batch("a", D + DAY + 12 * HOUR + ms, [
+                proc(100, "svc", i === 2 ? {} : { started_at: D + DAY + 12 * HOUR - 1 }),
+              ]),
+              5000,
+            ),
+          ),
+          // b: an old client (no interval: RUN_GAP_SECONDS), then a 60 s agent (180 s joins, 181 s splits)
+          ...[0, 15_000, 30_001, 90_000].map((ms) => batch("b", D + 10 * HOUR + ms, [proc(9, "svc")])),
+          ...[0, 60, 240, 421, 481].map((sec) =>
+            withInterval(
+              batch("b", D + 2 * DAY + 5 * HOUR + sec * SEC, [proc(5, "svc", { started_at: D + 2 * DAY })]),
+              60_000,
+            ),
+          ),
+        ]);
+        const days = [
+          { start: D, stop: D + 3 * DAY },
+          { start: D, stop: D + DAY },
+          { start: D + DAY, stop: D + 2 * DAY },
+          { start: D + 2 * DAY, stop: D + 3 * DAY },
+        ];
+        const cut = [
+          { start: D + DAY - 5 * MIN, stop: D + DAY + 3 * HOUR + 3 * MIN },
+          { start: D + DAY + 5 * MIN + 2500, stop: D + 2 * DAY + 5 * HOUR + 300 * SEC },
+          { start: D + 10 * HOUR + 15_000, stop: D + DAY + 12 * HOUR + 40_001 },
+        ];
+        const answers = async (ranges: TimeRange[]) =>
+          Promise.all(
+            ranges.map(async (range) => ({
+              all: await runsOf("svc", undefined, range),
+              onA: await runsOf("svc", "a", range),
+              cron: await runsOf("cron", undefined, range),
+              durationA: await durationFacts(store, {
+                system_name: "a",
+                process_name: "svc",
+                range,
+                gap_ms: 15 * SEC,
+              }),
+              durationB: await durationFacts(store, {
+                system_name: "b",
+                process_name: "svc",
+                range,
+                gap_ms: 15 * SEC,
+              }),
+            })),
+          );
+        const fromRaw = await answers([...days, ...cut]);
+        // the data is what it claims to be
+        const whole = fromRaw[0];
+        expect(whole?.all.map((x) => [x.system_name, x.runs.length, x.restarts, x.crash_loop])).toEqual([
+          ["a", 7, 6, true],
+          ["b", 5, 3, false],
+        ]);
+        expect(whole?.durationA?.runs.length).toBe(7);
+        expect(whole?.durationB?.runs.map((r) => (r.end - r.start) / SEC)).toEqual([15, 0, 0, 0, 0, 0, 0, 0]);
+
+        await compactBefore(D + 3 * DAY);
+        const stored = await store.history({ process_name: "svc", range: days[0] as TimeRange });
+        expect(stored.days.filter((d) => d < D + 3 * DAY).sort()).toEqual([D, D + DAY, D + 2 * DAY]);
+        expect(stored.stretches.length).toBeGreaterThan(0);
+        // compacted, raw still there: every range, edges anywhere, gives the same answer
+        expect(await answers([...days, ...cut])).toEqual(fromRaw);
+
+        await expireBefore(D + 3 * DAY);
+        expect(await store.sightings({ process_name: "svc", range: days[0] as TimeRange })).toEqual([]);
+        // raw gone: history alone gives the same answers for ranges on UTC midnights
+        expect(await answers(days)).toEqual(fromRaw.slice(0, days.length));
+      });
+
+      it("answers a batch that lands in a compacted day (a late agent) at once, and compacts that day again", async () => {
+        const D = at("2026-03-10T00:00:00Z");
+        const day = { start: D, stop: D + DAY };
+        const b = (t: number, pid: number) =>
+          withInterval(batch("late", t, [proc(pid, "job", { started_at: D + pid })]), 5000);
+        await writeAll(store, [b(D + HOUR, 1), b(D + HOUR + 5 * SEC, 1), b(D + 3 * HOUR, 2)]);
+        await compactBefore(D + DAY);
+        expect((await store.history({ process_name: "job", range: day })).days).toContain(D);
+        // an agent back from an outage delivers a sample of that day, filling in a third run
+        await store.write(b(D + 2 * HOUR, 3));
+        expect((await store.history({ process_name: "job", range: day })).days).not.toContain(D);
+        const want = [
+          [HOUR, HOUR + 5 * SEC, [1]],
+          [2 * HOUR, 2 * HOUR, [3]],
+          [3 * HOUR, 3 * HOUR, [2]],
+        ];
+        const got = async () => {
+          const [late] = await runsOf("job", "late", day);
+          const facts = await durationFacts(store, {
+            system_name: "late",
+            process_name: "job",
+            range: day,
+            gap_ms: 15 * SEC,
+          });
+          return {
+            runs: late?.runs.map((r) => [r.start - D, r.end - D, r.instances.map((i) => i.pid)]),
+            duration: facts?.runs.map((r) => [r.start - D, r.end - D, r.pids]),
+          };
+        };
+        expect(await got()).toEqual({ runs: want, duration: want });
+        await compactBefore(D + DAY);
+        expect((await store.history({ process_name: "job", range: day })).days).toContain(D);
+        expect(await got()).toEqual({ runs: want, duration: want });
       });
 
       it("answers at an instant with an agent-sized sample (320 processes, same-named ones) field by field", async () => {

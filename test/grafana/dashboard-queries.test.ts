@@ -11,6 +11,8 @@ import { processRuns } from "../../server/history/query.ts";
 import { decodeTag } from "../../server/store/influx/tags.ts";
 import { freshBucket } from "../support/influx.ts";
 import {
+  ALL,
+  ALL_VALUE,
   allPanels,
   type Dashboard,
   escapeRegex,
@@ -395,6 +397,31 @@ describe("dashboard queries on a seeded InfluxDB", () => {
     expect(apiRuns.map((r) => [r.runs.length, r.restarts])).toEqual([[2, 1]]);
     // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a JS template
     expect((await one("Restarts of ${process}")).rows.map((r) => r.restarts)).toEqual([1]);
+
+    // System "All": the timeline has one row per system that ran the process (systemd: all three;
+    // db-01 stopped reporting after sample 199), each running exactly in the windows of its samples.
+    const systemVar = system.templating?.list?.find((v) => v.name === "system") as Record<string, unknown>;
+    expect([systemVar.includeAll, systemVar.allValue]).toEqual([true, ALL_VALUE]);
+    const all = await runPanel(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a JS template
+      panelNamed(system, "Runs of ${process}"),
+      { system: ALL, process: "systemd" },
+    );
+    const got = new Map<string, unknown[]>();
+    for (const r of (all[0] as Result).rows) {
+      const key = decodeTag(String(r.system));
+      got.set(key, [...(got.get(key) ?? []), [Date.parse(String(r._time)) - T0, r._value]]);
+    }
+    const want = new Map<string, unknown[]>();
+    for (const b of batches()) {
+      if (!b.processes.some((p) => p.name === "systemd")) continue;
+      const list = want.get(b.system_name) ?? Array.from({ length: 20 }, (_, k) => [(k + 1) * 60_000, 0]);
+      (list[Math.floor((b.timestamp - T0) / 60_000)] as unknown[])[1] = 1;
+      want.set(b.system_name, list);
+    }
+    expect(want.size).toBe(3);
+    expect(new Map([...got].sort())).toEqual(new Map([...want].sort()));
+    expect(got.get("db-01")?.filter((x) => (x as number[])[1] === 1)).toHaveLength(17);
   });
 
   it("no query fails on an empty bucket (Grafana shows 'No data', not an error)", async () => {

@@ -133,6 +133,10 @@ export function escapeRegex(value: string): string {
 }
 
 /** The formats the dashboards may use; anything else fails the test rather than being guessed. */
+/** A variable set to "All" (Grafana's $__all), and the custom all value our dashboards give it. */
+export const ALL = "$__all";
+export const ALL_VALUE = ".*";
+
 const FORMATS: Record<string, (value: string) => string> = {
   regex: escapeRegex,
 };
@@ -150,6 +154,8 @@ export function replaceTemplateVariables(text: string, values: Record<string, st
     if (name.startsWith("__")) return match; // Grafana's own ($__interval): the server's step
     const value = values[name];
     if (value === undefined) throw new Error(`unknown template variable ${match}`);
+    // "All" of a variable with a custom all value: Grafana inserts that value as it is, unformatted
+    if (value === ALL) return ALL_VALUE;
     const format = (f2 ?? f3) as string | undefined;
     if (!format) throw new Error(`${match} names no format: use \${${name}:regex} inside a Flux regex`);
     const formatter = FORMATS[format];

@@ -57,7 +57,10 @@ describe("SQLite schema version 1 → 2", () => {
       expect((await store.sampleAt("a", 7000))?.processes.map((p) => p.pid)).toEqual([1]);
       expect((await store.sampleAt("b", 999)) ?? null).toBeNull();
       const check = new Database(join(dir, "procscope.sqlite"), { readonly: true });
-      expect(check.pragma("user_version", { simple: true })).toBe(3);
+      expect(check.pragma("user_version", { simple: true })).toBe(4);
+      // version 4: history's tables, empty until a retention sweep compacts finished days
+      expect(check.prepare("SELECT count(*) AS n FROM stretches").get()).toEqual({ n: 0 });
+      expect(check.prepare("SELECT count(*) AS n FROM history_days").get()).toEqual({ n: 0 });
       const columns = (check.pragma("table_info(samples)") as { name: string }[]).map((c) => c.name);
       expect(columns).toEqual(
         expect.arrayContaining([

@@ -10,6 +10,7 @@ import { createApp } from "../../server/http/app.ts";
 import { createLogger } from "../../server/log.ts";
 import { createStore } from "../../server/store/index.ts";
 import type { ProcessStore } from "../../server/store/types.ts";
+import { WatchService } from "../../server/watch/service.ts";
 
 export interface RunningApp {
   url: string;
@@ -41,7 +42,12 @@ export async function startApp(storeEnv: ServerEnv | undefined, opts: AppOptions
   const log = createLogger("debug", sink);
   const store = opts.store ?? (await createStore(config, log));
   await store.init().catch(() => undefined);
-  const server = createApp({ config, store, log, ...(opts.now ? { now: opts.now } : {}) });
+  const watches =
+    config.WATCHES_FILE && config.watches
+      ? new WatchService(config.WATCHES_FILE, config.watches, config, store, log)
+      : undefined;
+  watches?.start();
+  const server = createApp({ config, store, log, watches, ...(opts.now ? { now: opts.now } : {}) });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -53,6 +59,7 @@ export async function startApp(storeEnv: ServerEnv | undefined, opts: AppOptions
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await watches?.stop();
       if (!opts.store) await store.close();
     },
   };

@@ -47,8 +47,10 @@ export function floatValue(value: number): string {
 
 export function intValue(value: number): string {
   if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
-  // BigInt prints every integer in full (String(1e21) would be "1e+21", not an integer literal).
-  return `${BigInt(Math.trunc(value))}i`;
+  const whole = Math.trunc(value);
+  // BigInt prints every integer in full and exactly (String(2 ** 60) is "1152921504606847000",
+  // String(1e21) "1e+21"); below 2^53 String() is the same and cheaper.
+  return Number.isSafeInteger(whole) ? `${whole}i` : `${BigInt(whole)}i`;
 }
 
 /**
@@ -127,8 +129,11 @@ export function assignSlots(processes: readonly BatchProcess[]): number[] {
 }
 
 /** Nanoseconds as digits: the epoch-ms instant followed by six digits of `ns` (0 ≤ ns < 10⁶). */
-export const instantNs = (ms: number, ns = 0): string =>
-  `${Math.trunc(ms)}${String(ns).padStart(6, "0")}`.replace(/^0+(?=\d)/, "");
+export const instantNs = (ms: number, ns = 0): string => {
+  const whole = Math.trunc(ms);
+  const digits = `${whole}${String(ns).padStart(6, "0")}`;
+  return whole > 0 ? digits : digits.replace(/^0+(?=\d)/, "");
+};
 
 /** The row order within one batch: name by code point, then pid. */
 export function rowOrder(processes: readonly BatchProcess[]): number[] {
@@ -143,31 +148,31 @@ export function rowOrder(processes: readonly BatchProcess[]): number[] {
 
 /** The line protocol for one batch (precision: ns): its samples, their row copy, its summary point. */
 export function encodeBatch(batch: SampleBatch): string {
-  if (batch.processes.length >= 1_000_000) {
+  const processes = batch.processes;
+  if (processes.length >= 1_000_000) {
     throw new StorageRefusedError("at most 999 999 processes in one batch", "processes");
   }
   const ms = Math.trunc(batch.timestamp);
   const ts = instantNs(ms);
   const system = tagValue(batch.system_name);
-  const slots = assignSlots(batch.processes);
-  const fields = batch.processes.map(
-    (p) =>
-      `pid=${intValue(p.pid)},cpu_percent=${floatValue(p.cpu_percent)},memory_percent=${floatValue(
-        p.memory_percent,
-      )}${optionalFields(p)}`,
-  );
+  const slots = assignSlots(processes);
   // tag keys in sorted order (name, slot, system): InfluxDB's parser then has nothing to sort
   const suffix = `,system=${system} `;
+  const fields = new Array<string>(processes.length);
   let out = "";
-  batch.processes.forEach((p, i) => {
-    out += `${SAMPLE},name=${tagValue(p.name)},slot=${slots[i]}${suffix}${fields[i]} ${ts}\n`;
-  });
+  for (let i = 0; i < processes.length; i++) {
+    const p = processes[i] as BatchProcess;
+    const f = `pid=${intValue(p.pid)},cpu_percent=${floatValue(p.cpu_percent)},memory_percent=${floatValue(p.memory_percent)}${optionalFields(p)}`;
+    fields[i] = f;
+    out += `${SAMPLE},name=${tagValue(p.name)},slot=${slots[i]}${suffix}${f} ${ts}\n`;
+  }
   const row = `${ROW},system=${system} name=`;
-  rowOrder(batch.processes).forEach((i, j) => {
-    const p = batch.processes[i] as BatchProcess;
-    out += `${row}${stringValue(p.name)},${fields[i]} ${instantNs(ms, j)}\n`;
-  });
+  const order = rowOrder(processes);
+  for (let j = 0; j < order.length; j++) {
+    const i = order[j] as number;
+    out += `${row}${stringValue((processes[i] as BatchProcess).name)},${fields[i]} ${instantNs(ms, j)}\n`;
+  }
   // interval_ms on every batch point, 0 = not sent: runs read only where it changes (history-queries.ts)
-  out += `${BATCH},system=${system} processes=${batch.processes.length}i,interval_ms=${intValue(batch.interval_ms ?? 0)} ${ts}\n`;
+  out += `${BATCH},system=${system} processes=${processes.length}i,interval_ms=${intValue(batch.interval_ms ?? 0)} ${ts}\n`;
   return out;
 }

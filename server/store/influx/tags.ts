@@ -11,19 +11,20 @@ export const encodeTag = (value: string): string =>
 export const decodeTag = (value: string): string =>
   value.replace(/%(25|5C)/g, (m) => (m === "%25" ? "%" : "\\"));
 
+/** UTF-16 unit → a number in code-point order (surrogates above U+E000–U+FFFF). */
+const shift = (c: number): number => (c >= 0xe000 ? c - 0x800 : c >= 0xd800 ? c + 0x2000 : c);
+
 /**
  * Code-point order (what InfluxDB and SQLite sort strings by: UTF-8 bytes). JavaScript's `<`
  * compares UTF-16 units, which puts U+10000 and above before U+E000–U+FFFF.
  */
 export function byCodePoint(a: string, b: string): number {
+  if (a === b) return 0;
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a.charCodeAt(i);
     const y = b.charCodeAt(i);
-    if (x !== y) {
-      const shift = (c: number) => (c >= 0xe000 ? c - 0x800 : c >= 0xd800 ? c + 0x2000 : c);
-      return shift(x) - shift(y);
-    }
+    if (x !== y) return shift(x) - shift(y);
   }
   return a.length - b.length;
 }

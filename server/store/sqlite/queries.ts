@@ -111,3 +111,15 @@ export const DELETE_EXPIRED_BATCHES = `DELETE FROM batches WHERE (system, ts) IN
 /** Retention: the oldest expired rows, a bounded chunk at a time. */
 export const DELETE_EXPIRED_CHUNK = `DELETE FROM samples WHERE (system, name, ts, pid) IN (
   SELECT system, name, ts, pid FROM samples WHERE ts < @cutoff ORDER BY ts LIMIT @chunk)`;
+
+/** Watches (server/watch/): systems one step at a time along the batches' key (skip-scan). */
+export const BATCH_FIRST_SYSTEM = "SELECT system FROM batches ORDER BY system LIMIT 1";
+export const BATCH_NEXT_SYSTEM = "SELECT system FROM batches WHERE system > @system ORDER BY system LIMIT 1";
+/** A system's first and last batch in a range (two seeks along the key). */
+export const BATCH_FIRST_IN = `SELECT ts FROM batches
+WHERE system = @system AND ts >= @start AND ts < @stop ORDER BY ts LIMIT 1`;
+export const BATCH_LAST_IN = `SELECT ts, interval_ms FROM batches
+WHERE system = @system AND ts >= @start AND ts < @stop ORDER BY ts DESC LIMIT 1`;
+/** Processes per (instant, system, name) in a range, in the time index's own order (no sort). */
+export const NAMES_IN = `SELECT ts, system, name, count(*) AS n FROM samples
+WHERE ts >= @start AND ts < @stop GROUP BY ts, system, name`;

@@ -22,6 +22,7 @@ describe("loadConfig", () => {
       DATA_DIR: "./data",
       TZ: "UTC",
       RETENTION_DAYS: 30,
+      HISTORY_RETENTION_DAYS: 400,
       MAX_BODY_BYTES: 5 * 1024 * 1024,
       DEFAULT_PAGE_SIZE: 1000,
       MAX_PAGE_SIZE: 10_000,

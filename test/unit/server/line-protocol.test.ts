@@ -40,6 +40,9 @@ describe("line protocol values", () => {
     expect(intValue(17_179_869_184)).toBe("17179869184i");
     expect(intValue(1e21)).toBe("1000000000000000000000i");
     expect(intValue(0)).toBe("0i");
+    expect(intValue(-0.5)).toBe("0i");
+    expect(intValue(-42.9)).toBe("-42i");
+    expect(intValue(2 ** 60)).toBe("1152921504606846976i");
     expect(floatValue(2)).toBe("2");
     expect(floatValue(12.345678901234)).toBe("12.345678901234");
     expect(() => floatValue(Number.NaN)).toThrow();
@@ -51,6 +54,7 @@ describe("line protocol values", () => {
     expect(instantNs(1_700_000_000_123, 42)).toBe("1700000000123000042");
     expect(instantNs(0, 7)).toBe("7");
     expect(instantNs(0)).toBe("0");
+    expect(instantNs(5, 1)).toBe("5000001");
   });
 });
 

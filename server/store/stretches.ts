@@ -1,0 +1,337 @@
+/**
+ * History that outlives raw samples (docs/history.md, "History"): a name's sightings on a system
+ * compacted into stretches, and runs, instances and duration assembled from stretches exactly as
+ * server/store/runs.ts assembles them from the sightings themselves.
+ *
+ * A stretch is a maximal sequence of consecutive sampling instants of one name on one system
+ * between which no rule could end a run: consecutive instants are cut apart where their gap exceeds
+ * min(RUN_GAP_SECONDS, the larger of their two run allowances), and at every UTC midnight. Every
+ * run of every rule (process-runs' interval-following one, process-duration's RUN_GAP_SECONDS one)
+ * is therefore a merge of consecutive whole stretches, and whether two neighbouring stretches merge
+ * depends only on the gap between them and the intervals at their ends, which a stretch keeps.
+ *
+ * Inside a stretch, each pid's sightings are kept as spans: maximal runs of its sightings with the
+ * same started_at (null: not sent). Instances are (pid, started_at) and only ever change at a span
+ * boundary or at a run boundary, so assembling instances span by span gives the same instances,
+ * first/last sightings and sample counts as sighting by sighting.
+ */
+import { type HistoryRun, type RunRules, type SystemRuns, sampleSpacing } from "./runs.ts";
+import type { DurationFacts, Sighting } from "./types.ts";
+
+const DAY_MS = 86_400_000;
+
+/** One pid's sightings with one started_at in a stretch: [pid, started_at, first, last, samples]. */
+type PidSpan = [pid: number, started_at: number | null, first: number, last: number, samples: number];
+
+export interface Stretch {
+  system_name: string;
+  /** First and last sampling instant (epoch ms). */
+  start: number;
+  end: number;
+  /** Sampling instants in it. */
+  samples: number;
+  /** The interval its first and last instants' batches carried; undefined when not sent. */
+  iv_first: number | undefined;
+  iv_last: number | undefined;
+  /** By first sighting, then pid. */
+  pids: PidSpan[];
+}
+
+/** The UTC day (its first millisecond) an instant falls in. */
+export const dayOf = (t: number): number => Math.floor(t / DAY_MS) * DAY_MS;
+
+/**
+ * The stretches of one name on one system from its sightings (any order), cut as described above.
+ * `default_gap_ms` is RUN_GAP_SECONDS × 1000.
+ */
+export function compact(
+  system_name: string,
+  sightings: readonly Sighting[],
+  default_gap_ms: number,
+): Stretch[] {
+  const byTime = new Map<number, { t: number; iv: number | undefined; procs: Sighting[] }>();
+  for (const s of sightings) {
+    let instant = byTime.get(s.timestamp);
+    if (!instant) {
+      instant = { t: s.timestamp, iv: s.interval_ms, procs: [] };
+      byTime.set(s.timestamp, instant);
+    }
+    instant.procs.push(s);
+  }
+  const instants = [...byTime.values()].sort((a, b) => a.t - b.t);
+  const out: Stretch[] = [];
+  let current: Stretch | undefined;
+  let open = new Map<number, PidSpan>();
+  let previous: { t: number; iv: number | undefined } | undefined;
+  for (const instant of instants) {
+    const cut =
+      !current ||
+      !previous ||
+      dayOf(previous.t) !== dayOf(instant.t) ||
+      instant.t - previous.t >
+        Math.min(
+          default_gap_ms,
+          Math.max(
+            sampleSpacing(previous.iv, default_gap_ms).allowance,
+            sampleSpacing(instant.iv, default_gap_ms).allowance,
+          ),
+        );
+    if (cut) {
+      current = {
+        system_name,
+        start: instant.t,
+        end: instant.t,
+        samples: 0,
+        iv_first: positive(instant.iv),
+        iv_last: positive(instant.iv),
+        pids: [],
+      };
+      out.push(current);
+      open = new Map();
+    }
+    const stretch = current as Stretch;
+    stretch.end = instant.t;
+    stretch.iv_last = positive(instant.iv);
+    stretch.samples += 1;
+    for (const p of [...instant.procs].sort((a, b) => a.pid - b.pid)) {
+      const started = p.started_at ?? null;
+      let span = open.get(p.pid);
+      if (!span || span[1] !== started) {
+        span = [p.pid, started, instant.t, instant.t, 0];
+        stretch.pids.push(span);
+        open.set(p.pid, span);
+      }
+      span[3] = instant.t;
+      span[4] += 1;
+    }
+    previous = instant;
+  }
+  return out;
+}
+
+/**
+ * compact() for sightings already in (instant, pid) order, as rows [instant, pid, started_at]
+ * with the instants' intervals: the same stretches, without regrouping (the embedded store's
+ * compaction reads them so, in primary-key order).
+ */
+export function compactSorted(
+  system_name: string,
+  rows: readonly (readonly [number, number, number | null])[],
+  intervals: ReadonlyMap<number, number | undefined>,
+  default_gap_ms: number,
+): Stretch[] {
+  const out: Stretch[] = [];
+  let current: Stretch | undefined;
+  let open = new Map<number, PidSpan>();
+  let prevT = Number.NaN;
+  let prevAllowance = 0;
+  for (const [t, pid, started] of rows) {
+    if (t !== prevT) {
+      const iv = positive(intervals.get(t));
+      const allowance = sampleSpacing(iv, default_gap_ms).allowance;
+      if (
+        !current ||
+        dayOf(prevT) !== dayOf(t) ||
+        t - prevT > Math.min(default_gap_ms, Math.max(prevAllowance, allowance))
+      ) {
+        current = { system_name, start: t, end: t, samples: 0, iv_first: iv, iv_last: iv, pids: [] };
+        out.push(current);
+        open = new Map();
+      }
+      current.end = t;
+      current.iv_last = iv;
+      current.samples += 1;
+      prevT = t;
+      prevAllowance = allowance;
+    }
+    const stretch = current as Stretch;
+    let span = open.get(pid);
+    if (!span || span[1] !== started) {
+      span = [pid, started, t, t, 0];
+      stretch.pids.push(span);
+      open.set(pid, span);
+    }
+    span[3] = t;
+    span[4] += 1;
+  }
+  return out;
+}
+
+const positive = (v: number | undefined): number | undefined => (v === undefined || v <= 0 ? undefined : v);
+
+/** A stretch without its system and start (kept as key), as compact JSON text for storage. */
+export function encodeStretch(s: Stretch): string {
+  return JSON.stringify([
+    s.end - s.start,
+    s.samples,
+    s.iv_first ?? 0,
+    s.iv_last ?? 0,
+    s.pids.flatMap(([pid, started, first, last, n]) => [pid, started, first - s.start, last - s.start, n]),
+  ]);
+}
+
+export function decodeStretch(system_name: string, start: number, text: string): Stretch {
+  const [end, samples, ivFirst, ivLast, flat] = JSON.parse(text) as [
+    number,
+    number,
+    number,
+    number,
+    (number | null)[],
+  ];
+  const pids: PidSpan[] = [];
+  for (let i = 0; i + 4 < flat.length; i += 5) {
+    pids.push([
+      flat[i] as number,
+      flat[i + 1] as number | null,
+      start + (flat[i + 2] as number),
+      start + (flat[i + 3] as number),
+      flat[i + 4] as number,
+    ]);
+  }
+  return {
+    system_name,
+    start,
+    end: start + end,
+    samples,
+    iv_first: positive(ivFirst),
+    iv_last: positive(ivLast),
+    pids,
+  };
+}
+
+interface Instance {
+  pid: number;
+  started_at: number | null;
+  first_seen: number;
+  last_seen: number;
+  samples: number;
+  run: number;
+}
+
+/** runs.ts's assembleRuns, from the stretches of one name on one system (ascending, disjoint). */
+export function runsFromStretches(
+  system_name: string,
+  stretches: readonly Stretch[],
+  rules: RunRules,
+): SystemRuns | null {
+  if (stretches.length === 0) return null;
+  const gap = rules.default_gap_ms;
+  const instances: Instance[] = [];
+  const latestByPid = new Map<number, Instance>();
+  const runs: (HistoryRun & { members: Set<Instance> })[] = [];
+  let run: (HistoryRun & { members: Set<Instance> }) | undefined;
+  let previous: Stretch | undefined;
+  for (const s of stretches) {
+    const first = sampleSpacing(s.iv_first, gap);
+    const last = sampleSpacing(s.iv_last, gap);
+    if (
+      !run ||
+      !previous ||
+      s.start - previous.end > Math.max(sampleSpacing(previous.iv_last, gap).allowance, first.allowance)
+    ) {
+      run = {
+        start: s.start,
+        end: s.end,
+        start_earliest: s.start - first.interval,
+        end_latest: s.end + last.interval,
+        samples: 0,
+        instances: [],
+        members: new Set(),
+      };
+      runs.push(run);
+    }
+    run.end = s.end;
+    run.end_latest = s.end + last.interval;
+    run.samples += s.samples;
+    const runIndex = runs.length - 1;
+    for (const [pid, started, firstSeen, lastSeen, n] of s.pids) {
+      let inst = latestByPid.get(pid);
+      const same =
+        inst !== undefined &&
+        (started === null
+          ? inst.run === runIndex
+          : inst.started_at === started || (inst.started_at === null && inst.run === runIndex));
+      if (!inst || !same) {
+        inst = {
+          pid,
+          started_at: started,
+          first_seen: firstSeen,
+          last_seen: firstSeen,
+          samples: 0,
+          run: runIndex,
+        };
+        instances.push(inst);
+        latestByPid.set(pid, inst);
+      }
+      if (inst.started_at === null && started !== null) inst.started_at = started;
+      inst.last_seen = lastSeen;
+      inst.samples += n;
+      inst.run = runIndex;
+      run.members.add(inst);
+    }
+    previous = s;
+  }
+  const order = (a: Instance, b: Instance) => a.first_seen - b.first_seen || a.pid - b.pid;
+  const firstT = (stretches[0] as Stretch).start;
+  const restartTimes = instances
+    .filter((i) => i.first_seen > firstT && (i.started_at === null || i.started_at > firstT))
+    .map((i) => i.started_at ?? i.first_seen)
+    .sort((a, b) => a - b);
+  const k = rules.crash_loop_restarts;
+  let crashLoop = false;
+  for (let i = 0; i + k - 1 < restartTimes.length && !crashLoop; i++) {
+    crashLoop =
+      (restartTimes[i + k - 1] as number) - (restartTimes[i] as number) <= rules.crash_loop_window_ms;
+  }
+  return {
+    system_name,
+    first_seen: firstT,
+    last_seen: (stretches[stretches.length - 1] as Stretch).end,
+    runs: runs.map(({ members, ...r }) => ({
+      ...r,
+      instances: [...members].sort(order).map((i) => ({ pid: i.pid, started_at: i.started_at })),
+    })),
+    instances: instances.sort(order).map(({ run: _, ...i }) => i),
+    restarts: restartTimes.length,
+    crash_loop: k > 0 && crashLoop,
+  };
+}
+
+/** runs.ts's assembleDuration (the RUN_GAP_SECONDS rule), from stretches (ascending, disjoint). */
+export function durationFromStretches(stretches: readonly Stretch[], gap_ms: number): DurationFacts | null {
+  if (stretches.length === 0) return null;
+  const bounds: { start: number; end: number }[] = [];
+  const pids = new Map<number, { first: number; last: number }>();
+  let previous: Stretch | undefined;
+  for (const s of stretches) {
+    const open = bounds[bounds.length - 1];
+    if (!open || !previous || s.start - previous.end > gap_ms) bounds.push({ start: s.start, end: s.end });
+    else open.end = s.end;
+    for (const [pid, , first, last] of s.pids) {
+      const p = pids.get(pid);
+      if (!p) pids.set(pid, { first, last });
+      else {
+        p.first = Math.min(p.first, first);
+        p.last = Math.max(p.last, last);
+      }
+    }
+    previous = s;
+  }
+  const lastStretch = stretches[stretches.length - 1] as Stretch;
+  const lastSeen = lastStretch.end;
+  const current = lastStretch.pids
+    .filter((p) => p[3] === lastSeen && p[1] !== null)
+    .map((p) => p[1] as number);
+  return {
+    first_seen: (stretches[0] as Stretch).start,
+    last_seen: lastSeen,
+    runs: bounds.map((b) => ({
+      ...b,
+      pids: [...pids]
+        .filter(([, p]) => p.first <= b.end && p.last >= b.start)
+        .map(([pid]) => pid)
+        .sort((x, y) => x - y),
+    })),
+    latest_started_at: current.length ? Math.min(...current) : null,
+  };
+}
