@@ -4,9 +4,9 @@
  * node:http with keep-alive) or over tRPC (the typed client, `createTRPCClient<AppRouter>`, as the
  * agent uses it). Measures rows acknowledged per second, request latency and the server's peak RSS.
  *
- * The third door, "raw", is the ceiling: the same batches as line protocol (the server's own
- * encoder, so the same points and the same 300-line shape) posted straight to influxd's
- * /api/v2/write with the same keep-alive client, no server in between.
+ * The third door, "raw", is the ceiling: the same batches as line protocol, one point per process
+ * with every field (300 lines: the batch shape release 0.1 wrote, see rawLines), posted straight
+ * to influxd's /api/v2/write with the same keep-alive client, no server in between.
  *
  * Shapes: `churn` makes that share of each batch's processes short-lived (a new pid in every
  * sample, as on a build machine); `stagger` puts agent i's clock i × 173 ms after agent 0's
@@ -15,7 +15,15 @@
 import { Agent, request } from "node:http";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "../server/router.ts";
-import { encodeBatch, WRITE_PRECISION } from "../server/store/influx/line-protocol.ts";
+import {
+  assignSlots,
+  floatValue,
+  instantNs,
+  intValue,
+  stringValue,
+  tagValue,
+  WRITE_PRECISION,
+} from "../server/store/influx/line-protocol.ts";
 import {
   type BenchProcess,
   type BenchServer,
@@ -79,18 +87,49 @@ export function restPoster(base: string, concurrency: number): { post: Post; clo
   return { post: (_batch, json) => p.send(json), close: p.close };
 }
 
+/**
+ * The ceiling's lines: the batch as one point per process with every field the agent sent — the
+ * shape release 0.1 wrote, with `pid` a field (as in `sample`) so that churn costs it no series
+ * either. Like the REST door's pre-serialised JSON, the line of a process that has not changed is
+ * built once and only the timestamp is appended, so the load generator spends little CPU on it.
+ */
+function rawLines(): (batch: Batch) => string {
+  const cache = new WeakMap<BenchProcess, { slot: number; system: string; line: string }>();
+  return (batch) => {
+    const slots = assignSlots(batch.processes);
+    const ts = ` ${instantNs(batch.timestamp)}\n`;
+    let out = "";
+    batch.processes.forEach((p, i) => {
+      const slot = slots[i] as number;
+      let c = cache.get(p);
+      if (!c || c.slot !== slot || c.system !== batch.system_name) {
+        const line =
+          `raw,name=${tagValue(p.name)},slot=${slot},system=${tagValue(batch.system_name)} ` +
+          `pid=${intValue(p.pid)},cpu_percent=${floatValue(p.cpu_percent)},memory_percent=${floatValue(p.memory_percent)},` +
+          `memory_rss=${intValue(p.memory_rss)},started_at=${intValue(p.started_at)},parent_pid=${intValue(p.parent_pid)},` +
+          `user=${stringValue(p.user)},command=${stringValue(p.command)},state=${stringValue(p.state)}`;
+        c = { slot, system: batch.system_name, line };
+        cache.set(p, c);
+      }
+      out += c.line + ts;
+    });
+    return out;
+  };
+}
+
 /** The ceiling: line protocol straight to influxd (204 counts as stored, reported as 201). */
 export function rawPoster(target: RawTarget, concurrency: number): { post: Post; close(): void } {
   const url = new URL(
     `/api/v2/write?${new URLSearchParams({ org: target.org, bucket: target.bucket, precision: WRITE_PRECISION })}`,
     target.url,
   );
+  const lines = rawLines();
   const p = poster(url, concurrency, {
     authorization: `Token ${target.token}`,
     "content-type": "text/plain; charset=utf-8",
   });
   return {
-    post: async (batch) => ((await p.send(encodeBatch(batch))) === 204 ? 201 : 0),
+    post: async (batch) => ((await p.send(lines(batch))) === 204 ? 201 : 0),
     close: p.close,
   };
 }

@@ -15,6 +15,7 @@ import {
   type ServerResponse,
   STATUS_CODES,
 } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { type AnyTRPCRouter, TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
@@ -80,7 +81,29 @@ const bodyPending = (req: IncomingMessage) =>
  * are never parsed (Node discards them), and a body that never ends costs nothing.
  */
 function leaveBodyUnread(req: IncomingMessage, res: ServerResponse) {
-  if (bodyPending(req)) res.setHeader("connection", "close");
+  if (!bodyPending(req)) return;
+  res.setHeader("connection", "close");
+  lingerBeforeClosing(req.socket);
+}
+
+/** How long a connection closed over an unread body goes on reading (and discarding) after the answer. */
+const LINGER_MS = 2_000;
+
+/**
+ * A lingering close, as nginx does it. Closing a socket whose receive buffer still holds unread
+ * bytes makes the kernel send a reset, and the reset can overtake the answer: the client sees
+ * "connection reset" instead of its 413 (6 of 200 one-byte-over submissions lost it on a quiet
+ * machine). So once the answer is out (Node calls destroySoon), only the writing side is shut, and
+ * what the client still sends is read and dropped until it closes or LINGER_MS passes.
+ */
+function lingerBeforeClosing(socket: Socket) {
+  socket.destroySoon = () => {
+    socket.end();
+    socket.resume();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
+  };
 }
 
 const BODY_ERROR_CODES = {

@@ -102,7 +102,14 @@ export class WatchEvaluator {
   private readonly names = new Map<string, Map<string, NameFacts>>();
   /** Whether any watch matches a name (cached; cleared when watches change or it grows large). */
   private relevant = new Map<string, boolean>();
-  private readonly memory = new Map<string, Memory>();
+  /** Every relevant name kept, on any system; its version changes when one is added. */
+  private readonly allNames = new Set<string>();
+  private namesVersion = 0;
+  private systemsVersion = 0;
+  private matchCache = new WeakMap<Watch, { version: number; names: string[] }>();
+  private systemsCache = new WeakMap<Watch, { version: number; systems: string[] }>();
+  /** watch name → system → its state and last good instant. */
+  private readonly memory = new Map<string, Map<string, Memory>>();
   private cursor: number | undefined;
   private readonly startedAt: number;
   private current: WatchStatus[] = [];
@@ -151,6 +158,7 @@ export class WatchEvaluator {
           interval_ms: f.interval_ms,
           reporting_since: f.first,
         });
+        this.systemsVersion += 1;
         continue;
       }
       if (f.last < prev.last) continue;
@@ -171,8 +179,15 @@ export class WatchEvaluator {
         this.names.set(f.system_name, bySystem);
       }
       const prev = bySystem.get(f.name);
-      if (!prev || f.last_seen >= prev.last_seen) {
+      if (!prev) {
         bySystem.set(f.name, { last_seen: f.last_seen, instances: f.instances });
+        if (!this.allNames.has(f.name)) {
+          this.allNames.add(f.name);
+          this.namesVersion += 1;
+        }
+      } else if (f.last_seen >= prev.last_seen) {
+        prev.last_seen = f.last_seen;
+        prev.instances = f.instances;
       }
     }
   }
@@ -183,53 +198,160 @@ export class WatchEvaluator {
     return [...(this.names.get(system)?.keys() ?? [])].filter((n) => watch.process.test(n));
   }
 
-  /** The names on a system a watch matches, with their facts. */
-  private matching(watch: Watch, system: string): NameFacts[] {
-    const bySystem = this.names.get(system);
-    if (!bySystem) return [];
-    if (watch.process.exact !== undefined) {
-      const one = bySystem.get(watch.process.exact);
-      return one ? [one] : [];
+  /** Every name kept (on any system) that a regular-expression watch matches; cached until a new name comes. */
+  private matchedNames(watch: Watch): string[] {
+    let cached = this.matchCache.get(watch);
+    if (!cached || cached.version !== this.namesVersion) {
+      cached = { version: this.namesVersion, names: [...this.allNames].filter((n) => watch.process.test(n)) };
+      this.matchCache.set(watch, cached);
     }
-    const out: NameFacts[] = [];
-    for (const [name, f] of bySystem) if (watch.process.test(name)) out.push(f);
-    return out;
+    return cached.names;
+  }
+
+  /** The systems a watch covers, sorted; cached until a new system comes. */
+  private systemsOf(watch: Watch): string[] {
+    let cached = this.systemsCache.get(watch);
+    if (!cached || cached.version !== this.systemsVersion) {
+      const known = [...this.systems.keys()].filter((s) => coversSystem(watch, s));
+      const listed = !watch.systems.all && "names" in watch.systems ? watch.systems.names : [];
+      cached = { version: this.systemsVersion, systems: [...new Set([...known, ...listed])].sort() };
+      this.systemsCache.set(watch, cached);
+    }
+    return cached.systems;
   }
 
   /**
    * One evaluation: read, decide, and return the transitions (in order per (watch, system)).
    * Rejects when storage cannot be read; the states then stay as they were.
+   *
+   * The range read is what is new: from the oldest "newest sample" among reporting systems (so a
+   * steady fleet costs one sample per system), but never before the previous read minus the overlap.
    */
   async evaluate(): Promise<Transition[]> {
     const now = this.opts.now();
-    const range =
-      this.cursor === undefined
-        ? { start: now - this.opts.lookbackMs, stop: now + FUTURE_MS }
-        : { start: this.cursor - this.opts.overlapMs, stop: now + FUTURE_MS };
-    const facts = await this.opts.store.latest({ start: Math.max(0, range.start), stop: range.stop });
-    this.cursor = now;
-    this.merge(facts);
-    const transitions: Transition[] = [];
-    const statuses: WatchStatus[] = [];
-    const allSystems = [...this.systems.keys()].sort();
-    for (const watch of this.watches) {
-      const systems = new Set(allSystems.filter((s) => coversSystem(watch, s)));
-      if (!watch.systems.all && "names" in watch.systems) for (const s of watch.systems.names) systems.add(s);
-      for (const system of [...systems].sort()) {
-        const key = `${watch.name}\u0000${system}`;
-        const prev = this.memory.get(key);
-        const { status, last_ok } = this.decide(watch, system, prev, now);
-        statuses.push(status);
-        const events = await this.transitions(watch, prev, status, now);
-        // Not yet: a state found at start-up before the grace (`for`) has passed, and "never seen"
-        // before the system has reported for `for` (it may just be starting after a reboot).
-        if (prev === undefined && status.state !== "up" && now - this.startedAt < status.for_ms) continue;
-        if (status.state === "never_seen" && prev?.status.state !== "never_seen") {
-          if (!this.neverSeenDue(system, status.for_ms)) continue;
-        }
-        transitions.push(...events);
-        this.memory.set(key, { status, last_ok });
+    let start = now - this.opts.lookbackMs;
+    if (this.cursor !== undefined) {
+      start = this.cursor - this.opts.overlapMs;
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const sys of this.systems.values()) {
+        const { allowance } = sampleSpacing(sys.interval_ms, this.opts.defaultGapMs);
+        if (now - sys.last <= allowance && sys.last < oldest) oldest = sys.last;
       }
+      if (Number.isFinite(oldest)) start = Math.max(start, oldest + 1);
+    }
+    const facts = await this.opts.store.latest({ start: Math.max(0, start), stop: now + FUTURE_MS });
+    this.cursor = now;
+    this.opts.log.debug(
+      { start, systems: facts.systems.length, names: facts.names.length },
+      "watch evaluation: read the newest facts",
+    );
+    this.merge(facts);
+
+    // per system, once: its facts, allowance, and whether it is silent now
+    const bySystem = new Map<string, { sys: SystemFacts; allowance: number; silent: boolean }>();
+    for (const [name, sys] of this.systems) {
+      const { allowance } = sampleSpacing(sys.interval_ms, this.opts.defaultGapMs);
+      bySystem.set(name, { sys, allowance, silent: now - sys.last > allowance });
+    }
+    const statuses: WatchStatus[] = [];
+    const changes: { watch: Watch; mem: Map<string, Memory>; prev: Memory | undefined; next: Memory }[] = [];
+    for (const watch of this.watches) {
+      let mem = this.memory.get(watch.name);
+      if (!mem) {
+        mem = new Map();
+        this.memory.set(watch.name, mem);
+      }
+      const exact = watch.process.exact;
+      const regexNames = exact === undefined ? this.matchedNames(watch) : undefined;
+      const nNames = regexNames ? regexNames.length : 1;
+      const min = watch.min_instances;
+      const watchFor = watch.for_ms;
+      for (const system of this.systemsOf(watch)) {
+        const info = bySystem.get(system);
+        const known = this.names.get(system);
+        // last sighting and instances in the system's newest sample, over the matching names
+        let lastSeen: number | null = null;
+        let instances = 0;
+        let atLast = 0;
+        const newest = info ? info.sys.last : Number.NaN;
+        if (known) {
+          for (let i = 0; i < nNames; i++) {
+            const f = known.get(regexNames ? (regexNames[i] as string) : (exact as string));
+            if (!f) continue;
+            if (lastSeen === null || f.last_seen > lastSeen) {
+              lastSeen = f.last_seen;
+              atLast = f.instances;
+            } else if (f.last_seen === lastSeen) atLast += f.instances;
+            if (f.last_seen === newest) instances += f.instances;
+          }
+        }
+        const prev = mem.get(system);
+        let lastOk = prev?.last_ok;
+        let state: WatchState;
+        let since: number | null;
+        let forMs: number;
+        if (!info) {
+          state = "system_silent";
+          since = null;
+          forMs = watchFor ?? this.opts.defaultGapMs;
+        } else {
+          forMs = watchFor ?? info.allowance;
+          if (instances >= min) lastOk = info.sys.last;
+          else if (lastOk === undefined && lastSeen !== null && atLast >= min) lastOk = lastSeen;
+          if (info.silent) {
+            state = "system_silent";
+            since = info.sys.last;
+          } else if (instances >= min) {
+            state = "up";
+            since = null;
+          } else if (lastOk === undefined) {
+            state = "never_seen";
+            since = info.sys.reporting_since;
+          } else if (runEnded(lastOk, info.sys.last, forMs)) {
+            state = "down";
+            since = lastOk;
+          } else {
+            state = "up"; // missing, but not for `for` yet
+            since = null;
+          }
+        }
+        if (state === "up" && prev?.status.state === "up") since = prev.status.since;
+        if (prev && prev.status.state === state) {
+          // the common case: nothing changed but the facts
+          const st = prev.status;
+          st.since = since;
+          st.last_seen = lastSeen;
+          st.instances = instances;
+          st.for_ms = forMs;
+          prev.last_ok = lastOk;
+          statuses.push(st);
+          continue;
+        }
+        const status: WatchStatus = {
+          watch: watch.name,
+          process_name: watch.process.source,
+          system_name: system,
+          state,
+          since,
+          last_seen: lastSeen,
+          instances,
+          min_instances: min,
+          for_ms: forMs,
+        };
+        statuses.push(status);
+        changes.push({ watch, mem, prev, next: { status, last_ok: lastOk } });
+      }
+    }
+    const transitions: Transition[] = [];
+    for (const { watch, mem, prev, next } of changes) {
+      const { status } = next;
+      const events = await this.transitions(watch, prev, status, now);
+      // Not yet: a state found at start-up before the grace (`for`) has passed, and "never seen"
+      // before the system has reported for `for` (it may just be starting after a reboot).
+      if (prev === undefined && status.state !== "up" && now - this.startedAt < status.for_ms) continue;
+      if (status.state === "never_seen" && !this.neverSeenDue(status.system_name, status.for_ms)) continue;
+      transitions.push(...events);
+      mem.set(status.system_name, next);
     }
     this.current = statuses;
     this.evaluatedAt = now;
@@ -240,59 +362,6 @@ export class WatchEvaluator {
   private neverSeenDue(system: string, forMs: number): boolean {
     const sys = this.systems.get(system);
     return sys !== undefined && sys.last - sys.reporting_since >= forMs;
-  }
-
-  private decide(
-    watch: Watch,
-    system: string,
-    prev: Memory | undefined,
-    now: number,
-  ): { status: WatchStatus; last_ok: number | undefined } {
-    const base = {
-      watch: watch.name,
-      process_name: watch.process.source,
-      system_name: system,
-      min_instances: watch.min_instances,
-    };
-    const sys = this.systems.get(system);
-    const names = this.matching(watch, system);
-    const lastSeen = names.length ? Math.max(...names.map((n) => n.last_seen)) : null;
-    if (!sys) {
-      const status: WatchStatus = {
-        ...base,
-        state: "system_silent",
-        since: null,
-        last_seen: lastSeen,
-        instances: 0,
-        for_ms: watch.for_ms ?? this.opts.defaultGapMs,
-      };
-      return { status, last_ok: prev?.last_ok };
-    }
-    const { allowance } = sampleSpacing(sys.interval_ms, this.opts.defaultGapMs);
-    const forMs = watch.for_ms ?? allowance;
-    const at = (t: number) => names.reduce((n, f) => n + (f.last_seen === t ? f.instances : 0), 0);
-    const instances = at(sys.last);
-    let lastOk = prev?.last_ok;
-    if (instances >= watch.min_instances) lastOk = sys.last;
-    else if (lastOk === undefined && lastSeen !== null && at(lastSeen) >= watch.min_instances)
-      lastOk = lastSeen;
-    const status = (state: WatchState, since: number | null): WatchStatus => ({
-      ...base,
-      state,
-      since,
-      last_seen: lastSeen,
-      instances,
-      for_ms: forMs,
-    });
-    if (now - sys.last > allowance) return { status: status("system_silent", sys.last), last_ok: lastOk };
-    const wasUp = prev?.status.state === "up";
-    if (instances >= watch.min_instances) {
-      return { status: status("up", wasUp ? (prev?.status.since ?? null) : null), last_ok: lastOk };
-    }
-    if (lastOk === undefined) return { status: status("never_seen", sys.reporting_since), last_ok: lastOk };
-    if (runEnded(lastOk, sys.last, forMs)) return { status: status("down", lastOk), last_ok: lastOk };
-    // missing, but not for `for` yet: still up
-    return { status: status("up", wasUp ? (prev?.status.since ?? null) : null), last_ok: lastOk };
   }
 
   /**

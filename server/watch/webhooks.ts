@@ -76,6 +76,8 @@ class Receiver {
         }
         head.attempts += 1;
         const failure = await this.post(head);
+        // a full queue may have dropped it meanwhile (the oldest goes first): then go on with the next
+        if (this.queue[0] !== head) continue;
         if (failure === undefined) {
           this.queue.shift();
           continue;

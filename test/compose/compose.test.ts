@@ -133,6 +133,9 @@ describe("docker-compose.yml", () => {
     const env = resolvedEnv("server");
     expect(env.get("HOST")).toBe("0.0.0.0");
     expect(env.get("INFLUX_URL")).toBe("http://influxdb:8086");
+    // The watches file is mounted from the repository: read it there (and it must be valid).
+    expect(service("server").volumes).toContain(`./deploy/watches.yaml:${env.get("WATCHES_FILE")}:ro`);
+    env.set("WATCHES_FILE", "deploy/watches.yaml");
     // Every variable given to the server is one loadConfig reads (a misspelt one would be ignored).
     const read = new Set<string>();
     const config = loadConfig(

@@ -88,7 +88,8 @@ describe("README and docs: curl commands against a real server (embedded store)"
     server = await startServer({
       // The docs' examples carry fixed dates; the store keeps everything so that none is older than
       // its retention (which both stores refuse with a 400).
-      env: sqliteEnv(dataDir),
+      // the compose stack's sample watches, so the status examples answer real states
+      env: { ...sqliteEnv(dataDir), WATCHES_FILE: join(root, "deploy", "watches.yaml") },
     });
   });
   afterAll(async () => {
@@ -102,8 +103,8 @@ describe("README and docs: curl commands against a real server (embedded store)"
       .map((command) => ({ doc, command })),
   );
 
-  it("finds the README's four", () => {
-    expect(curls.filter((c) => c.doc === "README.md")).toHaveLength(4);
+  it("finds the README's five (the API in four requests, and the watches' status)", () => {
+    expect(curls.filter((c) => c.doc === "README.md")).toHaveLength(5);
   });
 
   for (const { doc, command } of curls) {

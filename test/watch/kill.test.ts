@@ -85,6 +85,10 @@ it("kill a real process → signed `down`; start it again → `up`; the status s
   process.stdout.write(
     `[watch kill test] down received ${latency} ms after the kill (1 s sampling, for = 3 s, evaluation every 0.5 s)\n`,
   );
+  const shown = Object.fromEntries(
+    Object.entries(down?.headers ?? {}).filter(([k]) => k.startsWith("x-procscope")),
+  );
+  process.stdout.write(`[watch kill test] the down event: ${JSON.stringify(shown)} ${down?.body}\n`);
   expect(down?.headers["content-type"]).toBe("application/json");
   expect(validSignature(down?.body ?? "", down?.headers["x-procscope-signature"], SECRET)).toBe(true);
   expect(validSignature(down?.body ?? "", down?.headers["x-procscope-signature"], `${SECRET}x`)).toBe(false);

@@ -62,7 +62,12 @@ describe("two servers on one store", () => {
       await post(sb.url, system, ["init"]);
       await tick();
     }
-    await receiver.waitFor((d) => d.event.type === "down", 2, "down from both servers");
+    await receiver
+      .waitFor((d) => d.event.type === "down", 2, "down from both servers")
+      .catch((err: Error) => {
+        // what the servers saw, to tell a store problem from an evaluation one
+        throw new Error(`${err.message}\n${sa.output().slice(-3000)}`);
+      });
     for (let i = 0; i < 3; i++) {
       await post(sa.url, system, ["svc", "init"]);
       await tick();

@@ -3,25 +3,19 @@
  * Point objects (the client's point builder costs ~14 µs a row and does not escape a trailing
  * backslash). Layout (docs/data-layout.md):
  *
- *   sample,name=<n>,slot=<k>,system=<s> pid=<i>i,cpu_percent=<f>,memory_percent=<f>[,started_at=<i>i],row=<j>i <t>
+ *   sample,name=<n>,slot=<k>,system=<s> pid=<i>i,cpu_percent=<f>,memory_percent=<f>[,extras] <t>
  *   row,system=<s> name="<n>",pid=<i>i,cpu_percent=<f>,memory_percent=<f>[,extras] <t + j ns>
- *   batch,system=<s> processes=<i>i,interval_ms=<i>i <t>
+ *   batch,system=<s> processes=<i>i <t>
  *
  * `slot` keeps processes sharing a name at one instant apart: the same-named processes of a batch
  * in ascending pid order get slots 0, 1, 2, … — deterministic, so a retried batch rewrites exactly
  * the points it wrote, on any server. Series are bounded by systems × names × concurrent same-named
  * processes, however many pids come and go. `pid` is a field.
  *
- * `sample` carries only what is read per name (Grafana's per-name and per-pid panels, duration,
- * runs and instances): pid, cpu_percent, memory_percent, started_at, and `row`, the sample's place
- * j in its batch's `row` copy (a name-narrowed filter finds its samples here and reads their rows
- * there). InfluxDB's ingest cost follows the bytes it parses, and the static strings (user,
- * command, state) were half of them.
- *
- * `row` is the whole sample, one series per system: the batch's processes in the API's row
- * order (name by code point, then pid) at the sampling instant + 0, 1, 2, … ns. Every filter page
- * is a few exact time ranges of a few series, pivoted into one row per sample inside InfluxDB
- * (pivoting thousands of per-process series costs seconds; see docs/data-layout.md).
+ * `row` is the same sample again, one series per system: the batch's processes in the API's row
+ * order (name by code point, then pid) at the sampling instant + 0, 1, 2, … ns. A page of the
+ * filter is then a few exact time ranges of a few series, pivoted into one row per sample inside
+ * InfluxDB (pivoting thousands of per-process series costs seconds; see docs/data-layout.md).
  * Both copies merge field by field on a rewrite, as one point would.
  *
  * Optional numeric and string fields are listed in SAMPLE_FIELDS: adding one is one entry there.
@@ -162,25 +156,21 @@ export function encodeBatch(batch: SampleBatch): string {
   const ts = instantNs(ms);
   const system = tagValue(batch.system_name);
   const slots = assignSlots(processes);
-  const order = rowOrder(processes);
-  const place = new Array<number>(processes.length);
-  for (let j = 0; j < order.length; j++) place[order[j] as number] = j;
   // tag keys in sorted order (name, slot, system): InfluxDB's parser then has nothing to sort
   const suffix = `,system=${system} `;
-  const core = new Array<string>(processes.length);
+  const fields = new Array<string>(processes.length);
   let out = "";
   for (let i = 0; i < processes.length; i++) {
     const p = processes[i] as BatchProcess;
-    const c = `pid=${intValue(p.pid)},cpu_percent=${floatValue(p.cpu_percent)},memory_percent=${floatValue(p.memory_percent)}`;
-    core[i] = c;
-    const started = typeof p.started_at === "number" ? `,started_at=${intValue(p.started_at)}` : "";
-    out += `${SAMPLE},name=${tagValue(p.name)},slot=${slots[i]}${suffix}${c}${started},row=${place[i]}i ${ts}\n`;
+    const f = `pid=${intValue(p.pid)},cpu_percent=${floatValue(p.cpu_percent)},memory_percent=${floatValue(p.memory_percent)}${optionalFields(p)}`;
+    fields[i] = f;
+    out += `${SAMPLE},name=${tagValue(p.name)},slot=${slots[i]}${suffix}${f} ${ts}\n`;
   }
   const row = `${ROW},system=${system} name=`;
+  const order = rowOrder(processes);
   for (let j = 0; j < order.length; j++) {
     const i = order[j] as number;
-    const p = processes[i] as BatchProcess;
-    out += `${row}${stringValue(p.name)},${core[i]}${optionalFields(p)} ${instantNs(ms, j)}\n`;
+    out += `${row}${stringValue((processes[i] as BatchProcess).name)},${fields[i]} ${instantNs(ms, j)}\n`;
   }
   // interval_ms on every batch point, 0 = not sent: runs read only where it changes (history-queries.ts)
   out += `${BATCH},system=${system} processes=${processes.length}i,interval_ms=${intValue(batch.interval_ms ?? 0)} ${ts}\n`;

@@ -41,9 +41,9 @@ import { encodeBatch, WRITE_PRECISION } from "./line-protocol.ts";
 import {
   durationFacts,
   filterBatches,
+  filterByName,
   filterCounts,
   filterMatches,
-  filterNamePlaces,
   filterRowSegments,
   type RowSegment,
   systemsSummary,
@@ -144,65 +144,6 @@ function classifyFetch(err: unknown): Error {
   }
   if (err instanceof TypeError) return new StorageUnavailableError(`InfluxDB unreachable (${err.message})`);
   return classify(err);
-}
-
-/**
- * Per pid its first and last sighting, and the gaps of all the name's series together, from
- * durationFacts' "first", "last" and "breaks" rows. Each series (slot) is cut into stretches at its
- * breaks: a stretch ends `elapsed` before the break that follows it. The gaps of the series
- * together are where no stretch of any series reaches within the threshold of the next one's start.
- */
-function durationFromBreaks(
-  result: Row[],
-  gapMs: number,
-): { pids: { pid: number; first: number; last: number }[]; gaps: { t: number; elapsed: number }[] } | null {
-  const slots = new Map<string, { first?: Row; last?: Row; breaks: Row[] }>();
-  const slot = (r: Row) => {
-    const key = String(r.slot);
-    const found = slots.get(key);
-    if (found) return found;
-    const s: { first?: Row; last?: Row; breaks: Row[] } = { breaks: [] };
-    slots.set(key, s);
-    return s;
-  };
-  for (const r of result) {
-    if (r.result === "first") slot(r).first = r;
-    else if (r.result === "last") slot(r).last = r;
-    else if (r.result === "breaks") slot(r).breaks.push(r);
-  }
-  const stretches: { pid: number; start: number; end: number }[] = [];
-  for (const s of slots.values()) {
-    if (!s.first || !s.last) continue;
-    let pid = Number(s.first._value);
-    let start = ms(s.first._time);
-    const breaks = s.breaks.map((r) => ({ t: ms(r._time), pid: Number(r._value), elapsed: r.elapsed }));
-    breaks.sort((a, b) => a.t - b.t);
-    for (const b of breaks) {
-      // elapsed is in nanoseconds, through float64: round to the millisecond (see queries.ts)
-      stretches.push({ pid, start, end: b.t - Math.round(Number(b.elapsed) / 1e6) });
-      pid = b.pid;
-      start = b.t;
-    }
-    stretches.push({ pid, start, end: ms(s.last._time) });
-  }
-  if (stretches.length === 0) return null;
-  const byPid = new Map<number, { pid: number; first: number; last: number }>();
-  for (const x of stretches) {
-    const p = byPid.get(x.pid);
-    if (!p) byPid.set(x.pid, { pid: x.pid, first: x.start, last: x.end });
-    else {
-      p.first = Math.min(p.first, x.start);
-      p.last = Math.max(p.last, x.end);
-    }
-  }
-  stretches.sort((a, b) => a.start - b.start);
-  const gaps: { t: number; elapsed: number }[] = [];
-  let reach = (stretches[0] as { end: number }).end;
-  for (const x of stretches) {
-    if (x.start - reach > gapMs) gaps.push({ t: x.start, elapsed: x.start - reach });
-    reach = Math.max(reach, x.end);
-  }
-  return { pids: [...byPid.values()], gaps };
 }
 
 export class InfluxStore implements ProcessStore {
@@ -456,34 +397,20 @@ export class InfluxStore implements ProcessStore {
     return { count, rows: await this.rowsOf(segments, touched) };
   }
 
-  /**
-   * Narrowed by name: the name's samples' places (system, instant, pid, place in the row copy) from
-   * its own `sample` series, counted, ordered and cut into the page here; then those rows.
-   */
+  /** Narrowed by name: that name's samples, pivoted from its own few series, ordered and cut here. */
   private async filterByName(q: FilterQuery): Promise<FilterResult> {
-    const places = new Map<string, { t: number; stored: string; system: string; pid?: number; j?: number }>();
-    for (const r of await this.query(filterNamePlaces(this.opts.bucket, q, q.ranges))) {
-      const key = `${String(r._time)}\u0000${String(r.system)}\u0000${String(r.slot)}`;
-      let place = places.get(key);
-      if (!place) {
-        const stored = String(r.system);
-        place = { t: ms(r._time), stored, system: decodeTag(stored) };
-        places.set(key, place);
-      }
-      if (r._field === "pid") place.pid = Number(r._value);
-      else place.j = Number(r._value);
-    }
-    const matches = [...places.values()]
-      .filter((p) => p.pid !== undefined && p.j !== undefined && (q.pid === undefined || p.pid === q.pid))
-      .sort((a, b) => a.t - b.t || byCodePoint(a.system, b.system) || (a.pid as number) - (b.pid as number));
-    const segments: RowSegment[] = [];
-    for (const m of matches.slice(q.offset, q.offset + q.limit)) {
-      const j = m.j as number;
-      const last = segments[segments.length - 1];
-      if (last && last.system === m.stored && last.t === m.t && last.b === j) last.b++;
-      else segments.push({ system: m.stored, t: m.t, a: j, b: j + 1 });
-    }
-    return { count: matches.length, rows: await this.rowsOf(segments, q.ranges) };
+    const rows: StoredSample[] = (await this.query(filterByName(this.opts.bucket, q, q.ranges)))
+      .map((r) => ({
+        system_name: decodeTag(String(r.system)),
+        name: decodeTag(String(r.name)),
+        pid: Number(r.pid),
+        timestamp: ms(r._time),
+        ...values(r),
+      }))
+      .sort(
+        (a, b) => a.timestamp - b.timestamp || byCodePoint(a.system_name, b.system_name) || a.pid - b.pid,
+      );
+    return { count: rows.length, rows: rows.slice(q.offset, q.offset + q.limit) };
   }
 
   /**
@@ -564,13 +491,25 @@ export class InfluxStore implements ProcessStore {
 
   async duration(q: DurationQuery): Promise<DurationFacts | null> {
     const result = await this.query(durationFacts(this.opts.bucket, q));
-    const facts = durationFromBreaks(result, q.gap_ms);
-    if (!facts) return null;
+    const by = (name: string) => result.filter((r) => r.result === name);
+    // one row per pid and slot series: the earliest first and the latest last across slots
+    const firsts = new Map<number, number>();
+    for (const r of by("pid_first")) {
+      const pid = Number(r._value);
+      firsts.set(pid, Math.min(firsts.get(pid) ?? Number.POSITIVE_INFINITY, ms(r._time)));
+    }
+    if (firsts.size === 0) return null;
+    const lasts = new Map<number, number>();
+    for (const r of by("pid_last")) {
+      const pid = Number(r._value);
+      lasts.set(pid, Math.max(lasts.get(pid) ?? Number.NEGATIVE_INFINITY, ms(r._time)));
+    }
+    const pids = [...firsts].map(([pid, first]) => ({ pid, first, last: lasts.get(pid) ?? first }));
+    // elapsed is in nanoseconds, through float64: round to the millisecond (see queries.ts).
+    const gaps = by("gaps").map((r) => ({ t: ms(r._time), elapsed: Math.round(Number(r.elapsed) / 1e6) }));
     // Only the started_at values at the last sighting count (assembleDuration), whatever their pid.
-    const started = result
-      .filter((r) => r.result === "started")
-      .map((r) => ({ pid: 0, t: ms(r._time), v: Number(r._value) }));
-    return assembleDuration(facts.pids, facts.gaps, started);
+    const started = by("started").map((r) => ({ pid: 0, t: ms(r._time), v: Number(r._value) }));
+    return assembleDuration(pids, gaps, started);
   }
 
   async systems(range: TimeRange): Promise<SystemSummary[]> {

@@ -479,21 +479,25 @@ export class SqliteStore implements ProcessStore {
         system = this.stmt(BATCH_NEXT_SYSTEM).pluck().get({ system }) as string | undefined;
       }
       // rows come by instant: a later row of a (system, name) replaces the earlier one
-      const names = new Map<string, LatestFacts["names"][number]>();
-      for (const r of this.stmt(NAMES_IN).iterate(p) as Iterable<{
-        ts: number;
-        system: string;
-        name: string;
-        n: number;
-      }>) {
-        names.set(`${r.system}\u0000${r.name}`, {
-          system_name: r.system,
-          name: r.name,
-          last_seen: r.ts,
-          instances: r.n,
-        });
+      const bySystem = new Map<string, Map<string, LatestFacts["names"][number]>>();
+      for (const [ts, system_name, name, n] of this.stmt(NAMES_IN).raw().all(p) as [
+        number,
+        string,
+        string,
+        number,
+      ][]) {
+        let names = bySystem.get(system_name);
+        if (!names) {
+          names = new Map();
+          bySystem.set(system_name, names);
+        }
+        const seen = names.get(name);
+        if (seen) {
+          seen.last_seen = ts;
+          seen.instances = n;
+        } else names.set(name, { system_name, name, last_seen: ts, instances: n });
       }
-      return { systems, names: [...names.values()] };
+      return { systems, names: [...bySystem.values()].flatMap((m) => [...m.values()]) };
     })();
   }
 
