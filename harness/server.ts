@@ -49,11 +49,20 @@ export async function startServer(opts: StartServerOptions): Promise<ServerProce
     if (v !== undefined) env[k] = v;
   }
   const exited = () => proc.exitCode !== null || proc.signalCode !== null;
+  let stopping = false;
   const launch = async () => {
     // `node --import tsx`: one process, so kill() reaches the server itself (the `tsx` command is a
     // wrapper whose SIGKILL would leave the server running as an orphan).
     const args = [...(opts.nodeArgs ?? []), "--import", "tsx", join(repoRoot, "server", "main.ts")];
     proc = spawn(process.execPath, args, { env, cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+    stopping = false;
+    // A server that dies on its own says why, wherever it was started (a benchmark cell, a test).
+    proc.once("exit", (code, signal) => {
+      if (stopping) return;
+      process.stderr.write(
+        `[harness] the server on port ${port} exited by itself (${code ?? signal}); its last output:\n${log.slice(-4000)}\n`,
+      );
+    });
     proc.stdout?.on("data", (c: Buffer) => {
       log += c.toString();
     });
@@ -71,6 +80,7 @@ export async function startServer(opts: StartServerOptions): Promise<ServerProce
   };
   const end = async (signal: NodeJS.Signals) => {
     if (exited()) return;
+    stopping = true;
     const gone = new Promise<void>((r) => proc.once("exit", () => r()));
     proc.kill(signal);
     await gone;
