@@ -1,4 +1,5 @@
 /** Runs of a process, assembled the same way by every store. */
+import { compact, runsFromStretches } from "./stretches.ts";
 import type { DurationFacts, ProcessOrder, Run, Sighting, StoredSample } from "./types.ts";
 
 /**
@@ -104,13 +105,6 @@ export function runEnded(lastSeen: number, newest: number, allowance: number): b
   return newest - lastSeen >= allowance;
 }
 
-interface Instant {
-  t: number;
-  interval: number;
-  allowance: number;
-  procs: { pid: number; started_at: number | undefined }[];
-}
-
 /**
  * Runs, instances, restarts and the crash-loop flag of one name on one system, from its sightings
  * (any order). The rules, with their reasons, are in docs/history.md:
@@ -126,100 +120,9 @@ export function assembleRuns(
   sightings: readonly Sighting[],
   rules: RunRules,
 ): SystemRuns | null {
-  if (sightings.length === 0) return null;
-  const byTime = new Map<number, Instant>();
-  for (const s of sightings) {
-    let instant = byTime.get(s.timestamp);
-    if (!instant) {
-      const spacing = sampleSpacing(s.interval_ms, rules.default_gap_ms);
-      instant = { t: s.timestamp, ...spacing, procs: [] };
-      byTime.set(s.timestamp, instant);
-    }
-    instant.procs.push({ pid: s.pid, started_at: s.started_at });
-  }
-  const instants = [...byTime.values()].sort((a, b) => a.t - b.t);
-
-  const instances: (Instance & { run: number })[] = [];
-  const latestByPid = new Map<number, Instance & { run: number }>();
-  const runs: (HistoryRun & { members: Set<Instance> })[] = [];
-  let run: (HistoryRun & { members: Set<Instance> }) | undefined;
-  let previous: Instant | undefined;
-  for (const instant of instants) {
-    // Stryker disable next-line LogicalOperator: equivalent because run and previous are unset together, at the first instant only
-    if (!run || !previous || instant.t - previous.t > Math.max(previous.allowance, instant.allowance)) {
-      run = {
-        start: instant.t,
-        end: instant.t,
-        start_earliest: instant.t - instant.interval,
-        // Stryker disable next-line ArithmeticOperator: equivalent because end_latest is set again just below
-        end_latest: instant.t + instant.interval,
-        samples: 0,
-        // Stryker disable next-line ArrayDeclaration: equivalent because a run's instances are made from its members at the end
-        instances: [],
-        members: new Set(),
-      };
-      runs.push(run);
-    }
-    run.end = instant.t;
-    run.end_latest = instant.t + instant.interval;
-    run.samples += 1;
-    // Stryker disable next-line ArithmeticOperator: equivalent because runIndex only tells runs apart (any offset does)
-    const runIndex = runs.length - 1;
-    // in any order: a pid is in an instant once, and instances are sorted below
-    for (const p of instant.procs) {
-      let inst = latestByPid.get(p.pid);
-      const same =
-        inst !== undefined &&
-        (p.started_at === undefined
-          ? inst.run === runIndex
-          : inst.started_at === p.started_at || (inst.started_at === null && inst.run === runIndex));
-      if (!inst || !same) {
-        inst = {
-          pid: p.pid,
-          started_at: p.started_at ?? null,
-          first_seen: instant.t,
-          last_seen: instant.t,
-          samples: 0,
-          run: runIndex,
-        };
-        instances.push(inst);
-        latestByPid.set(p.pid, inst);
-      }
-      if (inst.started_at === null && p.started_at !== undefined) inst.started_at = p.started_at;
-      inst.last_seen = instant.t;
-      inst.samples += 1;
-      inst.run = runIndex;
-      run.members.add(inst);
-    }
-    previous = instant;
-  }
-
-  const order = (a: Instance, b: Instance) => a.first_seen - b.first_seen || a.pid - b.pid;
-  const first = instants[0] as Instant;
-  const last = instants[instants.length - 1] as Instant;
-  const restartTimes = instances
-    .filter((i) => i.first_seen > first.t && (i.started_at === null || i.started_at > first.t))
-    .map((i) => i.started_at ?? i.first_seen)
-    .sort((a, b) => a - b);
-  const k = rules.crash_loop_restarts;
-  let crashLoop = false;
-  // Stryker disable next-line EqualityOperator,ArithmeticOperator: equivalent because looking past the end compares undefined (NaN, false) and only while crashLoop is false
-  for (let i = 0; i + k - 1 < restartTimes.length && !crashLoop; i++) {
-    crashLoop =
-      (restartTimes[i + k - 1] as number) - (restartTimes[i] as number) <= rules.crash_loop_window_ms;
-  }
-  return {
-    system_name,
-    first_seen: first.t,
-    last_seen: last.t,
-    runs: runs.map(({ members, ...r }) => ({
-      ...r,
-      instances: [...members].sort(order).map((i) => ({ pid: i.pid, started_at: i.started_at })),
-    })),
-    instances: instances.sort(order).map(({ run: _, ...i }) => i),
-    restarts: restartTimes.length,
-    crash_loop: k > 0 && crashLoop,
-  };
+  // One home for the rules: sightings are compacted into stretches (which no rule can split) and
+  // the runs assembled from those, exactly as history assembles them from stored stretches.
+  return runsFromStretches(system_name, compact(system_name, sightings, rules.default_gap_ms), rules);
 }
 
 /** UTF-8 byte order of two names (how both stores sort names). */

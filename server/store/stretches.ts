@@ -208,7 +208,7 @@ interface Instance {
   run: number;
 }
 
-/** runs.ts's assembleRuns, from the stretches of one name on one system (ascending, disjoint). */
+/** Runs, instances, restarts and the crash-loop flag (the rules of runs.ts assembleRuns, which calls this) from the stretches of one name on one system (ascending, disjoint). */
 export function runsFromStretches(
   system_name: string,
   stretches: readonly Stretch[],
