@@ -49,13 +49,15 @@ describe("InfluxStore and each HTTP status InfluxDB may answer", () => {
   let url: string;
   let status = 500;
   let body = "";
+  let queryStatus = 200;
   beforeAll(async () => {
     // Answers queries with an empty result (so the layout check passes) and writes with `status`.
     server = createServer((req, res) => {
       req.resume();
       req.on("end", () => {
         if (req.url?.startsWith("/api/v2/query")) {
-          res.writeHead(200, { "content-type": "text/csv" }).end("");
+          if (queryStatus === 200) res.writeHead(200, { "content-type": "text/csv" }).end("");
+          else res.writeHead(queryStatus, { "content-type": "application/json" }).end(body);
           return;
         }
         res.writeHead(status, { "content-type": "application/json" }).end(body);
@@ -99,6 +101,33 @@ describe("InfluxStore and each HTTP status InfluxDB may answer", () => {
     body = "";
     await expect(s.write(batch)).resolves.toBe(2);
     expect(s.location).toBe(`${url}, bucket ${influx().bucket}`);
+  });
+
+  it("the same for queries: 5xx, 401, 403, 404 and 429 unavailable, 400 an error carrying InfluxDB's text", async () => {
+    const range = { start: 0, stop: 1000 };
+    try {
+      for (const code of [500, 401, 403, 404, 429]) {
+        const s = store({ url });
+        queryStatus = code;
+        body = `{"code":"x","message":"m${code}"}`;
+        await expect(s.systems(range), String(code)).rejects.toMatchObject({
+          name: "StorageUnavailableError",
+          message: `InfluxDB answered ${code}`,
+        });
+      }
+      queryStatus = 400;
+      body = '{"code":"invalid","message":"m400"}';
+      const err = await store({ url })
+        .systems(range)
+        .then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+      expect(err?.constructor).toBe(Error);
+      expect(err?.message).toMatch(/^InfluxDB answered 400: .*m400/);
+    } finally {
+      queryStatus = 200;
+    }
   });
 });
 
