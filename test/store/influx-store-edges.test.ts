@@ -60,7 +60,9 @@ describe("InfluxStore and each HTTP status InfluxDB may answer", () => {
           else res.writeHead(queryStatus, { "content-type": "application/json" }).end(body);
           return;
         }
-        res.writeHead(status, { "content-type": "application/json" }).end(body);
+        if (req.method === "POST" && req.url?.startsWith("/api/v2/write?")) {
+          res.writeHead(status, { "content-type": "application/json" }).end(body);
+        } else res.writeHead(404, { "content-type": "application/json" }).end('{"message":"no such path"}');
       });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -100,6 +102,8 @@ describe("InfluxStore and each HTTP status InfluxDB may answer", () => {
     status = 204;
     body = "";
     await expect(s.write(batch)).resolves.toBe(2);
+    // a URL given with a trailing slash posts to the same endpoint
+    await expect(store({ url: `${url}/` }).write(batch)).resolves.toBe(2);
     expect(s.location).toBe(`${url}, bucket ${influx().bucket}`);
   });
 
