@@ -52,6 +52,9 @@ describe("bearer", () => {
     expect(bearer(`Bearer ${A}`)).toBe(A);
     expect(bearer(`bearer   ${A}  `)).toBe(A);
     expect(bearer("Basic dXNlcjpwYXNz")).toBeUndefined();
+    // the scheme is the whole first word: not "NotBearer", not a second word
+    expect(bearer(`NotBearer ${A}`)).toBeUndefined();
+    expect(bearer(`Basic Bearer ${A}`)).toBeUndefined();
     expect(bearer("Bearer two words")).toBeUndefined();
     expect(bearer("Bearer ")).toBeUndefined();
     expect(bearer(undefined)).toBeUndefined();
