@@ -3,6 +3,7 @@
  * server/timewindow.ts: a year in Berlin (two offset changes between `from` and `to`, with the same
  * offset at both ends), an empty or reversed [from, to), and dates read as their own day.
  */
+import { Settings } from "luxon";
 import { describe, expect, it } from "vitest";
 import { parseDate, windowsBetween } from "../../../server/timewindow.ts";
 
@@ -38,6 +39,18 @@ describe("windowsBetween over a year", () => {
 });
 
 describe("parseDate", () => {
+  it("gives the same wall-time midnight whatever zone the server runs in", () => {
+    const before = Settings.defaultZone;
+    try {
+      for (const zone of ["Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata"]) {
+        Settings.defaultZone = zone;
+        expect(parseDate("2026-03-10"), zone).toBe(Date.UTC(2026, 2, 10));
+      }
+    } finally {
+      Settings.defaultZone = before;
+    }
+  });
+
   it("reads a date as the midnight of that day (in wall time), leap days only in leap years", () => {
     expect(parseDate("2026-03-10")).toBe(Date.UTC(2026, 2, 10));
     expect(parseDate("1999-12-31")).toBe(Date.UTC(1999, 11, 31));
