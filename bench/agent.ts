@@ -34,6 +34,12 @@ import { freePort } from "../harness/influxd.ts";
 import { processTree, statusMb } from "./server-footprint.ts";
 
 const root = resolve(import.meta.dirname, "..");
+/** The Node flags the systemd unit starts the agent with (its ExecStart): the row "as deployed". */
+const UNIT_FLAGS = (() => {
+  const unit = readFileSync(join(root, "deploy", "procscope-agent.service"), "utf8");
+  const exec = /^ExecStart=(\S+) (.*) \S*dist\/agent\.js/m.exec(unit);
+  return exec?.[2]?.split(" ").filter(Boolean) ?? [];
+})();
 const TICK_MS = 10; // USER_HZ = 100
 const EXTRA = 500;
 const EXPORTER = "/usr/bin/prometheus-process-exporter";
@@ -47,6 +53,10 @@ const { values: opts } = parseArgs({
     /** A checkout of an earlier agent (its agent/ and package.json) to measure in the same run. */
     before: { type: "string" },
     "before-label": { type: "string", default: "an earlier agent" },
+    /** Extra rows: the compiled agent under Node with these flags (space-separated; repeatable). */
+    "node-flags": { type: "string", multiple: true, default: [] },
+    /** Extra rows: `deno run` with these flags before `-A` (space-separated; repeatable). */
+    "deno-flags": { type: "string", multiple: true, default: [] },
   },
 });
 const INTERVAL_S = Number(opts.interval);
@@ -300,9 +310,9 @@ async function main(): Promise<void> {
       url,
     ),
     ourAgent(
-      "procscope-agent, --max-semi-space-size=1 (systemd unit)",
+      `procscope-agent, ${UNIT_FLAGS.join(" ")} (systemd unit, compose)`,
       process.execPath,
-      ["--max-semi-space-size=1", "dist/agent.js", "--system-name", "bench-node-semi"],
+      [...UNIT_FLAGS, "dist/agent.js", "--system-name", "bench-node-unit"],
       url,
     ),
     ourAgent(
@@ -310,6 +320,29 @@ async function main(): Promise<void> {
       deno,
       ["run", "-A", "agent/main.ts", "--system-name", "bench-deno"],
       url,
+    ),
+    ...(opts["node-flags"] ?? []).map((flags, i) =>
+      ourAgent(
+        `node ${flags} dist/agent.js`,
+        process.execPath,
+        [...flags.split(" ").filter(Boolean), "dist/agent.js", "--system-name", `bench-node-${i}`],
+        url,
+      ),
+    ),
+    ...(opts["deno-flags"] ?? []).map((flags, i) =>
+      ourAgent(
+        `deno run ${flags} -A agent/main.ts`,
+        deno,
+        [
+          "run",
+          ...flags.split(" ").filter(Boolean),
+          "-A",
+          "agent/main.ts",
+          "--system-name",
+          `bench-deno-${i}`,
+        ],
+        url,
+      ),
     ),
   ];
   if (opts.before) {

@@ -4,7 +4,7 @@
  * server's and the agent's settings go through the code that will read them (loadConfig,
  * parseOptions), so a renamed variable or flag fails here rather than in production.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, posix } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseOptions } from "../../agent/options.ts";
@@ -175,8 +175,16 @@ describe("docker-compose.yml", () => {
     expect(agent.pid).toBe("host");
     const argv = asArgv(agent.command);
     const script = argv.findIndex((a) => a.endsWith(".js"));
-    // The compiled agent, the package's procscope-agent (built into the image by npm run build).
-    expect(argv.slice(0, script + 1)).toEqual(["node", binTarget("procscope-agent")]);
+    // The compiled agent, the package's procscope-agent (built into the image by npm run build),
+    // with the same Node flags as the systemd unit (docs/agent.md: one flag set wherever it runs).
+    const unit = readFileSync(join(repoRoot, "deploy", "procscope-agent.service"), "utf8");
+    const unitArgv = (/^ExecStart=(.*)$/m.exec(unit)?.[1] ?? "").split(/\s+/);
+    expect(unitArgv.length).toBeGreaterThan(2);
+    expect(argv.slice(0, script + 1)).toEqual([
+      "node",
+      ...unitArgv.slice(1, -1),
+      binTarget("procscope-agent"),
+    ]);
     const env = resolvedEnv("agent");
     const read = new Set<string>();
     const parsed = parseOptions(argv.slice(script + 1), (name) => {

@@ -5,6 +5,7 @@
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import {
+  type Row as FluxRow,
   HttpError,
   InfluxDB,
   type ParameterizedQuery,
@@ -166,6 +167,7 @@ export class InfluxStore implements ProcessStore {
       bucket: opts.bucket,
       historyBucket: this.historyBucket,
       query: (q) => this.query(q),
+      stream: (q) => this.stream(q),
       send: (bucket, body) => this.send(bucket, body, "ms"),
       remove: (bucket, start, stop, measurement) => this.remove(bucket, start, stop, measurement),
       log: opts.log,
@@ -335,6 +337,16 @@ export class InfluxStore implements ProcessStore {
   private async query(query: ParameterizedQuery): Promise<Row[]> {
     await this.layout();
     return this.rows(query);
+  }
+
+  /** A query's rows streamed as they arrive (history's compaction reads whole system-days). */
+  private async *stream(query: ParameterizedQuery): AsyncIterable<FluxRow> {
+    await this.layout();
+    try {
+      yield* this.db.getQueryApi(this.opts.org).iterateRows(query);
+    } catch (err) {
+      throw classify(err);
+    }
   }
 
   async filter(q: FilterQuery): Promise<FilterResult> {
