@@ -11,7 +11,8 @@
  * Each query is timed twice through the REST door, p50/p99 after one warm-up call: first from raw
  * samples (the server started with HISTORY_COMPACT_MINUTES=0: nothing compacted), then from
  * history, after the finished days were compacted (timed: history's cost, against the week's
- * ingest time) and the server restarted. The size of the week's history is measured on SQLite.
+ * ingest time) and the server restarted. The size of the week's history is measured on both stores
+ * (SQLite: its table's pages; InfluxDB: the history bucket's shards once snapshotted into TSM).
  *
  * - processes-at: `GET /api/processes-at/` (top 20 by cpu) at a random instant of the week, 1 s
  *   after a sample of a random system (the sample in force has 300 processes);
@@ -140,12 +141,17 @@ async function compactFor(
   return (performance.now() - t0) / 1000;
 }
 
-/** SQLite: bytes of history's table and index (dbstat), and how many stretches of the fleet's systems. */
-function historySize(env: Record<string, string | undefined>): {
+interface Size {
+  /** Bytes on disk of the week's history, and of its raw samples (SQLite only). */
   bytes: number;
-  rawBytes: number;
-  stretches: number;
-} {
+  rawBytes?: number;
+  /** Records (SQLite rows / InfluxDB points) and what they hold. */
+  records: number;
+  how: string;
+}
+
+/** SQLite: bytes of history's table (dbstat: its pages), and of the raw samples' tables and index. */
+function sqliteHistorySize(env: Record<string, string | undefined>): Size {
   const db = new Database(join(env.DATA_DIR as string, "procscope.sqlite"), { readonly: true });
   try {
     const size = (names: string[]) =>
@@ -155,12 +161,65 @@ function historySize(env: Record<string, string | undefined>): {
           .get(...names) as { n: number }
       ).n;
     return {
-      bytes: size(["stretches", "stretches_by_start"]),
+      bytes: size(["stretches"]),
       rawBytes: size(["samples", "samples_by_time", "batches", "commands"]),
-      stretches: (db.prepare("SELECT count(*) AS n FROM stretches").get() as { n: number }).n,
+      records: (db.prepare("SELECT count(*) AS n FROM stretches").get() as { n: number }).n,
+      how: "dbstat, table pages",
     };
   } finally {
     db.close();
+  }
+}
+
+/**
+ * InfluxDB: the history bucket's shards on disk (influxd's own storage_shard_disk_size metric), once
+ * its write cache has been snapshotted into TSM files (influxd runs with a 5 s cold-write snapshot
+ * here, see below), so the figure is compressed TSM, not the WAL.
+ */
+async function influxHistorySize(env: Record<string, string | undefined>): Promise<Size> {
+  const base = env.INFLUX_URL as string;
+  const headers = { authorization: `Token ${env.INFLUX_TOKEN}` };
+  const name = `${env.INFLUX_BUCKET}-history`;
+  const found = (await (
+    await fetch(
+      `${base}/api/v2/buckets?${new URLSearchParams({ name, org: env.INFLUX_ORG ?? "procscope" })}`,
+      {
+        headers,
+      },
+    )
+  ).json()) as { buckets: { id: string }[] };
+  const id = found.buckets[0]?.id;
+  if (!id) throw new Error(`no bucket ${name}`);
+  const metric = (text: string, metricName: string) =>
+    text
+      .split("\n")
+      .filter((l) => l.startsWith(`${metricName}{`) && l.includes(`bucket="${id}"`))
+      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const cached = metric(text, "storage_cache_inuse_bytes");
+    if (cached === 0 || Date.now() > deadline) {
+      const count = await fetch(
+        `${base}/api/v2/query?${new URLSearchParams({ org: env.INFLUX_ORG ?? "procscope" })}`,
+        {
+          method: "POST",
+          headers: { ...headers, "content-type": "application/vnd.flux", accept: "application/csv" },
+          body: `from(bucket: ${JSON.stringify(name)}) |> range(start: 0) |> filter(fn: (r) => r._measurement == "stretch") |> group() |> count()`,
+        },
+      );
+      const csv = (await count.text()).trim().split("\n");
+      const records = Number(csv[csv.length - 1]?.split(",").pop());
+      return {
+        bytes: metric(text, "storage_shard_disk_size"),
+        records,
+        how:
+          cached === 0
+            ? "shards on disk (TSM), storage_shard_disk_size"
+            : "shards on disk, cache NOT yet snapshotted",
+      };
+    }
+    await new Promise((r) => setTimeout(r, 2000));
   }
 }
 
@@ -196,7 +255,9 @@ interface Cost {
   ingest_samples: number;
   compact_week_s: number;
   compact_year_s: number;
-  size?: { bytes: number; rawBytes: number; stretches: number };
+  size: Size;
+  /** System-days of the fleet the week's history holds (hourly samples before today, / 24). */
+  system_days: number;
 }
 
 async function queries(
@@ -325,16 +386,29 @@ async function benchStore(storage: Storage): Promise<{ rows: Row[]; cost: Cost }
     await queries(server, "raw samples", start, now, add);
     await server.stop();
 
-    // the days before the week first (yearly's), then the week's finished days: history's cost
+    // the days before the week first (yearly's), then the week's finished days: history's cost;
+    // the week's size on disk is the history's size after it less the size before
+    const sizeNow = () => (storage.kind === "sqlite" ? sqliteHistorySize(env) : influxHistorySize(env));
     const compactYear = await compactFor(env, now - 366 * DAY, start - DAY);
+    const before = await sizeNow();
     const compactWeek = await compactFor(env, start - DAY, now);
+    const after = await sizeNow();
+    const size: Size = {
+      ...after,
+      bytes: after.bytes - before.bytes,
+      records: after.records - before.records,
+      how: `${after.how}, after the week less before`,
+    };
+    // the fleet's hourly samples compacted: those before today's UTC midnight
+    const hours = Math.ceil((Math.floor(now / DAY) * DAY - start) / HOUR);
     cost = {
       store: storage.label,
       ingest_s: load.seconds,
       ingest_samples: load.rows,
       compact_week_s: compactWeek,
       compact_year_s: compactYear,
-      ...(storage.kind === "sqlite" ? { size: historySize(env) } : {}),
+      size,
+      system_days: (20 * hours) / 24,
     };
     server = await launchServer(env);
     await queries(server, "history", start, now, add);
@@ -355,6 +429,10 @@ async function timedOnce(url: string, check: (body: Record<string, unknown>) => 
 }
 
 const kinds = ["sqlite", "influxdb"].filter((k) => !args.only || k.startsWith(args.only));
+// influxd snapshots a bucket's write cache into TSM files after 5 s without writes (default 10 min),
+// so the history bucket's size is measured as stored, not as WAL; ingest writes without pause, so
+// it does not see this
+process.env.INFLUXD_STORAGE_CACHE_SNAPSHOT_WRITE_COLD_DURATION ??= "5s";
 const all: Row[] = [];
 const costs: Cost[] = [];
 for (const kind of kinds) {
@@ -369,7 +447,6 @@ for (const kind of kinds) {
 }
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
-const WEEKS_A_YEAR = 365 / 7;
 process.stdout.write(
   `\n## Process history queries (the benchmark week + flappy: 504 runs; yearly: 500 runs over 365 days), ${ITERATIONS} calls each after a warm-up\n\n${markdownTable(
     ["store", "from", "query", "answer", "p50", "p99", "calls"],
@@ -391,10 +468,32 @@ process.stdout.write(
     ]),
   )}\n`,
 );
-for (const c of costs) {
-  if (!c.size) continue;
-  process.stdout.write(
-    `\n## History's size (${c.store}): ${c.size.stretches} stretches, ${mb(c.size.bytes)} (table + index, dbstat) ` +
-      `for the week (raw samples of the same data: ${mb(c.size.rawBytes)}); × 365/7 = ${mb(c.size.bytes * WEEKS_A_YEAR)} a year\n`,
-  );
-}
+process.stdout.write(
+  `\n## History's size on disk: the week's history, measured, per system-day and for a year of the 20-system fleet (hourly samples, 10 % churn: each sample a stretch of its own)\n\n${markdownTable(
+    [
+      "store",
+      "records",
+      "history of the week",
+      "how measured",
+      "system-days",
+      "per system-day",
+      "per system-year",
+      "20 systems, a year",
+      "raw samples of the week",
+    ],
+    costs.map((c) => {
+      const perDay = c.size.bytes / c.system_days;
+      return [
+        c.store,
+        String(c.size.records),
+        mb(c.size.bytes),
+        c.size.how,
+        c.system_days.toFixed(1),
+        `${(perDay / 1e3).toFixed(1)} kB`,
+        mb(perDay * 365),
+        mb(perDay * 365 * 20),
+        c.size.rawBytes === undefined ? "–" : mb(c.size.rawBytes),
+      ];
+    }),
+  )}\n`,
+);

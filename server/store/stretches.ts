@@ -159,44 +159,59 @@ export function compactSorted(
 
 const positive = (v: number | undefined): number | undefined => (v === undefined || v <= 0 ? undefined : v);
 
-/** A stretch without its system and start (kept as key), as compact JSON text for storage. */
-export function encodeStretch(s: Stretch): string {
-  return JSON.stringify([
-    s.end - s.start,
-    s.samples,
-    s.iv_first ?? 0,
-    s.iv_last ?? 0,
-    s.pids.flatMap(([pid, started, first, last, n]) => [pid, started, first - s.start, last - s.start, n]),
-  ]);
+/**
+ * The stretches of one name on one system in one UTC day (ascending), as one compact JSON text for
+ * storage, kept under the first stretch's start: `[[Δstart, Δend, samples, iv_first, iv_last,
+ * [pid, started_at, Δfirst, Δlast, samples, …]], …]`, every Δ from that first start. One record per
+ * (system, name, day) instead of one per stretch: an hourly sample is a stretch of its own, and a
+ * record per stretch made compaction write a row (SQLite) or a point (InfluxDB) per sample.
+ */
+export function encodeStretches(stretches: readonly Stretch[]): string {
+  const base = (stretches[0] as Stretch).start;
+  let out = "[";
+  for (let i = 0; i < stretches.length; i++) {
+    const s = stretches[i] as Stretch;
+    out += `${i > 0 ? "," : ""}[${s.start - base},${s.end - base},${s.samples},${s.iv_first ?? 0},${s.iv_last ?? 0},[`;
+    for (let j = 0; j < s.pids.length; j++) {
+      const [pid, started, first, last, n] = s.pids[j] as PidSpan;
+      out += `${j > 0 ? "," : ""}${pid},${started === null ? "null" : started},${first - base},${last - base},${n}`;
+    }
+    out += "]]";
+  }
+  return `${out}]`;
 }
 
-export function decodeStretch(system_name: string, start: number, text: string): Stretch {
-  const [end, samples, ivFirst, ivLast, flat] = JSON.parse(text) as [
-    number,
-    number,
-    number,
-    number,
-    (number | null)[],
-  ];
-  const pids: PidSpan[] = [];
-  for (let i = 0; i + 4 < flat.length; i += 5) {
-    pids.push([
-      flat[i] as number,
-      flat[i + 1] as number | null,
-      start + (flat[i + 2] as number),
-      start + (flat[i + 3] as number),
-      flat[i + 4] as number,
-    ]);
-  }
-  return {
-    system_name,
-    start,
-    end: start + end,
-    samples,
-    iv_first: positive(ivFirst),
-    iv_last: positive(ivLast),
-    pids,
-  };
+type Encoded = [number, number, number, number, number, (number | null)[]];
+
+/**
+ * encodeStretches() read back. Also reads the earlier one-stretch record, `[Δend, samples,
+ * iv_first, iv_last, [pid, started_at, Δfirst, Δlast, samples, …]]` (history written before
+ * records were per day).
+ */
+export function decodeStretches(system_name: string, start: number, text: string): Stretch[] {
+  const parsed = JSON.parse(text) as unknown[];
+  const records = (Array.isArray(parsed[0]) ? parsed : [[0, ...parsed]]) as Encoded[];
+  return records.map(([dStart, dEnd, samples, ivFirst, ivLast, flat]) => {
+    const pids: PidSpan[] = [];
+    for (let i = 0; i + 4 < flat.length; i += 5) {
+      pids.push([
+        flat[i] as number,
+        flat[i + 1] as number | null,
+        start + (flat[i + 2] as number),
+        start + (flat[i + 3] as number),
+        flat[i + 4] as number,
+      ]);
+    }
+    return {
+      system_name,
+      start: start + dStart,
+      end: start + dEnd,
+      samples,
+      iv_first: positive(ivFirst),
+      iv_last: positive(ivLast),
+      pids,
+    };
+  });
 }
 
 interface Instance {

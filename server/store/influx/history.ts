@@ -12,10 +12,15 @@
  * several servers may do it. A batch written into a day this server knows as done first marks the
  * day not done (queries then read that day from raw samples until it is compacted again).
  */
-import { flux, fluxExpression, type ParameterizedQuery } from "@influxdata/influxdb-client";
+import {
+  type Row as FluxRow,
+  flux,
+  fluxExpression,
+  type ParameterizedQuery,
+} from "@influxdata/influxdb-client";
 import type { Logger } from "../../log.ts";
-import { compact, dayOf, decodeStretch, encodeStretch, type Stretch } from "../stretches.ts";
-import type { Sighting, SightingsQuery, StoredHistory, TimeRange } from "../types.ts";
+import { compactSorted, dayOf, decodeStretches, encodeStretches, type Stretch } from "../stretches.ts";
+import type { SightingsQuery, StoredHistory, TimeRange } from "../types.ts";
 import { BATCH, SAMPLE } from "./layout.ts";
 import { stringValue, tagValue } from "./line-protocol.ts";
 import { decodeTag, encodeTag } from "./tags.ts";
@@ -39,7 +44,10 @@ function daysWithData(bucket: string, range: TimeRange): ParameterizedQuery {
   |> group()`;
 }
 
-/** One system's day from the raw bucket: pid and started_at of every sample, and the intervals. */
+/**
+ * One system's day from the raw bucket: pid and started_at of every sample (one table per field,
+ * each series' rows together, in time order), and the intervals.
+ */
 function daySightings(bucket: string, system: string, day: number): ParameterizedQuery {
   const range = flux`range(start: ${time(day)}, stop: ${time(day + DAY)})`;
   return flux`from(bucket: ${bucket})
@@ -84,6 +92,8 @@ export interface InfluxHistoryAccess {
   bucket: string;
   historyBucket: string;
   query(q: ParameterizedQuery): Promise<Row[]>;
+  /** The same, streamed: rows as the CSV's strings, never all in memory as objects. */
+  stream(q: ParameterizedQuery): AsyncIterable<FluxRow>;
   /** Posts line protocol (ms precision) to a bucket. */
   send(bucket: string, body: string): Promise<void>;
   /** Deletes a measurement's points in [start, stop] from a bucket (InfluxDB's delete API). */
@@ -194,13 +204,18 @@ export class InfluxHistory {
     await this.a.send(historyBucket, `${DAY_MARK} done=0i ${day}\n`);
     this.done.delete(day);
     await this.a.remove(historyBucket, day, day + DAY - 1, STRETCH);
-    for (const stored of systems) {
-      const rows = await this.a.query(daySightings(this.a.bucket, stored, day));
-      const lines = encodeDay(decodeTag(stored), rows, this.a.defaultGapMs);
-      for (let i = 0; i < lines.length; i += 5000) {
-        await this.a.send(historyBucket, lines.slice(i, i + 5000).join(""));
+    // two systems at a time: InfluxDB reads one while this process compacts the other
+    const queue = [...systems];
+    const worker = async () => {
+      for (let stored = queue.shift(); stored !== undefined; stored = queue.shift()) {
+        const rows = this.a.stream(daySightings(this.a.bucket, stored, day));
+        const lines = await encodeDay(decodeTag(stored), rows, this.a.defaultGapMs);
+        for (let i = 0; i < lines.length; i += 5000) {
+          await this.a.send(historyBucket, lines.slice(i, i + 5000).join(""));
+        }
       }
-    }
+    };
+    await Promise.all([worker(), worker()]);
     // a batch for this day came meanwhile: the day stays not done (the next pass redoes it)
     if (this.dirtied) return;
     await this.a.send(historyBucket, `${DAY_MARK} done=1i ${day}\n`);
@@ -215,7 +230,7 @@ export class InfluxHistory {
     if (days.length > 0) {
       for (const r of rows) {
         if (r.result !== "stretches") continue;
-        stretches.push(decodeStretch(decodeTag(String(r.system)), ms(r._time), String(r._value)));
+        stretches.push(...decodeStretches(decodeTag(String(r.system)), ms(r._time), String(r._value)));
       }
     }
     return {
@@ -233,47 +248,111 @@ function latestMarks(rows: Row[]): Map<number, number> {
   return out;
 }
 
-/** Line protocol for one system's day (rows of daySightings): its stretches, name by name. */
-function encodeDay(system: string, rows: Row[], defaultGapMs: number): string[] {
-  const intervals = new Map<number, number>();
-  const seen = new Map<string, { name: string; t: number; pid?: number; started_at?: number }>();
-  for (const r of rows) {
-    if (r.result === "interval") {
-      intervals.set(ms(r._time), Number(r._value));
+const ascending = (t: readonly number[]): boolean => t.every((v, i) => i === 0 || (t[i - 1] as number) < v);
+
+/** One series of daySightings: a (name, slot)'s pid or started_at values, in time order. */
+interface Series {
+  name: string;
+  t: number[];
+  v: number[];
+}
+
+/**
+ * Line protocol for one system's day (the rows of daySightings, streamed): one point per name,
+ * its stretches of the day. Rows are read by column index (no object per row), each distinct
+ * timestamp text is parsed once, and a (name, slot)'s started_at values are matched to its pid
+ * values by time (both series are in time order; started_at is missing where the agent did not
+ * send it).
+ */
+async function encodeDay(
+  system: string,
+  rows: AsyncIterable<FluxRow>,
+  defaultGapMs: number,
+): Promise<string[]> {
+  const intervals = new Map<number, number | undefined>();
+  const pids = new Map<string, Series>();
+  const starts = new Map<string, Series>();
+  const parsed = new Map<string, number>();
+  const at = (text: string): number => {
+    let t = parsed.get(text);
+    if (t === undefined) {
+      t = Date.parse(text);
+      parsed.set(text, t);
+    }
+    return t;
+  };
+  let meta: FluxRow["tableMeta"] | undefined;
+  let col = { time: 0, value: 0, name: 0, slot: 0, field: 0 };
+  let interval = false;
+  let key = "";
+  let series: Series | undefined;
+  for await (const { values, tableMeta } of rows) {
+    if (tableMeta !== meta) {
+      meta = tableMeta;
+      const index = (label: string) => tableMeta.column(label, false).index;
+      // the result's name is the column's default (annotation), not in the rows
+      const result = tableMeta.column("result", false);
+      interval = (values[result.index] || result.defaultValue) === "interval";
+      col = {
+        time: index("_time"),
+        value: index("_value"),
+        name: index("name"),
+        slot: index("slot"),
+        field: index("_field"),
+      };
+      key = "";
+    }
+    if (interval) {
+      const iv = Number(values[col.value]);
+      intervals.set(at(values[col.time] as string), iv > 0 ? iv : undefined);
       continue;
     }
-    const t = ms(r._time);
-    const key = `${t}\u0000${String(r.name)}\u0000${String(r.slot)}`;
-    let one = seen.get(key);
-    if (!one) {
-      one = { name: String(r.name), t };
-      seen.set(key, one);
+    const name = values[col.name] as string;
+    const k = `${name}\u0000${values[col.slot]}\u0000${values[col.field]}`;
+    if (k !== key) {
+      key = k;
+      const into = values[col.field] === "pid" ? pids : starts;
+      const seriesKey = `${name}\u0000${values[col.slot]}`;
+      series = into.get(seriesKey);
+      if (!series) {
+        series = { name, t: [], v: [] };
+        into.set(seriesKey, series);
+      }
     }
-    if (r._field === "pid") one.pid = Number(r._value);
-    else one.started_at = Number(r._value);
+    const one = series as Series;
+    one.t.push(at(values[col.time] as string));
+    one.v.push(Number(values[col.value]));
   }
-  const byName = new Map<string, Sighting[]>();
-  for (const one of seen.values()) {
-    if (one.pid === undefined) continue;
-    const list = byName.get(one.name) ?? [];
-    const iv = intervals.get(one.t);
-    list.push({
-      system_name: system,
-      timestamp: one.t,
-      pid: one.pid,
-      started_at: one.started_at,
-      interval_ms: iv !== undefined && iv > 0 ? iv : undefined,
-    });
-    byName.set(one.name, list);
+  // per name, its sightings [instant, pid, started_at] over all its slots
+  const byName = new Map<string, [number, number, number | null][]>();
+  for (const [seriesKey, p] of pids) {
+    const st = starts.get(seriesKey);
+    const list = byName.get(p.name) ?? [];
+    if (st && !(ascending(p.t) && ascending(st.t))) {
+      // not one time-ordered run of rows per series: match by time instead
+      const byTime = new Map(st.t.map((t, i) => [t, st.v[i] as number]));
+      for (let i = 0; i < p.t.length; i++) {
+        list.push([p.t[i] as number, p.v[i] as number, byTime.get(p.t[i] as number) ?? null]);
+      }
+    } else {
+      let j = 0;
+      for (let i = 0; i < p.t.length; i++) {
+        const t = p.t[i] as number;
+        while (st && j < st.t.length && (st.t[j] as number) < t) j++;
+        const started = st && st.t[j] === t ? (st.v[j] as number) : null;
+        list.push([t, p.v[i] as number, started]);
+      }
+    }
+    byName.set(p.name, list);
   }
   const lines: string[] = [];
   for (const [stored, sightings] of byName) {
+    sightings.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     const name = decodeTag(stored);
-    for (const s of compact(system, sightings, defaultGapMs)) {
-      lines.push(
-        `${STRETCH},name=${tagValue(name)},system=${tagValue(system)} v=${stringValue(encodeStretch(s))} ${s.start}\n`,
-      );
-    }
+    const stretches = compactSorted(system, sightings, intervals, defaultGapMs);
+    lines.push(
+      `${STRETCH},name=${tagValue(name)},system=${tagValue(system)} v=${stringValue(encodeStretches(stretches))} ${(stretches[0] as Stretch).start}\n`,
+    );
   }
   return lines;
 }

@@ -1,14 +1,15 @@
 /**
  * The embedded store's history (docs/history.md): each finished UTC day's samples compacted into
  * stretches (server/store/stretches.ts) in table `stretches`, kept HISTORY_RETENTION_DAYS; the days
- * done are listed in `history_days`. The retention sweep compacts every finished day before it
+ * done are listed in `history_days` (compacted_at 0: begun, or written to since, not current). The retention sweep compacts every finished day before it
  * deletes raw samples, and deletes raw samples by whole UTC days only, so a day is always either
  * whole in raw samples or gone from them. A batch that lands in a compacted day (a late agent)
- * takes the day off `history_days` in its own transaction; queries read that day from raw samples
+ * sets the day's compacted_at to 0 in its own transaction; queries read that day from raw samples
  * until the next sweep compacts it again.
  */
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type Database from "better-sqlite3";
-import { compactSorted, dayOf, decodeStretch, encodeStretch, type Stretch } from "../stretches.ts";
+import { compactSorted, dayOf, decodeStretches, encodeStretches, type Stretch } from "../stretches.ts";
 import type { SightingsQuery, StoredHistory } from "../types.ts";
 
 const DAY = 86_400_000;
@@ -43,8 +44,10 @@ WHERE name = @name AND system = @system AND start >= @day AND start < @day + ${D
   insert:
     "INSERT OR REPLACE INTO stretches (name, system, start, end, body) VALUES (@name, @system, @start, @end, @body)",
   markDone: "INSERT OR REPLACE INTO history_days (day, compacted_at) VALUES (@day, @now)",
-  unmark: "DELETE FROM history_days WHERE day = ?",
-  doneDays: "SELECT day FROM history_days",
+  // compacted_at 0: the day may hold stretches but is not current (being compacted, or written to since)
+  begin: "INSERT OR IGNORE INTO history_days (day, compacted_at) VALUES (?, 0)",
+  unmark: "UPDATE history_days SET compacted_at = 0 WHERE day = ?",
+  doneDays: "SELECT day FROM history_days WHERE compacted_at > 0",
   expireStretches: "DELETE FROM stretches WHERE name = @name AND system = @system AND start < @cutoff",
   firstPair: "SELECT name, system FROM stretches ORDER BY name, system LIMIT 1",
   nextPair: `SELECT name, system FROM stretches WHERE (name, system) > (@name, @system)
@@ -134,6 +137,8 @@ export class SqliteHistory {
   private async compactDay(day: number, now: number): Promise<boolean> {
     this.dirtied = new Set();
     const { s } = this;
+    // a day never begun has no stretches to replace (saves a delete per name: ~15 % of the time)
+    const fresh = s.begin.run(day).changes === 1;
     for (
       let system = s.firstSystem.pluck().get() as string | undefined;
       system !== undefined;
@@ -146,7 +151,8 @@ export class SqliteHistory {
       }
       // every sample has its batch row: a system without one that day has no samples that day
       if (intervals.size === 0) continue;
-      const out: { name: string; stretch: Stretch }[] = [];
+      // one record per name: its stretches of the day (docs/history.md)
+      const out: { name: string; stretches: Stretch[] }[] = [];
       for (
         let name = s.firstName.pluck().get({ system }) as string | undefined;
         name !== undefined;
@@ -155,21 +161,19 @@ export class SqliteHistory {
         // in primary-key order: by instant, then pid
         const rows = s.daySightings.raw().all({ system, name, day }) as [number, number, number | null][];
         if (rows.length === 0) continue;
-        for (const stretch of compactSorted(system, rows, intervals, this.opts.defaultGapMs)) {
-          out.push({ name, stretch });
-        }
+        out.push({ name, stretches: compactSorted(system, rows, intervals, this.opts.defaultGapMs) });
       }
       this.db.transaction(() => {
-        let last: string | undefined;
-        for (const { name, stretch } of out) {
-          if (name !== last) s.dropDay.run({ name, system, day });
-          last = name;
+        for (const { name, stretches } of out) {
+          if (!fresh) s.dropDay.run({ name, system, day });
           s.insert.run({
             name,
             system,
-            start: stretch.start,
-            end: stretch.end,
-            body: encodeStretch(stretch),
+            start: (stretches[0] as Stretch).start,
+            end: (stretches[stretches.length - 1] as Stretch).end,
+            // deflated (level 1: ~6x smaller, ~30 µs a record): a day of hourly samples is ~3 KB
+            // of text, which a page cannot hold in place; ~0.5 KB can
+            body: deflateRawSync(encodeStretches(stretches), { level: 1 }),
           });
         }
       })();
@@ -216,8 +220,12 @@ export class SqliteHistory {
           from,
           start: range.start,
           stop: range.stop,
-        }) as { system: string; start: number; body: string }[];
-        for (const r of rows) stretches.push(decodeStretch(r.system, r.start, r.body));
+        }) as { system: string; start: number; body: string | Buffer }[];
+        for (const r of rows) {
+          // text: a record written before records were deflated
+          const text = typeof r.body === "string" ? r.body : inflateRawSync(r.body).toString();
+          stretches.push(...decodeStretches(r.system, r.start, text));
+        }
       };
       if (q.system_name !== undefined) one(q.system_name);
       else {
