@@ -7,6 +7,7 @@ import { unwatchFile, watchFile } from "node:fs";
 import { InfluxDB, Point, type WriteApi } from "@influxdata/influxdb-client";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
+import { encodeTag } from "../store/influx/tags.ts";
 import type { ProcessStore } from "../store/types.ts";
 import { type Transition, WatchEvaluator } from "./evaluate.ts";
 import { loadWatches, type Watch, WatchesFileError } from "./file.ts";
@@ -16,6 +17,24 @@ import { WebhookSender } from "./webhooks.ts";
 const OVERLAP_MS = 10_000;
 /** The measurement of watch transitions (grafana/dashboards/watches.json). */
 const WATCH_MEASUREMENT = "watch";
+
+/**
+ * A transition as the point Grafana's "Watches" dashboard reads, at its `since`: deterministic, so
+ * servers on one store write the same point. Tags are stored encoded as the samples' are
+ * (`\\` → `%5C`, `%` → `%25`: store/influx/tags.ts), so the dashboards' pickers agree.
+ */
+export function watchPoint(
+  t: Pick<Transition, "watch" | "system_name" | "process_name" | "state" | "id" | "since" | "at">,
+): Point {
+  return new Point(WATCH_MEASUREMENT)
+    .tag("watch", encodeTag(t.watch))
+    .tag("system", encodeTag(t.system_name))
+    .tag("process", encodeTag(t.process_name))
+    .stringField("state", t.state)
+    .intField("down", t.state === "down" || t.state === "never_seen" ? 1 : 0)
+    .stringField("id", t.id)
+    .timestamp(t.since ?? t.at);
+}
 
 export class WatchService {
   readonly evaluator: WatchEvaluator;
@@ -128,16 +147,7 @@ export class WatchService {
         `watch ${t.type}`,
       );
       this.webhooks?.send(t);
-      this.influx?.writePoint(
-        new Point(WATCH_MEASUREMENT)
-          .tag("watch", t.watch)
-          .tag("system", t.system_name)
-          .tag("process", t.process_name)
-          .stringField("state", t.state)
-          .intField("down", t.state === "down" || t.state === "never_seen" ? 1 : 0)
-          .stringField("id", t.id)
-          .timestamp(t.since ?? t.at),
-      );
+      this.influx?.writePoint(watchPoint(t));
     }
   }
 

@@ -83,9 +83,9 @@ describe("provisioning", () => {
 });
 
 describe("dashboards", () => {
-  it("exist: a fleet overview and a per-system view", () => {
+  it("exist: a fleet overview, a per-system view and the watches", () => {
     expect(DASHBOARDS.map((d) => d.file)).toEqual(
-      expect.arrayContaining(["fleet-overview.json", "system.json"]),
+      expect.arrayContaining(["fleet-overview.json", "system.json", "watches.json"]),
     );
   });
 

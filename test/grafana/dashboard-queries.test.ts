@@ -36,6 +36,7 @@ import {
   seedFleet,
   seedStore,
   T0,
+  writeWatchTransitions,
 } from "./seed.ts";
 
 type Row = Record<string, unknown>;
@@ -152,8 +153,13 @@ describe("dashboard queries on a seeded InfluxDB", () => {
     return { rows, tables: [...tables.values()] };
   }
 
+  // The watches dashboard's watch picker stays at All here (panel-values.test.ts picks watches).
   const runPanel = (panel: Panel, values: Record<string, string>) =>
-    Promise.all((panel.targets ?? []).filter((t) => !t.hide).map((t) => run(String(t.query), values)));
+    Promise.all(
+      (panel.targets ?? [])
+        .filter((t) => !t.hide)
+        .map((t) => run(String(t.query), { watch: ALL, ...values })),
+    );
 
   async function variableValues(
     d: Dashboard,
@@ -171,6 +177,7 @@ describe("dashboard queries on a seeded InfluxDB", () => {
     conn = await freshBucket("grafana");
     db = new InfluxDB({ url: conn.url, token: conn.token, timeout: 60_000 });
     const written = await seedFleet(conn);
+    await writeWatchTransitions(conn);
     expect(written).toBe(batches().reduce((n, b) => n + b.processes.length, 0));
 
     // The variable chain as Grafana runs it: system from its query, process from its query given
@@ -232,7 +239,7 @@ describe("dashboard queries on a seeded InfluxDB", () => {
           for (const { rows, tables } of results) {
             expect(rows.length, `${scenario}: no rows`).toBeGreaterThan(0);
             counts[scenario] += rows.length;
-            if (panel.type === "timeseries") {
+            if (panel.type === "timeseries" || panel.type === "state-timeline") {
               // Grafana makes a time series frame of a table with _time and _value, one per table;
               // its labels are the table's other columns, which the display name refers to.
               const labels = [...displayName(panel).matchAll(/\$\{__field\.labels\.(\w+)\}/g)].map(
@@ -255,7 +262,7 @@ describe("dashboard queries on a seeded InfluxDB", () => {
         }
         // Every column a field override names exists (a column whose values are all null on a
         // system, such as the state of processes whose agent never sent one, is left out there).
-        if (panel.type !== "timeseries")
+        if (panel.type !== "timeseries" && panel.type !== "state-timeline")
           expect([...columns]).toEqual(expect.arrayContaining(overriddenFields(panel)));
         report.push({ dashboard: file, panel: panel.title, type: panel.type, ...counts });
       });

@@ -20,6 +20,7 @@ import { decodeTag } from "../../server/store/influx/tags.ts";
 import type { SampleBatch } from "../../server/store/types.ts";
 import { freshBucket } from "../support/influx.ts";
 import {
+  ALL,
   allPanels,
   type Dashboard,
   fluxAsSent,
@@ -27,6 +28,7 @@ import {
   type Panel,
   variableQuery,
 } from "./grafana.ts";
+import { writeWatchTransitions } from "./seed.ts";
 
 // ------------------------------------------------------------------------- the plan
 
@@ -146,6 +148,61 @@ function batches(): SampleBatch[] {
   );
 }
 
+// Watch transitions (the `watch` measurement, one point per transition at its `since`): watches and
+// systems with shared prefixes (app / app-1 / app-10, web-1 / web-10), states carried in from before
+// the range, and one after it that must not count.
+const MIN = 60_000;
+const TRANSITIONS: { watch: string; system: string; process: string; state: State; at: number }[] = [
+  { watch: "app", system: "web-1", process: "app", state: "up", at: T0 - 60 * MIN },
+  { watch: "app", system: "web-1", process: "app", state: "down", at: T0 + 2 * MIN },
+  { watch: "app", system: "web-1", process: "app", state: "up", at: T0 + 3 * MIN },
+  { watch: "app", system: "web-10", process: "app", state: "up", at: T0 - 120 * MIN },
+  { watch: "app", system: "web-10", process: "app", state: "down", at: RANGE.to + MIN }, // after the range
+  { watch: "app", system: ODD, process: "app", state: "never_seen", at: T0 - 10 * MIN },
+  { watch: "app", system: ODD, process: "app", state: "up", at: T0 + MIN },
+  { watch: "app-1", system: "web-1", process: "app-1", state: "up", at: T0 - 60 * MIN },
+  { watch: "app-1", system: "web-1", process: "app-1", state: "down", at: T0 + 200_000 },
+  { watch: "app-1", system: "web-10", process: "app-1", state: "down", at: T0 - 30 * MIN }, // still down
+  { watch: "app-10", system: "web-10", process: "app-10", state: "never_seen", at: T0 + 30_000 },
+  { watch: "postgres", system: "db-1", process: "postgres", state: "up", at: T0 - 60 * MIN },
+  { watch: "postgres", system: "db-1", process: "postgres", state: "system_silent", at: T0 + 35 * STEP },
+];
+type State = "up" | "down" | "never_seen" | "system_silent";
+const WATCH_SCENARIOS = [
+  { watch: ALL, system: ALL },
+  { watch: ALL, system: "web-1" },
+  { watch: "app", system: ALL },
+  { watch: "app-1", system: ALL },
+  { watch: ALL, system: ODD },
+];
+/** The transitions a choice of watch and system shows (the exact names; All = every one). */
+const chosenTransitions = (c: { watch: string; system: string }) =>
+  TRANSITIONS.filter(
+    (t) => (c.watch === ALL || t.watch === c.watch) && (c.system === ALL || t.system === c.system),
+  ).sort((a, b) => a.at - b.at);
+/** Per "watch on system": its states in the range, the one before the range moved to its start. */
+function expectedTimeline(c: { watch: string; system: string }): Map<string, { t: number; state: State }[]> {
+  const out = new Map<string, { t: number; state: State }[]>();
+  for (const t of chosenTransitions(c)) {
+    if (t.at >= RANGE.to) continue;
+    const key = `${t.watch} on ${t.system}`;
+    const list = out.get(key) ?? [];
+    if (t.at < RANGE.from) list.splice(0, list.length, { t: RANGE.from, state: t.state });
+    else list.push({ t: t.at, state: t.state });
+    out.set(key, list);
+  }
+  return out;
+}
+/** The last state of each (watch, system) at the end of the range, when it is not up. */
+function expectedDown(c: { watch: string; system: string }) {
+  const last = new Map<string, (typeof TRANSITIONS)[number]>();
+  for (const t of chosenTransitions(c)) if (t.at < RANGE.to) last.set(`${t.watch}\n${t.system}`, t);
+  return [...last.values()]
+    .filter((t) => t.state !== "up")
+    .map((t) => ({ watch: t.watch, system: t.system, process: t.process, state: t.state, since: t.at }))
+    .sort((a, b) => a.since - b.since);
+}
+
 // ------------------------------------------------------------------------- running panels
 
 type Row = Record<string, unknown>;
@@ -180,6 +237,7 @@ describe("every Grafana panel's values, against the plan", () => {
     const all = batches();
     for (let k = 0; k < all.length; k += 8) await Promise.all(all.slice(k, k + 8).map((b) => store.write(b)));
     await store.close();
+    await writeWatchTransitions(conn, TRANSITIONS);
   }, 180_000);
 
   async function query(q: string, values: Record<string, string>): Promise<Row[]> {
@@ -400,6 +458,68 @@ describe("every Grafana panel's values, against the plan", () => {
             rows.map((r) => r.restarts),
             what,
           ).toEqual([restarts]);
+        } else continue;
+        checked.add(`${d.uid}: ${title}`);
+      }
+    });
+  }
+  for (const scenario of WATCH_SCENARIOS) {
+    const label = (v: string) => (v === ALL ? "all" : v);
+    it(`watches: watch ${label(scenario.watch)}, system ${label(scenario.system)}`, async () => {
+      const d = byUid("procscope-watches");
+      const variable = (name: string) => d.templating?.list.find((v) => v.name === name);
+      // The pickers list every watch and system with a transition up to the end of the range.
+      const listed = async (name: string) =>
+        (await query(variableQuery(variable(name) as never) as string, {})).map((r) => String(r._value));
+      const watchValues = await listed("watch");
+      const systemValues = await listed("system");
+      expect(watchValues.map(decodeTag).sort(), "watch variable").toEqual(
+        [...new Set(TRANSITIONS.map((t) => t.watch))].sort(),
+      );
+      expect(systemValues.map(decodeTag).sort(), "system variable").toEqual(
+        [...new Set(TRANSITIONS.map((t) => t.system))].sort(),
+      );
+      const pick = (stored: string[], want: string) =>
+        want === ALL ? ALL : (stored.find((v) => decodeTag(v) === want) as string);
+      const values = {
+        watch: pick(watchValues, scenario.watch),
+        system: pick(systemValues, scenario.system),
+      };
+      const what = (title: string) => `${title} (${JSON.stringify(scenario)})`;
+
+      for (const p of allPanels(d).filter((x) => x.targets?.length)) {
+        const rows = await panelRows(d, p, values);
+        const title = p.title;
+        if (title === "Watch states") {
+          // one row per "watch on system" (the display name's labels), its states in time order
+          expect(labelsOf(p), what(title)).toEqual(["watch", "system"]);
+          const got = new Map<string, { t: number; state: State }[]>();
+          for (const r of rows) {
+            const key = `${decodeTag(String(r.watch))} on ${decodeTag(String(r.system))}`;
+            got.set(key, [
+              ...(got.get(key) ?? []),
+              { t: Date.parse(String(r._time)), state: r._value as State },
+            ]);
+          }
+          for (const list of got.values()) list.sort((a, b) => a.t - b.t);
+          expect(new Map([...got].sort()), what(title)).toEqual(
+            new Map([...expectedTimeline(scenario)].sort()),
+          );
+          // every state is one the value mappings colour
+          const mapped = Object.keys(
+            (p.fieldConfig as { defaults: { mappings: { options: Record<string, unknown> }[] } }).defaults
+              .mappings[0]?.options ?? {},
+          );
+          expect(mapped.sort(), what(title)).toEqual(["down", "never_seen", "system_silent", "up"]);
+        } else if (title === "Currently down") {
+          const got = rows.map((r) => ({
+            watch: decodeTag(String(r.watch)),
+            system: decodeTag(String(r.system)),
+            process: decodeTag(String(r.process)),
+            state: r.state,
+            since: Date.parse(String(r.since)),
+          }));
+          expect(got, what(title)).toEqual(expectedDown(scenario));
         } else continue;
         checked.add(`${d.uid}: ${title}`);
       }

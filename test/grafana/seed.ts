@@ -4,10 +4,13 @@
  * check follows from the plan below.
  */
 
+import { InfluxDB } from "@influxdata/influxdb-client";
 import type { InfluxConnection } from "../../harness/influxd.ts";
 import { createLogger } from "../../server/log.ts";
 import { InfluxStore } from "../../server/store/influx/store.ts";
 import type { BatchProcess, SampleBatch } from "../../server/store/types.ts";
+import type { Transition } from "../../server/watch/evaluate.ts";
+import { watchPoint } from "../../server/watch/service.ts";
 
 export const SAMPLE_MS = 5_000;
 const SAMPLES = 240; // 20 minutes
@@ -165,4 +168,44 @@ export async function seedFleet(conn: InfluxConnection): Promise<number> {
   await Promise.all(Array.from({ length: 6 }, worker));
   await store.close();
   return written;
+}
+
+/** Watch transitions (the `watch` measurement): one before the range, changes inside it, down at the end. */
+const WATCH_TRANSITIONS: {
+  watch: string;
+  system: string;
+  process: string;
+  state: Transition["state"];
+  at: number;
+}[] = [
+  { watch: "nginx", system: "web-01", process: "nginx", state: "up", at: T0 - 60_000 },
+  { watch: "nginx", system: "web-01", process: "nginx", state: "down", at: T0 + 300_000 },
+  { watch: "agent", system: ODD_SYSTEM, process: ODD_PROCESS, state: "never_seen", at: T0 - 60_000 },
+  { watch: "agent", system: ODD_SYSTEM, process: ODD_PROCESS, state: "up", at: T0 + 60_000 },
+  { watch: "agent", system: ODD_SYSTEM, process: ODD_PROCESS, state: "down", at: T0 + 600_000 },
+  {
+    watch: "postgres",
+    system: "db-01",
+    process: "postgres",
+    state: "system_silent",
+    at: T0 + 199 * SAMPLE_MS,
+  },
+];
+
+/** Writes transitions as the server does (server/watch/service.ts `watchPoint`). */
+export async function writeWatchTransitions(conn: InfluxConnection, list = WATCH_TRANSITIONS): Promise<void> {
+  const write = new InfluxDB({ url: conn.url, token: conn.token }).getWriteApi(conn.org, conn.bucket, "ms");
+  for (const t of list)
+    write.writePoint(
+      watchPoint({
+        watch: t.watch,
+        system_name: t.system,
+        process_name: t.process,
+        state: t.state,
+        id: `${t.watch}/${t.system}/${t.at}`,
+        since: t.at,
+        at: t.at,
+      }),
+    );
+  await write.close();
 }
