@@ -1,11 +1,12 @@
 /**
  * The embedded store's history (docs/history.md): each finished UTC day's samples compacted into
  * stretches (server/store/stretches.ts) in table `stretches`, kept HISTORY_RETENTION_DAYS; the days
- * done are listed in `history_days` (compacted_at 0: begun, or written to since, not current). The retention sweep compacts every finished day before it
- * deletes raw samples, and deletes raw samples by whole UTC days only, so a day is always either
- * whole in raw samples or gone from them. A batch that lands in a compacted day (a late agent)
- * sets the day's compacted_at to 0 in its own transaction; queries read that day from raw samples
- * until the next sweep compacts it again.
+ * done are listed in `history_days` (compacted_at 0: begun, or written to since, not current).
+ * The retention sweep compacts every finished day before it deletes raw samples, and deletes raw
+ * samples by whole UTC days only, so a day is always either whole in raw samples or gone from
+ * them. A batch that lands in a compacted day (a late agent) sets the day's compacted_at to 0 in
+ * its own transaction; queries read that day from raw samples until the next sweep compacts it
+ * again.
  */
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type Database from "better-sqlite3";
