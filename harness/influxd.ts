@@ -109,6 +109,8 @@ export interface StartOptions {
   org?: string;
   bucket?: string;
   token?: string;
+  /** More influxd flags (e.g. `--storage-cache-max-memory-size 1` for an influxd whose writes fail). */
+  args?: string[];
 }
 
 /** Starts influxd on 127.0.0.1 on a free port with a throwaway data directory, and onboards it. */
@@ -140,6 +142,7 @@ export async function startInfluxd(opts: StartOptions): Promise<InfluxdInstance>
         "--reporting-disabled",
         "--log-level",
         "error",
+        ...(opts.args ?? []),
       ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );

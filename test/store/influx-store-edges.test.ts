@@ -1,19 +1,22 @@
 /**
  * The InfluxDB store's own edges, each inside a test so that mutation testing judges it
- * (`MUTATE_SUITE=influx`, docs/testing.md): what every HTTP status InfluxDB may answer becomes
- * (503-class or a plain error carrying InfluxDB's text), a write older than the bucket's retention
- * (422 from the real influxd: refused, naming `timestamp`), a token that may not list buckets
- * (init() warns and goes on), an org that does not exist, history compaction started by init()
- * unless turned off, and where the store says it writes. Left untested by the mutation run of
- * server/store/influx/store.ts.
+ * (`MUTATE_SUITE=influx`, docs/testing.md). Against the real influxd of the run (and one of its
+ * own, started with a write cache of one byte so that its writes fail with 500): what each HTTP
+ * status InfluxDB answers becomes (503-class, or a plain error carrying InfluxDB's text), a write
+ * older than the bucket's retention (422: refused, naming `timestamp`), a token that may not list
+ * buckets (init() warns and goes on), an org that does not exist, history compaction started by
+ * init() unless turned off, and where the store says it writes. The statuses no InfluxDB 2.8 can
+ * be made to answer (413, 429, 503) are judged on classify() itself, with the client library's own
+ * error objects; fetch()'s failures on classifyFetch() with the errors a real fetch() throws.
  */
 
 import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HttpError, RequestTimedOutError } from "@influxdata/influxdb-client";
+import { describe, expect, it } from "vitest";
+import { freePort, startInfluxd } from "../../harness/influxd.ts";
 import { createLogger } from "../../server/log.ts";
-import { InfluxStore } from "../../server/store/influx/store.ts";
-import type { SampleBatch } from "../../server/store/types.ts";
+import { classify, classifyFetch, InfluxStore } from "../../server/store/influx/store.ts";
+import { type SampleBatch, StorageUnavailableError } from "../../server/store/types.ts";
 import { freshBucket, influx } from "../support/influx.ts";
 
 const DAY = 86_400_000;
@@ -44,94 +47,224 @@ const store = (extra: Partial<Opts> = {}, lines?: Record<string, unknown>[]) => 
   });
 };
 
-describe("InfluxStore and each HTTP status InfluxDB may answer", () => {
-  let server: Server;
-  let url: string;
-  let status = 500;
-  let body = "";
-  let queryStatus = 200;
-  beforeAll(async () => {
-    // Answers queries with an empty result (so the layout check passes) and writes with `status`.
-    server = createServer((req, res) => {
-      req.resume();
-      req.on("end", () => {
-        if (req.url?.startsWith("/api/v2/query")) {
-          if (queryStatus === 200) res.writeHead(200, { "content-type": "text/csv" }).end("");
-          else res.writeHead(queryStatus, { "content-type": "application/json" }).end(body);
-          return;
-        }
-        if (req.method === "POST" && req.url?.startsWith("/api/v2/write?")) {
-          res.writeHead(status, { "content-type": "application/json" }).end(body);
-        } else res.writeHead(404, { "content-type": "application/json" }).end('{"message":"no such path"}');
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+/** A token of the run's InfluxDB allowed only `actions` on one bucket. */
+async function tokenFor(bucket: string, actions: ("read" | "write")[]): Promise<string> {
+  const conn = influx();
+  const headers = { authorization: `Token ${conn.token}`, "content-type": "application/json" };
+  const found = (await (
+    await fetch(`${conn.url}/api/v2/buckets?org=${encodeURIComponent(conn.org)}&name=${bucket}`, { headers })
+  ).json()) as { buckets: { id: string; orgID: string }[] };
+  const { id, orgID } = found.buckets[0] as { id: string; orgID: string };
+  const res = await fetch(`${conn.url}/api/v2/authorizations`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({
+      orgID,
+      permissions: actions.map((action) => ({ action, resource: { type: "buckets", id, orgID } })),
+    }),
   });
-  afterAll(() => new Promise((r) => server.close(r)));
+  return ((await res.json()) as { token: string }).token;
+}
 
-  it("5xx, 401, 403, 404 and 429 are unavailable (agents retry); 400, 413, 422 and 499 are errors carrying InfluxDB's text", async () => {
-    const s = store({ url });
-    const batch = batchAt(Date.parse("2026-04-07T03:00:00Z"));
-    for (const code of [500, 503, 599, 401, 403, 404, 429]) {
-      status = code;
-      body = `{"message":"m${code}"}`;
-      await expect(s.write(batch), String(code)).rejects.toMatchObject({
-        name: "StorageUnavailableError",
-        message: `InfluxDB answered ${code}`,
-      });
-    }
-    for (const code of [400, 413, 422, 499]) {
-      status = code;
-      body = `{"message":"m${code}"}`;
-      const err = await s.write(batch).then(
-        () => undefined,
-        (e: unknown) => e as Error,
-      );
-      expect(err?.constructor, String(code)).toBe(Error);
-      expect(err?.message).toBe(`InfluxDB answered ${code}: {"message":"m${code}"}`);
-    }
-    status = 422;
-    body =
-      '{"code":"unprocessable entity","message":"partial write: dropped 2 points OUTSIDE RETENTION policy"}';
-    await expect(s.write(batch)).rejects.toMatchObject({
-      name: "StorageRefusedError",
-      field: "timestamp",
-      message: "older than the InfluxDB bucket's retention period",
-    });
-    status = 204;
-    body = "";
-    await expect(s.write(batch)).resolves.toBe(2);
-    // a URL given with a trailing slash posts to the same endpoint
-    await expect(store({ url: `${url}/` }).write(batch)).resolves.toBe(2);
-    expect(s.location).toBe(`${url}, bucket ${influx().bucket}`);
+const failure = (p: Promise<unknown>): Promise<Error | undefined> =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+
+describe("InfluxStore and each HTTP status the real InfluxDB answers", () => {
+  it("403, a token that may only read the bucket: the write is unavailable (an operator must fix the token; agents keep their samples) and stores nothing", async () => {
+    const conn = await freshBucket("edges-403");
+    const t = Date.parse("2026-04-07T03:00:00Z");
+    const s = store({ bucket: conn.bucket, token: await tokenFor(conn.bucket, ["read"]) });
+    const err = await failure(s.write(batchAt(t)));
+    expect([err?.name, err?.message]).toEqual(["StorageUnavailableError", "InfluxDB answered 403"]);
+    const reader = store({ bucket: conn.bucket });
+    expect(
+      (await reader.filter({ ranges: [{ start: t - 1, stop: t + 1 }], offset: 0, limit: 10 })).count,
+    ).toBe(0);
   });
 
-  it("the same for queries: 5xx, 401, 403, 404 and 429 unavailable, 400 an error carrying InfluxDB's text", async () => {
-    const range = { start: 0, stop: 1000 };
+  it("422 that is not about retention (a field type conflict): a plain error carrying InfluxDB's own text", async () => {
+    const conn = await freshBucket("edges-422");
+    const t = Date.parse("2026-04-07T03:00:00Z");
+    // pid stored as a string first, so the store's integer pid conflicts with it
+    const first = await fetch(
+      `${conn.url}/api/v2/write?org=${encodeURIComponent(conn.org)}&bucket=${conn.bucket}&precision=ms`,
+      {
+        method: "POST",
+        headers: { authorization: `Token ${conn.token}` },
+        body: `sample,system=s,name=edge-proc,slot=0 pid="seven" ${t - 1000}`,
+      },
+    );
+    expect(first.status).toBe(204);
+    const err = await failure(store({ bucket: conn.bucket }).write(batchAt(t)));
+    expect(err?.constructor).toBe(Error);
+    expect(err?.message).toMatch(
+      /^InfluxDB answered 422: \{"code":"unprocessable entity","message":"failure writing points to database: partial write: field type conflict: input field \\"pid\\" on measurement \\"sample\\" is type integer, already exists as type string dropped=\d+"\}$/,
+    );
+  });
+
+  it("400, a query InfluxDB refuses (an empty range): a plain error carrying InfluxDB's own text", async () => {
+    const err = await failure(store().systems({ start: 2000, stop: 1000 }));
+    expect(err?.constructor).toBe(Error);
+    expect(err?.message).toBe(
+      'InfluxDB answered 400: {"code":"invalid","message":"error in building plan while starting program: cannot query an empty range"}',
+    );
+  });
+
+  it("403 or 404 on a query, a token that may only write the bucket: unavailable", async () => {
+    const conn = await freshBucket("edges-wo");
+    const s = store({ bucket: conn.bucket, token: await tokenFor(conn.bucket, ["write"]) });
+    const err = await failure(s.systems({ start: 0, stop: 1000 }));
+    expect([err?.name, err?.message]).toEqual(["StorageUnavailableError", "InfluxDB answered 404"]);
+  });
+
+  it("500, an influxd whose write cache is full (--storage-cache-max-memory-size 1): unavailable, and nothing stored", async () => {
+    const { binary } = influx();
+    if (!binary)
+      throw new Error("this test starts its own influxd: it needs a binary (INFLUXD_BIN or the build cache)");
+    const full = await startInfluxd({ binary, args: ["--storage-cache-max-memory-size", "1"] });
     try {
-      for (const code of [500, 401, 403, 404, 429]) {
-        const s = store({ url });
-        queryStatus = code;
-        body = `{"code":"x","message":"m${code}"}`;
-        await expect(s.systems(range), String(code)).rejects.toMatchObject({
-          name: "StorageUnavailableError",
-          message: `InfluxDB answered ${code}`,
-        });
-      }
-      queryStatus = 400;
-      body = '{"code":"invalid","message":"m400"}';
-      const err = await store({ url })
-        .systems(range)
-        .then(
-          () => undefined,
-          (e: unknown) => e as Error,
-        );
-      expect(err?.constructor).toBe(Error);
-      expect(err?.message).toMatch(/^InfluxDB answered 400: .*m400/);
+      const t = Date.parse("2026-04-07T03:00:00Z");
+      const s = store({ url: full.url, token: full.token, org: full.org, bucket: full.bucket });
+      const err = await failure(s.write(batchAt(t)));
+      expect([err?.name, err?.message]).toEqual(["StorageUnavailableError", "InfluxDB answered 500"]);
+      const read = await s.filter({ ranges: [{ start: t - 1, stop: t + 1 }], offset: 0, limit: 10 });
+      expect(read).toEqual({ count: 0, rows: [] });
     } finally {
-      queryStatus = 200;
+      await full.dispose();
     }
+  });
+
+  it("204: written and read back; a URL given with a trailing slash posts to the same endpoint; location names URL and bucket", async () => {
+    const conn = await freshBucket("edges-204");
+    const t = Date.parse("2026-04-07T03:00:00Z");
+    const s = store({ url: `${conn.url}/`, bucket: conn.bucket });
+    await expect(s.write(batchAt(t))).resolves.toBe(2);
+    const read = await store({ bucket: conn.bucket }).filter({
+      ranges: [{ start: t - 1, stop: t + 1 }],
+      offset: 0,
+      limit: 10,
+    });
+    expect(read.rows.map((r) => [r.system_name, r.pid, r.name, r.timestamp, r.cpu_percent])).toEqual([
+      ["s", 7, "edge-proc", t, 1],
+      ["s", 8, "other", t, 3],
+    ]);
+    expect(s.location).toBe(`${conn.url}/, bucket ${conn.bucket}`);
+  });
+});
+
+/**
+ * What no real InfluxDB 2.8 can be made to answer, judged on classify() itself with the client
+ * library's own error objects: 413 (the write handler's batch size limit has no influxd flag in
+ * 2.8), 429 (only InfluxDB Cloud's rate limits and tasks), 503 and other 5xx, statuses at the
+ * edges of each class, and the socket errors and timeouts of the client library and of fetch().
+ */
+describe("classify() and classifyFetch(): InfluxDB's answers and failures the API turns into 503 or passes on", () => {
+  it("5xx, 401, 403, 404 and 429 are unavailable (agents retry), naming only the status", () => {
+    for (const code of [500, 501, 502, 503, 504, 599, 401, 403, 404, 429]) {
+      const err = classify(new HttpError(code, "Status Text", `{"message":"m${code}"}`));
+      expect([err.constructor, err.message], String(code)).toEqual([
+        StorageUnavailableError,
+        `InfluxDB answered ${code}`,
+      ]);
+    }
+  });
+
+  it("400, 402, 405, 413, 422, 428, 430 and 499 are errors carrying InfluxDB's text, or the client's message when there is no body", () => {
+    for (const code of [400, 402, 405, 413, 422, 428, 430, 499]) {
+      const err = classify(new HttpError(code, "Status Text", `{"message":"m${code}"}`));
+      expect([err.constructor, err.message], String(code)).toEqual([
+        Error,
+        `InfluxDB answered ${code}: {"message":"m${code}"}`,
+      ]);
+    }
+    const bare = new HttpError(413, "Request Entity Too Large");
+    expect(classify(bare).message).toBe(`InfluxDB answered 413: ${bare.message}`);
+    expect(bare.message).not.toBe("");
+  });
+
+  it("the client library's timeout, and socket errors by code or by message, are unavailable; anything else passes through as itself", () => {
+    expect(classify(new RequestTimedOutError()).message).toBe("InfluxDB timed out");
+    expect(classify(new RequestTimedOutError())).toBeInstanceOf(StorageUnavailableError);
+    const already = new StorageUnavailableError("as it was");
+    expect(classify(already)).toBe(already);
+    for (const code of [
+      "ECONNREFUSED",
+      "ECONNRESET",
+      "ETIMEDOUT",
+      "EHOSTUNREACH",
+      "ENOTFOUND",
+      "EPIPE",
+      "EAI_AGAIN",
+    ]) {
+      const err = classify(Object.assign(new Error("x"), { code }));
+      expect([err.constructor, err.message], code).toEqual([
+        StorageUnavailableError,
+        `InfluxDB unreachable (${code})`,
+      ]);
+    }
+    // codes only containing one of those are not socket errors
+    for (const code of ["XECONNREFUSED", "ECONNREFUSEDX", "EACCES", ""]) {
+      const original = Object.assign(new Error("disk says no"), { code });
+      expect(classify(original), code).toBe(original);
+    }
+    for (const message of [
+      "socket hang up",
+      "connect ECONNREFUSED 127.0.0.1:1",
+      "The operation was ABORTED",
+    ]) {
+      const err = classify(new Error(message));
+      expect([err.constructor, err.message], message).toEqual([
+        StorageUnavailableError,
+        `InfluxDB unreachable (${message})`,
+      ]);
+    }
+    const other = new RangeError("something else");
+    expect(classify(other)).toBe(other);
+    const text = classify("a string thrown");
+    expect([text.constructor, text.message]).toEqual([Error, "a string thrown"]);
+    expect(classify(undefined).message).toBe("undefined");
+  });
+
+  it("fetch()'s own failures: its timeout and abort, nothing listening, and what passes through", async () => {
+    const closed = await freePort(); // nothing listens on it
+    const refused = await failure(fetch(`http://127.0.0.1:${closed}/`));
+    const c = classifyFetch(refused);
+    expect([c.constructor, c.message]).toEqual([
+      StorageUnavailableError,
+      "InfluxDB unreachable (ECONNREFUSED)",
+    ]);
+    for (const reason of ["TimeoutError", "AbortError"]) {
+      const err = await failure(
+        fetch(`http://127.0.0.1:${closed}/`, { signal: AbortSignal.abort(new DOMException("stop", reason)) }),
+      );
+      expect(err?.name).toBe(reason);
+      const classified = classifyFetch(err);
+      expect([classified.constructor, classified.message], reason).toEqual([
+        StorageUnavailableError,
+        "InfluxDB timed out",
+      ]);
+    }
+    // a TypeError whose cause is not a socket error (a URL fetch() cannot use) is still unreachable
+    const bad = await failure(fetch("http://127.0.0.1:99999/"));
+    expect(bad).toBeInstanceOf(TypeError);
+    const b = classifyFetch(bad);
+    expect([b.constructor, b.message]).toEqual([
+      StorageUnavailableError,
+      `InfluxDB unreachable (${bad?.message})`,
+    ]);
+    // anything else is classified as classify() would
+    const plain = new Error("not from fetch");
+    expect(classifyFetch(plain)).toBe(plain);
+    const withCause = new Error("wrapped", { cause: new Error("not a socket error") });
+    expect(classifyFetch(withCause)).toBe(withCause);
+    const timedOutCause = classifyFetch(new Error("wrapped", { cause: new RequestTimedOutError() }));
+    expect([timedOutCause.constructor, timedOutCause.message]).toEqual([
+      StorageUnavailableError,
+      "InfluxDB timed out",
+    ]);
   });
 });
 
