@@ -269,6 +269,42 @@ describe("classify() and classifyFetch(): InfluxDB's answers and failures the AP
 });
 
 describe("InfluxStore on the real InfluxDB: buckets, retention, history", () => {
+  it("the processes at an instant on batch points without interval_ms (written by releases before it): no interval, and never an older point's", async () => {
+    const conn = await freshBucket("edges-at");
+    const t1 = Date.parse("2026-04-07T03:00:00Z");
+    const t2 = t1 + 5000;
+    const s = store({ bucket: conn.bucket });
+    await s.write({ ...batchAt(t1, "mixed"), interval_ms: 5000 });
+    // a server downgraded to a release before interval_ms wrote the next batch point; another
+    // system only ever had such points (and no row copy: the processes are not there to read)
+    const old = await fetch(
+      `${conn.url}/api/v2/write?org=${encodeURIComponent(conn.org)}&bucket=${conn.bucket}&precision=ms`,
+      {
+        method: "POST",
+        headers: { authorization: `Token ${conn.token}` },
+        body: `batch,system=mixed processes=1i ${t2}\nbatch,system=old processes=3i ${t2}\n`,
+      },
+    );
+    expect(old.status).toBe(204);
+    expect(await s.sampleAt("mixed", t1)).toMatchObject({
+      timestamp: t1,
+      interval_ms: 5000,
+      process_count: 2,
+    });
+    expect(await s.sampleAt("mixed", t2)).toEqual({
+      timestamp: t2,
+      interval_ms: undefined,
+      process_count: 1,
+      processes: [],
+    });
+    expect(await s.sampleAt("old", t2 + 1)).toEqual({
+      timestamp: t2,
+      interval_ms: undefined,
+      process_count: 3,
+      processes: [],
+    });
+  });
+
   it("init() creates a bucket with the retention asked; a batch older than that is refused naming timestamp, a recent one accepted", async () => {
     const bucket = `edges-${randomUUID().slice(0, 8)}`;
     const s = store({ bucket, retentionDays: 1 });
@@ -352,9 +388,13 @@ describe("InfluxStore on the real InfluxDB: buckets, retention, history", () => 
     await both.close();
   });
 
-  it("init() starts compacting finished days into history at once (default interval); with 0 it does not", async () => {
+  it("init() starts compacting finished days into history at once (default interval), what it stores read back; with 0, or after close(), it does not", async () => {
     const conn = await freshBucket("edges-hist");
     const t = Date.now() - 2 * DAY;
+    // compacting every 25 ms, closed before the batch is written: it must not compact it after
+    const closed = store({ bucket: conn.bucket, historyIntervalMs: 25 });
+    await closed.init();
+    await closed.close();
     const writer = store({ bucket: conn.bucket });
     await writer.init();
     await writer.write(batchAt(t));
@@ -362,7 +402,7 @@ describe("InfluxStore on the real InfluxDB: buckets, retention, history", () => 
     const off = store({ bucket: conn.bucket, historyIntervalMs: 0 });
     await off.init();
     await new Promise((r) => setTimeout(r, 300));
-    expect((await off.history(q)).days).toEqual([]);
+    expect(await off.history(q)).toMatchObject({ days: [], stretches: [] });
     const on = store({ bucket: conn.bucket, historyIntervalMs: undefined });
     await on.init();
     let days: number[] = [];
@@ -370,7 +410,19 @@ describe("InfluxStore on the real InfluxDB: buckets, retention, history", () => 
       await new Promise((r) => setTimeout(r, 100));
       days = (await on.history(q)).days;
     }
-    expect(days).toContain(t - (t % DAY));
+    expect(days).toEqual([t - (t % DAY)]);
+    // the day's samples were streamed out of the raw bucket into one stretch of one sample
+    expect((await on.history(q)).stretches).toEqual([
+      {
+        system_name: "s",
+        start: t,
+        end: t,
+        samples: 1,
+        iv_first: undefined,
+        iv_last: undefined,
+        pids: [[7, null, t, t, 1]],
+      },
+    ]);
     await Promise.all([writer.close(), off.close(), on.close()]);
   });
 });
