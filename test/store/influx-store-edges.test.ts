@@ -120,7 +120,7 @@ describe("InfluxStore and each HTTP status the real InfluxDB answers", () => {
     expect([err?.name, err?.message]).toEqual(["StorageUnavailableError", "InfluxDB answered 404"]);
   });
 
-  it("500, an influxd whose write cache is full (--storage-cache-max-memory-size 1): unavailable, and nothing stored", async () => {
+  it("500, an influxd whose write cache is full (--storage-cache-max-memory-size 1): unavailable, and nothing stored; paused, the write times out; stopped, it is refused", async () => {
     const { binary } = influx();
     if (!binary)
       throw new Error("this test starts its own influxd: it needs a binary (INFLUXD_BIN or the build cache)");
@@ -132,6 +132,33 @@ describe("InfluxStore and each HTTP status the real InfluxDB answers", () => {
       expect([err?.name, err?.message]).toEqual(["StorageUnavailableError", "InfluxDB answered 500"]);
       const read = await s.filter({ ranges: [{ start: t - 1, stop: t + 1 }], offset: 0, limit: 10 });
       expect(read).toEqual({ count: 0, rows: [] });
+      // the same influxd paused (SIGSTOP) after the store's checks passed: the write itself times out
+      const paused = store({
+        url: full.url,
+        token: full.token,
+        org: full.org,
+        bucket: full.bucket,
+        timeoutMs: 300,
+      });
+      await paused.init();
+      const stopped = store({ url: full.url, token: full.token, org: full.org, bucket: full.bucket });
+      await stopped.init();
+      const pid = full.pid() as number;
+      process.kill(pid, "SIGSTOP");
+      let late: Error | undefined;
+      try {
+        late = await failure(paused.write(batchAt(t)));
+      } finally {
+        process.kill(pid, "SIGCONT");
+      }
+      expect([late?.name, late?.message]).toEqual(["StorageUnavailableError", "InfluxDB timed out"]);
+      // and stopped: the write finds nothing listening
+      await full.stop();
+      const gone = await failure(stopped.write(batchAt(t)));
+      expect([gone?.name, gone?.message]).toEqual([
+        "StorageUnavailableError",
+        "InfluxDB unreachable (ECONNREFUSED)",
+      ]);
     } finally {
       await full.dispose();
     }
@@ -188,7 +215,8 @@ describe("classify() and classifyFetch(): InfluxDB's answers and failures the AP
   it("the client library's timeout, and socket errors by code or by message, are unavailable; anything else passes through as itself", () => {
     expect(classify(new RequestTimedOutError()).message).toBe("InfluxDB timed out");
     expect(classify(new RequestTimedOutError())).toBeInstanceOf(StorageUnavailableError);
-    const already = new StorageUnavailableError("as it was");
+    // as it was, though its message names a socket error
+    const already = new StorageUnavailableError("InfluxDB unreachable (ECONNREFUSED)");
     expect(classify(already)).toBe(already);
     for (const code of [
       "ECONNREFUSED",
@@ -269,6 +297,21 @@ describe("classify() and classifyFetch(): InfluxDB's answers and failures the AP
 });
 
 describe("InfluxStore on the real InfluxDB: buckets, retention, history", () => {
+  it("the client library's warnings go to the store's logger at debug level (a URL ending in /api/v2)", () => {
+    const lines: Record<string, unknown>[] = [];
+    store({}, lines); // sets the client's (global) logger to this store's
+    store({ url: `${influx().url}/api/v2` });
+    expect(lines.map((l) => [l.level, l.msg, l.err])).toEqual([
+      [
+        20,
+        expect.stringMatching(
+          /^influxdb-client: Please remove '\/api\/v2' context path from InfluxDB base url/,
+        ),
+        "undefined",
+      ],
+    ]);
+  });
+
   it("the processes at an instant on batch points without interval_ms (written by releases before it): no interval, and never an older point's", async () => {
     const conn = await freshBucket("edges-at");
     const t1 = Date.parse("2026-04-07T03:00:00Z");
@@ -307,11 +350,21 @@ describe("InfluxStore on the real InfluxDB: buckets, retention, history", () => 
 
   it("init() creates a bucket with the retention asked; a batch older than that is refused naming timestamp, a recent one accepted", async () => {
     const bucket = `edges-${randomUUID().slice(0, 8)}`;
-    const s = store({ bucket, retentionDays: 1 });
+    const lines: Record<string, unknown>[] = [];
+    const s = store({ bucket, retentionDays: 1, historyRetentionDays: 2 }, lines);
     await s.init();
+    expect(
+      lines
+        .filter((l) => l.msg === "created InfluxDB bucket")
+        .map((l) => [l.level, l.bucket, l.retentionDays]),
+    ).toEqual([
+      [30, bucket, 1],
+      [30, `${bucket}-history`, 2],
+    ]);
     await expect(s.write(batchAt(Date.now() - 3 * DAY))).rejects.toMatchObject({
       name: "StorageRefusedError",
       field: "timestamp",
+      message: "older than the InfluxDB bucket's retention period",
     });
     const now = Date.now();
     await expect(s.write(batchAt(now))).resolves.toBe(2);
@@ -424,5 +477,40 @@ describe("InfluxStore on the real InfluxDB: buckets, retention, history", () => 
       },
     ]);
     await Promise.all([writer.close(), off.close(), on.close()]);
+  });
+
+  it("history: stretches cut at the default run gap (15 s), and a day compacted again after a late batch holds only its new stretches", async () => {
+    const conn = await freshBucket("edges-gap");
+    const s = store({ url: `${conn.url}/`, bucket: conn.bucket });
+    await s.init();
+    const t = Date.now() - 2 * DAY;
+    const day = t - (t % DAY);
+    const t0 = day + 3_600_000;
+    const q = { process_name: "edge-proc", range: { start: day, stop: day + DAY } };
+    const range = { start: day, stop: day + DAY };
+    for (const at of [t0, t0 + 10_000, t0 + 30_000]) await s.write(batchAt(at));
+    await s.compactHistory(range);
+    const stretch = (start: number, end: number, samples: number, pids: unknown[]) => ({
+      system_name: "s",
+      start,
+      end,
+      samples,
+      iv_first: undefined,
+      iv_last: undefined,
+      pids,
+    });
+    const byStart = (h: { stretches: { start: number }[] }) =>
+      [...h.stretches].sort((a, b) => a.start - b.start);
+    expect(byStart(await s.history(q))).toEqual([
+      stretch(t0, t0 + 10_000, 2, [[7, null, t0, t0 + 10_000, 2]]),
+      stretch(t0 + 30_000, t0 + 30_000, 1, [[7, null, t0 + 30_000, t0 + 30_000, 1]]),
+    ]);
+    // a late batch closes the gap: compacted again, the day is one stretch, the old second one gone
+    await s.write(batchAt(t0 + 20_000));
+    await s.compactHistory(range);
+    const again = await s.history(q);
+    expect(again.days).toEqual([day]);
+    expect(again.stretches).toEqual([stretch(t0, t0 + 30_000, 4, [[7, null, t0, t0 + 30_000, 4]])]);
+    await s.close();
   });
 });

@@ -106,7 +106,14 @@ function dataSet(): SampleBatch[] {
   const odd = (t: number, processes: [number, string][], interval_ms?: number): SampleBatch => ({
     system_name: ODD,
     timestamp: t,
-    processes: processes.map(([pid, name], i) => ({ pid, name, cpu_percent: i, memory_percent: pid / 1000 })),
+    // a command line with newlines in it (InfluxDB's CSV answers them as CRLF)
+    processes: processes.map(([pid, name], i) => ({
+      pid,
+      name,
+      cpu_percent: i,
+      memory_percent: pid / 1000,
+      ...(pid === 4242 ? { command: `sh -c 'echo ${i}\nexit'\n` } : {}),
+    })),
     ...(interval_ms === undefined ? {} : { interval_ms }),
   });
   out.push(
