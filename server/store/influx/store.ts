@@ -461,7 +461,9 @@ export class InfluxStore implements ProcessStore {
         const stored = String(r.system);
         return { t: ms(r._time), sub: subMs(r._time), stored, system: decodeTag(stored) };
       })
-      .sort((a, b) => a.t - b.t || byCodePoint(a.system, b.system) || a.sub - b.sub);
+      // within one batch the rows come in row order (each system's one series, in time order), and
+      // the sort is stable
+      .sort((a, b) => a.t - b.t || byCodePoint(a.system, b.system));
     const page = matches.slice(q.offset, q.offset + q.limit);
     const segments = page.map((m) => ({ system: m.stored, t: m.t, a: m.sub, b: m.sub + 1 }));
     return { count: matches.length, rows: await this.rowsOf(segments) };
