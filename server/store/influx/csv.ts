@@ -5,20 +5,49 @@
  * most of the compaction's own time; docs/history.md, "Cost").
  */
 
-/** The complete lines of each chunk as it arrives (without the line ending), then the rest. */
-export async function* csvLines(chunks: AsyncIterable<Uint8Array>): AsyncIterable<string[]> {
+/**
+ * The text of a CSV answer arriving in chunks, cut at line ends: each piece holds whole lines
+ * (a line cut by a chunk, or a UTF-8 character cut by one, waits for the next).
+ */
+export async function* csvText(chunks: AsyncIterable<Uint8Array>): AsyncIterable<string> {
   const decoder = new TextDecoder();
   let rest = "";
   for await (const chunk of chunks) {
-    const lines = (rest + decoder.decode(chunk, { stream: true })).split("\n");
-    rest = lines.pop() as string;
-    yield lines.map(withoutCR);
+    const text = rest + decoder.decode(chunk, { stream: true });
+    const cut = text.lastIndexOf("\n") + 1;
+    rest = text.slice(cut);
+    if (cut > 0) yield text.slice(0, cut);
   }
   rest += decoder.decode();
-  if (rest !== "") yield [withoutCR(rest)];
+  if (rest !== "") yield rest;
 }
 
-const withoutCR = (line: string): string => (line.endsWith("\r") ? line.slice(0, -1) : line);
+/** Each line of a piece of CSV text (whole lines), without its "\n" or "\r\n". */
+export function eachLine(text: string, line: (text: string, start: number, end: number) => void): void {
+  for (let i = 0; i < text.length; ) {
+    let nl = text.indexOf("\n", i);
+    if (nl < 0) nl = text.length;
+    line(text, i, nl > i && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
+    i = nl + 1;
+  }
+}
+
+/**
+ * An integer cell text[start, end) as a number, read digit by digit (no string); anything but
+ * an optional "-" and up to 15 digits goes through Number().
+ */
+export function integerAt(text: string, start: number, end: number): number {
+  const negative = text.charCodeAt(start) === 45; // "-"
+  const from = negative ? start + 1 : start;
+  if (end <= from || end - from > 15) return Number(text.slice(start, end));
+  let n = 0;
+  for (let k = from; k < end; k++) {
+    const digit = text.charCodeAt(k) - 48;
+    if (digit < 0 || digit > 9) return Number(text.slice(start, end));
+    n = n * 10 + digit;
+  }
+  return negative ? -n : n;
+}
 
 /**
  * One CSV line's cells (RFC 4180: a cell that starts with `"` runs to its closing quote, `""`
@@ -67,13 +96,18 @@ export function splitCsv(line: string): string[] {
 
 /**
  * A row of a result: its result's name, time (epoch ms and the nanoseconds below; NaN and 0 in a
- * table without `_time`), value, and field (undefined without `_field`).
+ * table without `_time`), value, and field (undefined without `_field`). The value is `value`
+ * when the reader made a string of it (a quoted cell, or a line read cell by cell), else the
+ * plain cell text[start, end).
  */
 export type ResultRow = (
   result: string,
   ms: number,
   ns: number,
-  value: string,
+  value: string | undefined,
+  text: string,
+  start: number,
+  end: number,
   field: string | undefined,
 ) => void;
 
@@ -81,7 +115,7 @@ export type ResultRow = (
  * The rows of a Flux result read as plain CSV, line by line (`line()`), each handed to `row`.
  * Columns are found by the header before each block of tables; within a table the cells before
  * `_time` / `_value` (result, table) do not change, so a line that starts like the table's previous
- * one is read with a slice or two and no array.
+ * one is read in place: no array, and no string unless the value is quoted.
  */
 export class ResultReader {
   private cols: { result: number; time: number; value: number; field: number } | undefined;
@@ -97,15 +131,19 @@ export class ResultReader {
 
   constructor(private readonly row: ResultRow) {}
 
-  line(text: string): void {
-    if (text === "") {
+  /** The line text[start, end) (without its line ending). */
+  line(text: string, start = 0, end = text.length): void {
+    if (start === end) {
       this.cols = undefined;
       return;
     }
-    if (this.error >= 0) throw new Error(`InfluxDB: ${splitCsv(text)[this.error] ?? text}`);
+    if (this.error >= 0) {
+      const message = splitCsv(text.slice(start, end))[this.error];
+      throw new Error(`InfluxDB: ${message ?? text.slice(start, end)}`);
+    }
     const cols = this.cols;
     if (cols === undefined) {
-      const cells = splitCsv(text);
+      const cells = splitCsv(text.slice(start, end));
       if (!cells.includes("_value")) {
         this.error = Math.max(0, cells.indexOf("error"));
         return;
@@ -119,18 +157,19 @@ export class ResultReader {
       this.prefix = "";
       return;
     }
-    if (this.prefix !== "" && text.startsWith(this.prefix)) {
-      let start = this.prefix.length;
+    if (this.prefix !== "" && text.startsWith(this.prefix, start)) {
+      let from = start + this.prefix.length;
       if (cols.time >= 0) {
-        const comma = text.indexOf(",", start);
-        this.time(text, start, comma);
-        start = comma + 1;
+        const comma = text.indexOf(",", from);
+        this.time(text, from, comma);
+        from = comma + 1;
       }
-      const value = text.charCodeAt(start) === 34 ? unquote(text.slice(start)) : text.slice(start);
-      this.row(this.result, this.ms, this.ns, value, undefined);
+      if (text.charCodeAt(from) === 34) {
+        this.row(this.result, this.ms, this.ns, unquote(text.slice(from, end)), text, from, end, undefined);
+      } else this.row(this.result, this.ms, this.ns, undefined, text, from, end, undefined);
       return;
     }
-    const cells = splitCsv(text);
+    const cells = splitCsv(text.slice(start, end));
     this.result = cells[cols.result] ?? "";
     // the fast path: [`_time`,] `_value` end the line, and nothing before them is quoted
     const first = cols.time >= 0 ? cols.time : cols.value;
@@ -145,7 +184,8 @@ export class ResultReader {
       this.ms = Number.NaN;
       this.ns = 0;
     }
-    this.row(this.result, this.ms, this.ns, cells[cols.value] as string, cells[cols.field]);
+    const value = cells[cols.value] as string;
+    this.row(this.result, this.ms, this.ns, value, value, 0, value.length, cells[cols.field]);
   }
 
   /** Reads the RFC 3339 time in text[start, end) (`2026-04-07T03:12:00.000000005Z`) into ms, ns. */

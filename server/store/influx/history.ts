@@ -16,9 +16,9 @@ import { flux, fluxExpression, type ParameterizedQuery } from "@influxdata/influ
 import type { Logger } from "../../log.ts";
 import { compactSorted, dayOf, decodeStretches, encodeStretches, type Stretch } from "../stretches.ts";
 import type { SightingsQuery, StoredHistory, TimeRange } from "../types.ts";
-import { csvLines, ResultReader } from "./csv.ts";
+import { csvText, eachLine, integerAt, ResultReader } from "./csv.ts";
 import { BATCH, ROW } from "./layout.ts";
-import { stringValue, tagValue } from "./line-protocol.ts";
+import { tagValue } from "./line-protocol.ts";
 import { byCodePoint, decodeTag, encodeTag } from "./tags.ts";
 
 const DAY = 86_400_000;
@@ -238,7 +238,8 @@ export class InfluxHistory {
       sightings.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
       const stretches = compactSorted(system, sightings, untimed.intervals, this.a.defaultGapMs);
       lines.push(
-        `${STRETCH},name=${tagValue(name)},system=${tagValue(system)} v=${stringValue(encodeStretches(stretches))} ${(stretches[0] as Stretch).start}\n`,
+        // a record is numbers, commas, brackets and null: nothing a string field escapes
+        `${STRETCH},name=${tagValue(name)},system=${tagValue(system)} v="${encodeStretches(stretches)}" ${(stretches[0] as Stretch).start}\n`,
       );
     }
     return lines;
@@ -304,30 +305,33 @@ async function readDay(chunks: AsyncIterable<Uint8Array>): Promise<Day> {
     intervals: new Map(),
   };
   const ids = new Map<string, number>();
-  const reader = new ResultReader((result, ms, ns, value, field) => {
+  const reader = new ResultReader((result, ms, ns, value, text, start, end, field) => {
     if (result === "batch") {
-      const n = Number(value);
+      const n = value === undefined ? integerAt(text, start, end) : Number(value);
       if (field === "processes") day.counts.set(ms, n);
       else day.intervals.set(ms, n > 0 ? n : undefined);
       return;
     }
     let v: number;
     if (result === "name") {
-      let id = ids.get(value);
+      const name = value ?? text.slice(start, end);
+      let id = ids.get(name);
       if (id === undefined) {
         id = day.names.length;
-        ids.set(value, id);
-        day.names.push(value);
+        ids.set(name, id);
+        day.names.push(name);
       }
       v = id;
-    } else if (result === "pid" || result === "started_at") v = Number(value);
-    else return;
+    } else if (result === "pid" || result === "started_at") {
+      v = value === undefined ? integerAt(text, start, end) : Number(value);
+    } else return;
     const f = day[result];
     f.ms.push(ms);
     f.ns.push(ns);
     f.v.push(v);
   });
-  for await (const lines of csvLines(chunks)) for (const line of lines) reader.line(line);
+  const line = reader.line.bind(reader);
+  for await (const text of csvText(chunks)) eachLine(text, line);
   return day;
 }
 

@@ -5,7 +5,7 @@
  * RFC 3339 times to the nanosecond.
  */
 import { describe, expect, it } from "vitest";
-import { csvLines, ResultReader, splitCsv } from "../../../server/store/influx/csv.ts";
+import { csvText, eachLine, integerAt, ResultReader, splitCsv } from "../../../server/store/influx/csv.ts";
 
 async function* chunked(text: string, size: number): AsyncIterable<Uint8Array> {
   const bytes = new TextEncoder().encode(text);
@@ -14,17 +14,22 @@ async function* chunked(text: string, size: number): AsyncIterable<Uint8Array> {
 
 async function linesOf(text: string, size: number): Promise<string[]> {
   const out: string[] = [];
-  for await (const lines of csvLines(chunked(text, size))) out.push(...lines);
+  for await (const piece of csvText(chunked(text, size))) {
+    // every piece but the last ends a line
+    eachLine(piece, (t, start, end) => out.push(t.slice(start, end)));
+  }
   return out;
 }
 
 type Seen = [string, number, number, string, string | undefined];
 function read(lines: string[]): Seen[] {
   const seen: Seen[] = [];
-  const reader = new ResultReader((result, ms, ns, value, field) =>
-    seen.push([result, ms, ns, value, field]),
+  const reader = new ResultReader((result, ms, ns, value, text, start, end, field) =>
+    seen.push([result, ms, ns, value ?? text.slice(start, end), field]),
   );
-  for (const line of lines) reader.line(line);
+  // lines in place, inside one text as eachLine hands them over
+  const text = `${lines.join("\r\n")}\r\n`;
+  eachLine(text, (t, start, end) => reader.line(t, start, end));
   return seen;
 }
 
@@ -45,7 +50,7 @@ describe("splitCsv", () => {
   });
 });
 
-describe("csvLines", () => {
+describe("csvText and eachLine", () => {
   const text = ',result,table,_value\r\n,name,0,größe→😀\r\n,name,0,"a,""b"""\r\n\r\n,x\r\ntail';
   const want = [",result,table,_value", ",name,0,größe→😀", ',name,0,"a,""b"""', "", ",x", "tail"];
 
@@ -57,6 +62,23 @@ describe("csvLines", () => {
     expect(await linesOf("", 8)).toEqual([]);
     expect(await linesOf("a\n", 8)).toEqual(["a"]);
     expect(await linesOf("a\r\nb", 1)).toEqual(["a", "b"]);
+  });
+});
+
+describe("integerAt", () => {
+  it("reads integers in place, and anything else as Number() does", () => {
+    const at = (s: string) => integerAt(`x,${s},y`, 2, 2 + s.length);
+    expect([at("0"), at("7"), at("4242"), at("1775531519000"), at("-15"), at("999999999999999")]).toEqual([
+      0, 7, 4242, 1775531519000, -15, 999999999999999,
+    ]);
+    // 16 digits and more, or not digits: Number() (exact where it is, NaN where it is not a number)
+    expect([at("1234567890123456"), at("1e3"), at("1.5"), at("-"), at("")]).toEqual([
+      1234567890123456,
+      1000,
+      1.5,
+      Number.NaN,
+      0,
+    ]);
   });
 });
 
