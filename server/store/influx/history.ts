@@ -326,8 +326,11 @@ async function readDay(chunks: AsyncIterable<Uint8Array>): Promise<Day> {
       v = value === undefined ? integerAt(text, start, end) : Number(value);
     } else return;
     const f = day[result];
-    f.ms.push(ms);
-    f.ns.push(ns);
+    // untimed rows (ms NaN) keep no times: byPlace needs none
+    if (!Number.isNaN(ms)) {
+      f.ms.push(ms);
+      f.ns.push(ns);
+    }
     f.v.push(v);
   });
   const line = reader.line.bind(reader);
