@@ -29,7 +29,7 @@ const proc = (pid: number, name: string, started_at?: number): BatchProcess => (
 });
 
 /** A system's batches of one day: a 5 s agent, then a silence, then 60 s, then an old client. */
-function day(system: string, day0: number, withoutStart: boolean): SampleBatch[] {
+function day(system: string, day0: number, withoutStart: boolean, oldClient = false): SampleBatch[] {
   const out: SampleBatch[] = [];
   const times = [
     ...Array.from({ length: 12 }, (_, k) => ({ t: day0 + 3_600_000 + k * 5000, iv: 5000 })),
@@ -49,6 +49,7 @@ function day(system: string, day0: number, withoutStart: boolean): SampleBatch[]
     // pid 100 reused by another name in the second half
     if (k > 12) processes.push(proc(100 + NAMES.length, "reuser", t - 10));
     if (withoutStart && k % 7 === 2) processes.push(proc(55, "nostart"));
+    if (oldClient) for (const p of processes) delete p.started_at;
     out.push({
       system_name: system,
       timestamp: t,
@@ -61,11 +62,12 @@ function day(system: string, day0: number, withoutStart: boolean): SampleBatch[]
 
 describe("InfluxDB history compaction on the real InfluxDB", () => {
   let store: InfluxStore;
-  const systems = ["plain", "we,ird\\sys", "nostart"];
+  const systems = ["plain", "we,ird\\sys", "nostart", "old"];
   const all = [
     ...day("plain", D, false),
     ...day("we,ird\\sys", D, false),
     ...day("nostart", D, true),
+    ...day("old", D, false, true),
     ...day("plain", D + DAY, false),
   ];
 
@@ -142,6 +144,18 @@ describe("InfluxDB history compaction on the real InfluxDB", () => {
       [55, null],
       [55, null],
     ]);
+  });
+
+  it("keeps null started_at for an old client that sends none", async () => {
+    const old = await store.history({
+      process_name: "worker",
+      system_name: "old",
+      range: { start: D, stop: D + DAY },
+    });
+    expect(old.stretches.length).toBe(8);
+    expect(new Set(old.stretches.flatMap((s) => s.pids.map(([, started]) => started)))).toEqual(
+      new Set([null]),
+    );
   });
 
   it("keeps the sample in force at an instant two batches claimed, not the first one's leftovers", async () => {

@@ -340,16 +340,20 @@ async function readDay(chunks: AsyncIterable<Uint8Array>): Promise<Day> {
 
 /**
  * Untimed rows placed by the batch points: the k-th row of each field is row j of the batch
- * holding it, batches in time order. Only when every field has exactly Σ processes rows (every
- * process sent started_at, no row left over from an earlier, larger batch at an instant) and each
- * batch's rows are in row order; otherwise undefined (read them with times).
+ * holding it, batches in time order. Only when name and pid have exactly Σ processes rows (no row
+ * left over from an earlier, larger batch at an instant), started_at as many or none (every
+ * process sent it, or none did), and each batch's rows are in row order; otherwise undefined
+ * (read them with times).
  */
 function byPlace(day: Day): Sightings | undefined {
   const instants = [...day.counts.keys()].sort((x, y) => x - y);
   let total = 0;
   for (const t of instants) total += day.counts.get(t) as number;
   const { name, pid, started_at: started } = day;
-  if (name.v.length !== total || pid.v.length !== total || started.v.length !== total) return undefined;
+  // started_at: sent by every process, or by none (an old client: all null)
+  const starts = started.v.length === total;
+  if (name.v.length !== total || pid.v.length !== total || (!starts && started.v.length > 0))
+    return undefined;
   const out: Sightings = new Map();
   let k = 0;
   for (const t of instants) {
@@ -362,7 +366,7 @@ function byPlace(day: Day): Sightings | undefined {
         if (order > 0 || (order === 0 && (pid.v[k - 1] as number) >= p)) return undefined;
       }
       const list = out.get(text);
-      const sighting: [number, number, number | null] = [t, p, started.v[k] as number];
+      const sighting: [number, number, number | null] = [t, p, starts ? (started.v[k] as number) : null];
       if (list) list.push(sighting);
       else out.set(text, [sighting]);
     }
