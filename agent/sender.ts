@@ -59,18 +59,17 @@ export class Sender {
       return { kind: "refused", status: 0, message: "unreadable spool file" };
     }
     const outcome = await this.submit(body);
-    const about = {
-      ...(entry.timestamp === undefined ? {} : { timestamp: entry.timestamp }),
-      processes: entry.processes ?? (outcome.kind === "stored" ? outcome.accepted : undefined),
-    };
     if (outcome.kind === "failed") {
       this.spool.release();
       return outcome; // the caller says what happens next
     }
     this.spool.remove(entry);
+    // A batch spooled under the earlier naming has no instant or count in its name: the line then
+    // has no timestamp (an undefined field is left out of the JSON) and a sent one the count accepted.
     if (outcome.kind === "refused") {
       this.log.error("server refused the sample; dropped", {
-        ...about,
+        timestamp: entry.timestamp,
+        processes: entry.processes,
         batch: entry.name,
         status: outcome.status,
         message: outcome.message,
@@ -78,7 +77,8 @@ export class Sender {
       });
     } else {
       this.log.debug("sent", {
-        ...about,
+        timestamp: entry.timestamp,
+        processes: entry.processes ?? outcome.accepted,
         accepted: outcome.accepted,
         bytes: outcome.bytes,
         pending: this.spool.count,

@@ -65,6 +65,10 @@ export class Spool {
   /** Creates the directory, removes half-written files, and lists the waiting batches in order. */
   open(): this {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    // Replay order is name order, whatever order the directory keeps.
+    // Stryker disable next-line MethodExpression: equivalent because readdirSync lists names sorted already
+    // under Node (libuv's scandir sorts them) and Deno (its node:fs sorts; Deno.readDirSync does not);
+    // the sort is kept for any other runtime.
     for (const file of readdirSync(this.dir).sort()) {
       const path = join(this.dir, file);
       if (file.endsWith(".tmp")) {
@@ -151,6 +155,8 @@ export class Spool {
 
   /** Forgets a batch (sent, refused or unreadable). */
   remove(entry: SpoolEntry): void {
+    // Stryker disable next-line ConditionalExpression: equivalent because `leased` is only compared with
+    // the entries makeRoom() searches, and a removed entry is no longer one of them (take() sets it anew).
     if (this.leased === entry) this.leased = undefined;
     const at = this.entries.indexOf(entry);
     if (at < 0) return;

@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Backoff } from "../../agent/backoff.ts";
 import { createSubmit, type Outcome } from "../../agent/client.ts";
@@ -323,5 +323,80 @@ describe("Sender", () => {
     } finally {
       await slow.close();
     }
+  });
+
+  it("after stop() resolves nothing more is sent, however short the backoff", async () => {
+    const down = await scripted([], 503);
+    try {
+      const spool = new Spool(tempDir("sender-stopped"), 1e7, createLogger("silent")).open();
+      spool.put(batch(T0, 2));
+      const sender = new Sender(
+        spool,
+        createSubmit({ server: down.url, token: undefined, timeoutMs: 5000 }, createLogger("silent")),
+        new Backoff(20, 20, () => 1),
+        createLogger("silent"),
+      );
+      sender.start();
+      await until(() => down.bodies.length >= 2, "two attempts");
+      await sender.stop();
+      const attempts = down.bodies.length;
+      await new Promise((r) => setTimeout(r, 200)); // ten backoffs: a sender still running would try again
+      expect(down.bodies).toHaveLength(attempts);
+      expect(spool.count).toBe(1);
+    } finally {
+      await down.close();
+    }
+  });
+
+  it("logs a batch spooled under the earlier naming (no instant or count in its name) with the count the server accepted", async () => {
+    const { log, lines } = recorder();
+    const dir = tempDir("sender-old-names");
+    const good = batch(T0 + 40_000, 7, "old-names");
+    const bad = batch(T0 + 45_000, 2, "old-names");
+    (bad.processes[0] as { name: string }).name = "bad\u0001name";
+    writeFileSync(join(dir, "000000000001.json.gz"), gzipSync(JSON.stringify(good)));
+    writeFileSync(join(dir, "000000000002.json.gz"), gzipSync(JSON.stringify(bad)));
+    const spool = new Spool(dir, 1e7, log).open();
+    const sender = new Sender(
+      spool,
+      createSubmit({ server: app.url, token: undefined, timeoutMs: 5000 }, log),
+      new Backoff(10, 100),
+      log,
+    );
+    for (let entry = spool.take(); entry; entry = spool.take()) await sender.deliver(entry);
+    expect(lines.filter((l) => l.msg === "sent")).toEqual([
+      {
+        time: expect.any(String),
+        level: "debug",
+        msg: "sent",
+        processes: 7,
+        accepted: 7,
+        bytes: expect.any(Number),
+        pending: 1,
+      },
+    ]);
+    const refused = lines.filter((l) => l.msg === "server refused the sample; dropped");
+    expect(refused).toEqual([
+      {
+        time: expect.any(String),
+        level: "error",
+        msg: "server refused the sample; dropped",
+        batch: "000000000002.json.gz",
+        status: 400,
+        message: expect.any(String),
+        errors: expect.anything(),
+      },
+    ]);
+    const rows = await app.store.filter({
+      ranges: [{ start: T0, stop: T0 + 60_000 }],
+      system_name: "old-names",
+      offset: 0,
+      limit: 100,
+    });
+    expect([...rows.rows].sort((a, b) => a.pid - b.pid)).toEqual(
+      good.processes
+        .map((p) => ({ ...p, system_name: "old-names", timestamp: T0 + 40_000 }))
+        .sort((a, b) => a.pid - b.pid),
+    );
   });
 });

@@ -234,6 +234,31 @@ describe("SqliteStore open, closed and locked", () => {
       await store.close();
     }
   });
+
+  it("a background sweep that fails (another writer holds the lock) is logged as a warning, and the next one deletes", async () => {
+    seed(3);
+    const { log, lines } = capture();
+    const store = new SqliteStore({ dataDir, retentionDays: 7, log, now: () => NOW });
+    const other = new Database(join(dataDir, FILE));
+    try {
+      (Reflect.get(store, "db") as Database.Database).pragma("busy_timeout = 50");
+      other.exec("BEGIN IMMEDIATE");
+      await store.init(); // its first sweep runs at once, in the background, and fails
+      await vi.waitFor(() => expect(lines.some((l) => l.msg === "retention sweep failed")).toBe(true), {
+        timeout: 10_000,
+        interval: 10,
+      });
+      expect(lines.filter((l) => l.level === 40)).toEqual([
+        expect.objectContaining({ msg: "retention sweep failed", err: "database is locked" }),
+      ]);
+      other.exec("ROLLBACK");
+      expect(left()).toEqual({ samples: 4, batches: 4 });
+      expect(await store.deleteExpired()).toBe(3);
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
 });
 
 describe("SqliteStore errors that are not about availability", () => {

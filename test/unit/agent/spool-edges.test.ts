@@ -154,6 +154,40 @@ describe("Spool edges", () => {
     expect([second?.timestamp, second?.processes]).toEqual([undefined, undefined]);
   });
 
+  it("takes only the names it writes itself: copies with a prefix or suffix are not batches", () => {
+    const dir = tempDir("spool-anchored");
+    const write = (name: string, timestamp: number, processes = 1) =>
+      writeFileSync(
+        join(dir, name),
+        gzipSync(
+          JSON.stringify({ ...batch(timestamp), processes: Array(processes).fill(batch(0).processes[0]) }),
+        ),
+      );
+    write("000000000001-1000-25.json.gz", 1000, 25); // a count of two digits
+    write("000000000002.json.gz", 2000); // the earlier naming: no instant, no count
+    write("x000000000003.json.gz", 3000); // an operator's copy
+    write("0000000000004.json.gz", 4000); // thirteen digits
+    write("000000000005.json.gz.bak", 5000); // an editor's backup
+    write("000000000006-6000-1.json.gz~", 6000);
+    const spool = new Spool(dir, 1e7, silent).open();
+    expect(spool.count).toBe(2);
+    const first = spool.take();
+    expect([first?.name, first?.timestamp, first?.processes]).toEqual([
+      "000000000001-1000-25.json.gz",
+      1000,
+      25,
+    ]);
+    expect(spool.put(batch(7000)).name).toBe("000000000003-7000-1.json.gz");
+    expect(drain(spool)).toEqual([1000, 2000, 7000]);
+    // the strays are left where they were, untouched
+    expect(readdirSync(dir).sort()).toEqual([
+      "0000000000004.json.gz",
+      "000000000005.json.gz.bak",
+      "000000000006-6000-1.json.gz~",
+      "x000000000003.json.gz",
+    ]);
+  });
+
   it("refuses to hand back a file that is not gzip (either magic byte wrong)", () => {
     for (const [k, bytes] of [
       [0x1f, 0x00],
