@@ -66,7 +66,7 @@ export function queryCsv(
  * awaited step and a line splitter per row, was most of the server's evaluation cost. An error
  * table (Flux failed mid-stream) throws its message.
  */
-export function forEachCsvRow(
+function forEachCsvRow(
   text: string,
   onRow: (values: string[], columns: ReadonlyMap<string, number>, result: string) => void,
 ): void {
