@@ -102,6 +102,8 @@ export interface InfluxdInstance extends InfluxConnection {
   start(): Promise<void>;
   /** Stops the process and deletes its data. */
   dispose(): Promise<void>;
+  /** The running process's id (to pause it with SIGSTOP), undefined when stopped. */
+  pid(): number | undefined;
 }
 
 export interface StartOptions {
@@ -109,6 +111,8 @@ export interface StartOptions {
   org?: string;
   bucket?: string;
   token?: string;
+  /** More influxd flags (e.g. `--storage-cache-max-memory-size 1` for an influxd whose writes fail). */
+  args?: string[];
 }
 
 /** Starts influxd on 127.0.0.1 on a free port with a throwaway data directory, and onboards it. */
@@ -140,6 +144,7 @@ export async function startInfluxd(opts: StartOptions): Promise<InfluxdInstance>
         "--reporting-disabled",
         "--log-level",
         "error",
+        ...(opts.args ?? []),
       ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
@@ -191,6 +196,7 @@ export async function startInfluxd(opts: StartOptions): Promise<InfluxdInstance>
     ...conn,
     stop,
     start: launch,
+    pid: () => child?.pid,
     dispose: async () => {
       await stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,19 +1,22 @@
 /**
  * The InfluxDB store's own edges, each inside a test so that mutation testing judges it
- * (`MUTATE_SUITE=influx`, docs/testing.md): what every HTTP status InfluxDB may answer becomes
- * (503-class or a plain error carrying InfluxDB's text), a write older than the bucket's retention
- * (422 from the real influxd: refused, naming `timestamp`), a token that may not list buckets
- * (init() warns and goes on), an org that does not exist, history compaction started by init()
- * unless turned off, and where the store says it writes. Left untested by the mutation run of
- * server/store/influx/store.ts.
+ * (`MUTATE_SUITE=influx`, docs/testing.md). Against the real influxd of the run (and one of its
+ * own, started with a write cache of one byte so that its writes fail with 500): what each HTTP
+ * status InfluxDB answers becomes (503-class, or a plain error carrying InfluxDB's text), a write
+ * older than the bucket's retention (422: refused, naming `timestamp`), a token that may not list
+ * buckets (init() warns and goes on), an org that does not exist, history compaction started by
+ * init() unless turned off, and where the store says it writes. The statuses no InfluxDB 2.8 can
+ * be made to answer (413, 429, 503) are judged on classify() itself, with the client library's own
+ * error objects; fetch()'s failures on classifyFetch() with the errors a real fetch() throws.
  */
 
 import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HttpError, RequestTimedOutError } from "@influxdata/influxdb-client";
+import { describe, expect, it } from "vitest";
+import { freePort, startInfluxd } from "../../harness/influxd.ts";
 import { createLogger } from "../../server/log.ts";
-import { InfluxStore } from "../../server/store/influx/store.ts";
-import type { SampleBatch } from "../../server/store/types.ts";
+import { classify, classifyFetch, InfluxStore } from "../../server/store/influx/store.ts";
+import { type SampleBatch, StorageUnavailableError } from "../../server/store/types.ts";
 import { freshBucket, influx } from "../support/influx.ts";
 
 const DAY = 86_400_000;
@@ -44,105 +47,324 @@ const store = (extra: Partial<Opts> = {}, lines?: Record<string, unknown>[]) => 
   });
 };
 
-describe("InfluxStore and each HTTP status InfluxDB may answer", () => {
-  let server: Server;
-  let url: string;
-  let status = 500;
-  let body = "";
-  let queryStatus = 200;
-  beforeAll(async () => {
-    // Answers queries with an empty result (so the layout check passes) and writes with `status`.
-    server = createServer((req, res) => {
-      req.resume();
-      req.on("end", () => {
-        if (req.url?.startsWith("/api/v2/query")) {
-          if (queryStatus === 200) res.writeHead(200, { "content-type": "text/csv" }).end("");
-          else res.writeHead(queryStatus, { "content-type": "application/json" }).end(body);
-          return;
-        }
-        if (req.method === "POST" && req.url?.startsWith("/api/v2/write?")) {
-          res.writeHead(status, { "content-type": "application/json" }).end(body);
-        } else res.writeHead(404, { "content-type": "application/json" }).end('{"message":"no such path"}');
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+/** A token of the run's InfluxDB allowed only `actions` on one bucket. */
+async function tokenFor(bucket: string, actions: ("read" | "write")[]): Promise<string> {
+  const conn = influx();
+  const headers = { authorization: `Token ${conn.token}`, "content-type": "application/json" };
+  const found = (await (
+    await fetch(`${conn.url}/api/v2/buckets?org=${encodeURIComponent(conn.org)}&name=${bucket}`, { headers })
+  ).json()) as { buckets: { id: string; orgID: string }[] };
+  const { id, orgID } = found.buckets[0] as { id: string; orgID: string };
+  const res = await fetch(`${conn.url}/api/v2/authorizations`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({
+      orgID,
+      permissions: actions.map((action) => ({ action, resource: { type: "buckets", id, orgID } })),
+    }),
   });
-  afterAll(() => new Promise((r) => server.close(r)));
+  return ((await res.json()) as { token: string }).token;
+}
 
-  it("5xx, 401, 403, 404 and 429 are unavailable (agents retry); 400, 413, 422 and 499 are errors carrying InfluxDB's text", async () => {
-    const s = store({ url });
-    const batch = batchAt(Date.parse("2026-04-07T03:00:00Z"));
-    for (const code of [500, 503, 599, 401, 403, 404, 429]) {
-      status = code;
-      body = `{"message":"m${code}"}`;
-      await expect(s.write(batch), String(code)).rejects.toMatchObject({
-        name: "StorageUnavailableError",
-        message: `InfluxDB answered ${code}`,
-      });
-    }
-    for (const code of [400, 413, 422, 499]) {
-      status = code;
-      body = `{"message":"m${code}"}`;
-      const err = await s.write(batch).then(
-        () => undefined,
-        (e: unknown) => e as Error,
-      );
-      expect(err?.constructor, String(code)).toBe(Error);
-      expect(err?.message).toBe(`InfluxDB answered ${code}: {"message":"m${code}"}`);
-    }
-    status = 422;
-    body =
-      '{"code":"unprocessable entity","message":"partial write: dropped 2 points OUTSIDE RETENTION policy"}';
-    await expect(s.write(batch)).rejects.toMatchObject({
-      name: "StorageRefusedError",
-      field: "timestamp",
-      message: "older than the InfluxDB bucket's retention period",
-    });
-    status = 204;
-    body = "";
-    await expect(s.write(batch)).resolves.toBe(2);
-    // a URL given with a trailing slash posts to the same endpoint
-    await expect(store({ url: `${url}/` }).write(batch)).resolves.toBe(2);
-    expect(s.location).toBe(`${url}, bucket ${influx().bucket}`);
+const failure = (p: Promise<unknown>): Promise<Error | undefined> =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+
+describe("InfluxStore and each HTTP status the real InfluxDB answers", () => {
+  it("403, a token that may only read the bucket: the write is unavailable (an operator must fix the token; agents keep their samples) and stores nothing", async () => {
+    const conn = await freshBucket("edges-403");
+    const t = Date.parse("2026-04-07T03:00:00Z");
+    const s = store({ bucket: conn.bucket, token: await tokenFor(conn.bucket, ["read"]) });
+    const err = await failure(s.write(batchAt(t)));
+    expect([err?.name, err?.message]).toEqual(["StorageUnavailableError", "InfluxDB answered 403"]);
+    const reader = store({ bucket: conn.bucket });
+    expect(
+      (await reader.filter({ ranges: [{ start: t - 1, stop: t + 1 }], offset: 0, limit: 10 })).count,
+    ).toBe(0);
   });
 
-  it("the same for queries: 5xx, 401, 403, 404 and 429 unavailable, 400 an error carrying InfluxDB's text", async () => {
-    const range = { start: 0, stop: 1000 };
+  it("422 that is not about retention (a field type conflict): a plain error carrying InfluxDB's own text", async () => {
+    const conn = await freshBucket("edges-422");
+    const t = Date.parse("2026-04-07T03:00:00Z");
+    // pid stored as a string first, so the store's integer pid conflicts with it
+    const first = await fetch(
+      `${conn.url}/api/v2/write?org=${encodeURIComponent(conn.org)}&bucket=${conn.bucket}&precision=ms`,
+      {
+        method: "POST",
+        headers: { authorization: `Token ${conn.token}` },
+        body: `sample,system=s,name=edge-proc,slot=0 pid="seven" ${t - 1000}`,
+      },
+    );
+    expect(first.status).toBe(204);
+    const err = await failure(store({ bucket: conn.bucket }).write(batchAt(t)));
+    expect(err?.constructor).toBe(Error);
+    expect(err?.message).toMatch(
+      /^InfluxDB answered 422: \{"code":"unprocessable entity","message":"failure writing points to database: partial write: field type conflict: input field \\"pid\\" on measurement \\"sample\\" is type integer, already exists as type string dropped=\d+"\}$/,
+    );
+  });
+
+  it("400, a query InfluxDB refuses (an empty range): a plain error carrying InfluxDB's own text", async () => {
+    const err = await failure(store().systems({ start: 2000, stop: 1000 }));
+    expect(err?.constructor).toBe(Error);
+    expect(err?.message).toBe(
+      'InfluxDB answered 400: {"code":"invalid","message":"error in building plan while starting program: cannot query an empty range"}',
+    );
+  });
+
+  it("403 or 404 on a query, a token that may only write the bucket: unavailable", async () => {
+    const conn = await freshBucket("edges-wo");
+    const s = store({ bucket: conn.bucket, token: await tokenFor(conn.bucket, ["write"]) });
+    const err = await failure(s.systems({ start: 0, stop: 1000 }));
+    expect([err?.name, err?.message]).toEqual(["StorageUnavailableError", "InfluxDB answered 404"]);
+  });
+
+  it("500, an influxd whose write cache is full (--storage-cache-max-memory-size 1): unavailable, and nothing stored; paused, the write times out; stopped, it is refused", async () => {
+    const { binary } = influx();
+    if (!binary)
+      throw new Error("this test starts its own influxd: it needs a binary (INFLUXD_BIN or the build cache)");
+    const full = await startInfluxd({ binary, args: ["--storage-cache-max-memory-size", "1"] });
     try {
-      for (const code of [500, 401, 403, 404, 429]) {
-        const s = store({ url });
-        queryStatus = code;
-        body = `{"code":"x","message":"m${code}"}`;
-        await expect(s.systems(range), String(code)).rejects.toMatchObject({
-          name: "StorageUnavailableError",
-          message: `InfluxDB answered ${code}`,
-        });
+      const t = Date.parse("2026-04-07T03:00:00Z");
+      const s = store({ url: full.url, token: full.token, org: full.org, bucket: full.bucket });
+      const err = await failure(s.write(batchAt(t)));
+      expect([err?.name, err?.message]).toEqual(["StorageUnavailableError", "InfluxDB answered 500"]);
+      const read = await s.filter({ ranges: [{ start: t - 1, stop: t + 1 }], offset: 0, limit: 10 });
+      expect(read).toEqual({ count: 0, rows: [] });
+      // the same influxd paused (SIGSTOP) after the store's checks passed: the write itself times out
+      const paused = store({
+        url: full.url,
+        token: full.token,
+        org: full.org,
+        bucket: full.bucket,
+        timeoutMs: 300,
+      });
+      await paused.init();
+      const stopped = store({ url: full.url, token: full.token, org: full.org, bucket: full.bucket });
+      await stopped.init();
+      const pid = full.pid() as number;
+      process.kill(pid, "SIGSTOP");
+      let late: Error | undefined;
+      try {
+        late = await failure(paused.write(batchAt(t)));
+      } finally {
+        process.kill(pid, "SIGCONT");
       }
-      queryStatus = 400;
-      body = '{"code":"invalid","message":"m400"}';
-      const err = await store({ url })
-        .systems(range)
-        .then(
-          () => undefined,
-          (e: unknown) => e as Error,
-        );
-      expect(err?.constructor).toBe(Error);
-      expect(err?.message).toMatch(/^InfluxDB answered 400: .*m400/);
+      expect([late?.name, late?.message]).toEqual(["StorageUnavailableError", "InfluxDB timed out"]);
+      // and stopped: the write finds nothing listening
+      await full.stop();
+      const gone = await failure(stopped.write(batchAt(t)));
+      expect([gone?.name, gone?.message]).toEqual([
+        "StorageUnavailableError",
+        "InfluxDB unreachable (ECONNREFUSED)",
+      ]);
     } finally {
-      queryStatus = 200;
+      await full.dispose();
     }
+  });
+
+  it("204: written and read back; a URL given with a trailing slash posts to the same endpoint; location names URL and bucket", async () => {
+    const conn = await freshBucket("edges-204");
+    const t = Date.parse("2026-04-07T03:00:00Z");
+    const s = store({ url: `${conn.url}/`, bucket: conn.bucket });
+    await expect(s.write(batchAt(t))).resolves.toBe(2);
+    const read = await store({ bucket: conn.bucket }).filter({
+      ranges: [{ start: t - 1, stop: t + 1 }],
+      offset: 0,
+      limit: 10,
+    });
+    expect(read.rows.map((r) => [r.system_name, r.pid, r.name, r.timestamp, r.cpu_percent])).toEqual([
+      ["s", 7, "edge-proc", t, 1],
+      ["s", 8, "other", t, 3],
+    ]);
+    expect(s.location).toBe(`${conn.url}/, bucket ${conn.bucket}`);
+  });
+});
+
+/**
+ * What no real InfluxDB 2.8 can be made to answer, judged on classify() itself with the client
+ * library's own error objects: 413 (the write handler's batch size limit has no influxd flag in
+ * 2.8), 429 (only InfluxDB Cloud's rate limits and tasks), 503 and other 5xx, statuses at the
+ * edges of each class, and the socket errors and timeouts of the client library and of fetch().
+ */
+describe("classify() and classifyFetch(): InfluxDB's answers and failures the API turns into 503 or passes on", () => {
+  it("5xx, 401, 403, 404 and 429 are unavailable (agents retry), naming only the status", () => {
+    for (const code of [500, 501, 502, 503, 504, 599, 401, 403, 404, 429]) {
+      const err = classify(new HttpError(code, "Status Text", `{"message":"m${code}"}`));
+      expect([err.constructor, err.message], String(code)).toEqual([
+        StorageUnavailableError,
+        `InfluxDB answered ${code}`,
+      ]);
+    }
+  });
+
+  it("400, 402, 405, 413, 422, 428, 430 and 499 are errors carrying InfluxDB's text, or the client's message when there is no body", () => {
+    for (const code of [400, 402, 405, 413, 422, 428, 430, 499]) {
+      const err = classify(new HttpError(code, "Status Text", `{"message":"m${code}"}`));
+      expect([err.constructor, err.message], String(code)).toEqual([
+        Error,
+        `InfluxDB answered ${code}: {"message":"m${code}"}`,
+      ]);
+    }
+    const bare = new HttpError(413, "Request Entity Too Large");
+    expect(classify(bare).message).toBe(`InfluxDB answered 413: ${bare.message}`);
+    expect(bare.message).not.toBe("");
+  });
+
+  it("the client library's timeout, and socket errors by code or by message, are unavailable; anything else passes through as itself", () => {
+    expect(classify(new RequestTimedOutError()).message).toBe("InfluxDB timed out");
+    expect(classify(new RequestTimedOutError())).toBeInstanceOf(StorageUnavailableError);
+    // as it was, though its message names a socket error
+    const already = new StorageUnavailableError("InfluxDB unreachable (ECONNREFUSED)");
+    expect(classify(already)).toBe(already);
+    for (const code of [
+      "ECONNREFUSED",
+      "ECONNRESET",
+      "ETIMEDOUT",
+      "EHOSTUNREACH",
+      "ENOTFOUND",
+      "EPIPE",
+      "EAI_AGAIN",
+    ]) {
+      const err = classify(Object.assign(new Error("x"), { code }));
+      expect([err.constructor, err.message], code).toEqual([
+        StorageUnavailableError,
+        `InfluxDB unreachable (${code})`,
+      ]);
+    }
+    // codes only containing one of those are not socket errors
+    for (const code of ["XECONNREFUSED", "ECONNREFUSEDX", "EACCES", ""]) {
+      const original = Object.assign(new Error("disk says no"), { code });
+      expect(classify(original), code).toBe(original);
+    }
+    for (const message of [
+      "socket hang up",
+      "connect ECONNREFUSED 127.0.0.1:1",
+      "The operation was ABORTED",
+    ]) {
+      const err = classify(new Error(message));
+      expect([err.constructor, err.message], message).toEqual([
+        StorageUnavailableError,
+        `InfluxDB unreachable (${message})`,
+      ]);
+    }
+    const other = new RangeError("something else");
+    expect(classify(other)).toBe(other);
+    const text = classify("a string thrown");
+    expect([text.constructor, text.message]).toEqual([Error, "a string thrown"]);
+    expect(classify(undefined).message).toBe("undefined");
+  });
+
+  it("fetch()'s own failures: its timeout and abort, nothing listening, and what passes through", async () => {
+    const closed = await freePort(); // nothing listens on it
+    const refused = await failure(fetch(`http://127.0.0.1:${closed}/`));
+    const c = classifyFetch(refused);
+    expect([c.constructor, c.message]).toEqual([
+      StorageUnavailableError,
+      "InfluxDB unreachable (ECONNREFUSED)",
+    ]);
+    for (const reason of ["TimeoutError", "AbortError"]) {
+      const err = await failure(
+        fetch(`http://127.0.0.1:${closed}/`, { signal: AbortSignal.abort(new DOMException("stop", reason)) }),
+      );
+      expect(err?.name).toBe(reason);
+      const classified = classifyFetch(err);
+      expect([classified.constructor, classified.message], reason).toEqual([
+        StorageUnavailableError,
+        "InfluxDB timed out",
+      ]);
+    }
+    // a TypeError whose cause is not a socket error (a URL fetch() cannot use) is still unreachable
+    const bad = await failure(fetch("http://127.0.0.1:99999/"));
+    expect(bad).toBeInstanceOf(TypeError);
+    const b = classifyFetch(bad);
+    expect([b.constructor, b.message]).toEqual([
+      StorageUnavailableError,
+      `InfluxDB unreachable (${bad?.message})`,
+    ]);
+    // anything else is classified as classify() would
+    const plain = new Error("not from fetch");
+    expect(classifyFetch(plain)).toBe(plain);
+    const withCause = new Error("wrapped", { cause: new Error("not a socket error") });
+    expect(classifyFetch(withCause)).toBe(withCause);
+    const timedOutCause = classifyFetch(new Error("wrapped", { cause: new RequestTimedOutError() }));
+    expect([timedOutCause.constructor, timedOutCause.message]).toEqual([
+      StorageUnavailableError,
+      "InfluxDB timed out",
+    ]);
   });
 });
 
 describe("InfluxStore on the real InfluxDB: buckets, retention, history", () => {
+  it("the client library's warnings go to the store's logger at debug level (a URL ending in /api/v2)", () => {
+    const lines: Record<string, unknown>[] = [];
+    store({}, lines); // sets the client's (global) logger to this store's
+    store({ url: `${influx().url}/api/v2` });
+    expect(lines.map((l) => [l.level, l.msg, l.err])).toEqual([
+      [
+        20,
+        expect.stringMatching(
+          /^influxdb-client: Please remove '\/api\/v2' context path from InfluxDB base url/,
+        ),
+        "undefined",
+      ],
+    ]);
+  });
+
+  it("the processes at an instant on batch points without interval_ms (written by releases before it): no interval, and never an older point's", async () => {
+    const conn = await freshBucket("edges-at");
+    const t1 = Date.parse("2026-04-07T03:00:00Z");
+    const t2 = t1 + 5000;
+    const s = store({ bucket: conn.bucket });
+    await s.write({ ...batchAt(t1, "mixed"), interval_ms: 5000 });
+    // a server downgraded to a release before interval_ms wrote the next batch point; another
+    // system only ever had such points (and no row copy: the processes are not there to read)
+    const old = await fetch(
+      `${conn.url}/api/v2/write?org=${encodeURIComponent(conn.org)}&bucket=${conn.bucket}&precision=ms`,
+      {
+        method: "POST",
+        headers: { authorization: `Token ${conn.token}` },
+        body: `batch,system=mixed processes=1i ${t2}\nbatch,system=old processes=3i ${t2}\n`,
+      },
+    );
+    expect(old.status).toBe(204);
+    expect(await s.sampleAt("mixed", t1)).toMatchObject({
+      timestamp: t1,
+      interval_ms: 5000,
+      process_count: 2,
+    });
+    expect(await s.sampleAt("mixed", t2)).toEqual({
+      timestamp: t2,
+      interval_ms: undefined,
+      process_count: 1,
+      processes: [],
+    });
+    expect(await s.sampleAt("old", t2 + 1)).toEqual({
+      timestamp: t2,
+      interval_ms: undefined,
+      process_count: 3,
+      processes: [],
+    });
+  });
+
   it("init() creates a bucket with the retention asked; a batch older than that is refused naming timestamp, a recent one accepted", async () => {
     const bucket = `edges-${randomUUID().slice(0, 8)}`;
-    const s = store({ bucket, retentionDays: 1 });
+    const lines: Record<string, unknown>[] = [];
+    const s = store({ bucket, retentionDays: 1, historyRetentionDays: 2 }, lines);
     await s.init();
+    expect(
+      lines
+        .filter((l) => l.msg === "created InfluxDB bucket")
+        .map((l) => [l.level, l.bucket, l.retentionDays]),
+    ).toEqual([
+      [30, bucket, 1],
+      [30, `${bucket}-history`, 2],
+    ]);
     await expect(s.write(batchAt(Date.now() - 3 * DAY))).rejects.toMatchObject({
       name: "StorageRefusedError",
       field: "timestamp",
+      message: "older than the InfluxDB bucket's retention period",
     });
     const now = Date.now();
     await expect(s.write(batchAt(now))).resolves.toBe(2);
@@ -219,9 +441,13 @@ describe("InfluxStore on the real InfluxDB: buckets, retention, history", () => 
     await both.close();
   });
 
-  it("init() starts compacting finished days into history at once (default interval); with 0 it does not", async () => {
+  it("init() starts compacting finished days into history at once (default interval), what it stores read back; with 0, or after close(), it does not", async () => {
     const conn = await freshBucket("edges-hist");
     const t = Date.now() - 2 * DAY;
+    // compacting every 25 ms, closed before the batch is written: it must not compact it after
+    const closed = store({ bucket: conn.bucket, historyIntervalMs: 25 });
+    await closed.init();
+    await closed.close();
     const writer = store({ bucket: conn.bucket });
     await writer.init();
     await writer.write(batchAt(t));
@@ -229,7 +455,7 @@ describe("InfluxStore on the real InfluxDB: buckets, retention, history", () => 
     const off = store({ bucket: conn.bucket, historyIntervalMs: 0 });
     await off.init();
     await new Promise((r) => setTimeout(r, 300));
-    expect((await off.history(q)).days).toEqual([]);
+    expect(await off.history(q)).toMatchObject({ days: [], stretches: [] });
     const on = store({ bucket: conn.bucket, historyIntervalMs: undefined });
     await on.init();
     let days: number[] = [];
@@ -237,7 +463,54 @@ describe("InfluxStore on the real InfluxDB: buckets, retention, history", () => 
       await new Promise((r) => setTimeout(r, 100));
       days = (await on.history(q)).days;
     }
-    expect(days).toContain(t - (t % DAY));
+    expect(days).toEqual([t - (t % DAY)]);
+    // the day's samples were streamed out of the raw bucket into one stretch of one sample
+    expect((await on.history(q)).stretches).toEqual([
+      {
+        system_name: "s",
+        start: t,
+        end: t,
+        samples: 1,
+        iv_first: undefined,
+        iv_last: undefined,
+        pids: [[7, null, t, t, 1]],
+      },
+    ]);
     await Promise.all([writer.close(), off.close(), on.close()]);
+  });
+
+  it("history: stretches cut at the default run gap (15 s), and a day compacted again after a late batch holds only its new stretches", async () => {
+    const conn = await freshBucket("edges-gap");
+    const s = store({ url: `${conn.url}/`, bucket: conn.bucket });
+    await s.init();
+    const t = Date.now() - 2 * DAY;
+    const day = t - (t % DAY);
+    const t0 = day + 3_600_000;
+    const q = { process_name: "edge-proc", range: { start: day, stop: day + DAY } };
+    const range = { start: day, stop: day + DAY };
+    for (const at of [t0, t0 + 10_000, t0 + 30_000]) await s.write(batchAt(at));
+    await s.compactHistory(range);
+    const stretch = (start: number, end: number, samples: number, pids: unknown[]) => ({
+      system_name: "s",
+      start,
+      end,
+      samples,
+      iv_first: undefined,
+      iv_last: undefined,
+      pids,
+    });
+    const byStart = (h: { stretches: { start: number }[] }) =>
+      [...h.stretches].sort((a, b) => a.start - b.start);
+    expect(byStart(await s.history(q))).toEqual([
+      stretch(t0, t0 + 10_000, 2, [[7, null, t0, t0 + 10_000, 2]]),
+      stretch(t0 + 30_000, t0 + 30_000, 1, [[7, null, t0 + 30_000, t0 + 30_000, 1]]),
+    ]);
+    // a late batch closes the gap: compacted again, the day is one stretch, the old second one gone
+    await s.write(batchAt(t0 + 20_000));
+    await s.compactHistory(range);
+    const again = await s.history(q);
+    expect(again.days).toEqual([day]);
+    expect(again.stretches).toEqual([stretch(t0, t0 + 30_000, 4, [[7, null, t0, t0 + 30_000, 4]])]);
+    await s.close();
   });
 });

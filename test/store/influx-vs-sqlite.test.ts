@@ -35,6 +35,8 @@ function random(seed: number): () => number {
 }
 
 const SYSTEMS = ["web-1", "web-10", 'db é "x\\y" 50%', "a,b=c d"];
+/** A system whose stored (percent-encoded) name sorts elsewhere than its name (see dataSet). */
+const ODD = "web-\\";
 const NAMES = ["app", "app-1", "app.*", "app 1", "ünï", "worker"];
 
 /** The data set: per system, batches every 5 s with a silence in the middle, and one big batch. */
@@ -98,9 +100,40 @@ function dataSet(): SampleBatch[] {
       ...(i % 5 === 0 ? { command: `job ${i}` } : {}),
     })),
   });
+  // "web-\\": stored percent-encoded ("web-%5C"), which InfluxDB sorts before "web-1" though its
+  // name comes after; one pid three times in one batch (rows 1, 2 and 4 in row order); an interval
+  // that changes, stops and comes back
+  const odd = (t: number, processes: [number, string][], interval_ms?: number): SampleBatch => ({
+    system_name: ODD,
+    timestamp: t,
+    // a command line with newlines in it (InfluxDB's CSV answers them as CRLF)
+    processes: processes.map(([pid, name], i) => ({
+      pid,
+      name,
+      cpu_percent: i,
+      memory_percent: pid / 1000,
+      ...(pid === 4242 ? { command: `sh -c 'echo ${i}\nexit'\n` } : {}),
+    })),
+    ...(interval_ms === undefined ? {} : { interval_ms }),
+  });
+  out.push(
+    odd(
+      T,
+      [
+        [4000, "w-a"],
+        [4242, "w-b"],
+        [4242, "w-c"],
+        [4001, "w-d"],
+        [4242, "w-e"],
+      ],
+      5000,
+    ),
+    odd(T + 5 * SEC, [[4000, "w-a"]], 2000),
+    odd(T + 7 * SEC, [[4000, "w-a"]]),
+    odd(T + 9 * SEC, [[4000, "w-a"]], 2000),
+  );
   return out;
 }
-
 const ALL: TimeRange = { start: T - MIN, stop: T + 10 * MIN };
 const RANGE_SETS: [string, TimeRange[]][] = [
   ["one range", [ALL]],
@@ -118,6 +151,7 @@ const NARROWINGS: Pick<FilterQuery, "system_name" | "process_name" | "pid">[] = 
   { system_name: "web-1" },
   { process_name: "app" },
   { pid: 101 },
+  { pid: 4242 },
   { system_name: 'db é "x\\y" 50%', pid: 600 },
   { process_name: "worker", pid: 601 },
   { system_name: "a,b=c d", process_name: "app.*" },
@@ -198,15 +232,22 @@ describe("InfluxStore answers as SqliteStore", () => {
   it.each(NARROWINGS.map((n) => [JSON.stringify(n), n] as const))(
     "filter %s: every range set, every page edge",
     async (_, n) => {
+      // no ranges at all (a window with no days in it)
+      const none = { ...n, ranges: [], offset: 0, limit: 10 };
+      expect(await influx.filter(none)).toEqual({ count: 0, rows: [] });
       for (const [what, ranges] of RANGE_SETS) {
         const everything = await sqlite.filter({ ...n, ranges, offset: 0, limit: 10_000 });
         const count = everything.count;
+        // where the first range ends: pages across into the next range, and starting just there
+        const first = (await sqlite.filter({ ...n, ranges: ranges.slice(0, 1), offset: 0, limit: 1 })).count;
         const pages = [
           [0, 10_000],
           [0, 7],
           [5, 13],
           [Math.max(0, count - 3), 10],
           [count, 5],
+          [Math.max(0, first - 2), 5],
+          [first, 3],
         ] as const;
         for (const [offset, limit] of pages) {
           const q = { ...n, ranges, offset, limit };
@@ -240,8 +281,8 @@ describe("InfluxStore answers as SqliteStore", () => {
   it("sightings of each name, on one system and on all, in the store's order", async () => {
     const key = (s: { system_name: string; timestamp: number; pid: number }) =>
       `${s.system_name}\u0000${String(s.timestamp).padStart(16, "0")}\u0000${s.pid}`;
-    for (const process_name of [...NAMES, "p319"]) {
-      for (const system_name of [undefined, "web-1", "a,b=c d"]) {
+    for (const process_name of [...NAMES, "p319", "w-a"]) {
+      for (const system_name of [undefined, "web-1", "a,b=c d", ODD]) {
         for (const range of [ALL, { start: T + 3 * MIN, stop: T + 4 * MIN }]) {
           const q = { process_name, system_name, range };
           const [a, b] = await Promise.all([influx.sightings(q), sqlite.sightings(q)]);
@@ -266,7 +307,7 @@ describe("InfluxStore answers as SqliteStore", () => {
   });
 
   it("the processes at an instant: exactly at a sample, between, before the first; all, or the top few", async () => {
-    for (const system_name of [...SYSTEMS, "nobody"]) {
+    for (const system_name of [...SYSTEMS, ODD, "nobody"]) {
       for (const at of [T - 1, T, T + 2 * MIN, T + 2 * MIN + 1, T + 7 * SEC, T + 9 * MIN]) {
         for (const pick of [
           undefined,
