@@ -165,13 +165,28 @@ const positive = (v: number | undefined): number | undefined => (v === undefined
  * [pid, started_at, Δfirst, Δlast, samples, …]], …]`, every Δ from that first start. One record per
  * (system, name, day) instead of one per stretch: an hourly sample is a stretch of its own, and a
  * record per stretch made compaction write a row (SQLite) or a point (InfluxDB) per sample.
+ *
+ * A stretch of a single instant (every sample of an hourly agent) is written short, `[Δstart,
+ * iv, [pid, started_at, …]]`: its end, count, second interval and every span's first, last and
+ * count follow from that one instant (less than half the text; writing it was a third of InfluxDB's
+ * compaction time).
  */
 export function encodeStretches(stretches: readonly Stretch[]): string {
   const base = (stretches[0] as Stretch).start;
   let out = "[";
   for (let i = 0; i < stretches.length; i++) {
     const s = stretches[i] as Stretch;
-    out += `${i > 0 ? "," : ""}[${s.start - base},${s.end - base},${s.samples},${s.iv_first ?? 0},${s.iv_last ?? 0},[`;
+    const at = s.start - base;
+    if (single(s)) {
+      out += `${i > 0 ? "," : ""}[${at},${s.iv_first ?? 0},[`;
+      for (let j = 0; j < s.pids.length; j++) {
+        const [pid, started] = s.pids[j] as PidSpan;
+        out += `${j > 0 ? "," : ""}${pid},${started === null ? "null" : started}`;
+      }
+      out += "]]";
+      continue;
+    }
+    out += `${i > 0 ? "," : ""}[${at},${s.end - base},${s.samples},${s.iv_first ?? 0},${s.iv_last ?? 0},[`;
     for (let j = 0; j < s.pids.length; j++) {
       const [pid, started, first, last, n] = s.pids[j] as PidSpan;
       out += `${j > 0 ? "," : ""}${pid},${started === null ? "null" : started},${first - base},${last - base},${n}`;
@@ -181,18 +196,44 @@ export function encodeStretches(stretches: readonly Stretch[]): string {
   return `${out}]`;
 }
 
-type Encoded = [number, number, number, number, number, (number | null)[]];
+/** A stretch of one instant, whose every span is that instant once: the short form says it all. */
+function single(s: Stretch): boolean {
+  if (s.samples !== 1 || s.end !== s.start || s.iv_first !== s.iv_last) return false;
+  for (const [, , first, last, n] of s.pids)
+    if (first !== s.start || last !== s.start || n !== 1) return false;
+  return true;
+}
+
+type Encoded =
+  | [number, number, number, number, number, (number | null)[]]
+  | [number, number, (number | null)[]];
 
 /**
- * encodeStretches() read back. Also reads the earlier one-stretch record, `[Δend, samples,
- * iv_first, iv_last, [pid, started_at, Δfirst, Δlast, samples, …]]` (history written before
- * records were per day).
+ * encodeStretches() read back, short stretches too. Also reads the earlier one-stretch record,
+ * `[Δend, samples, iv_first, iv_last, [pid, started_at, Δfirst, Δlast, samples, …]]` (history
+ * written before records were per day).
  */
 export function decodeStretches(system_name: string, start: number, text: string): Stretch[] {
   const parsed = JSON.parse(text) as unknown[];
   const records = (Array.isArray(parsed[0]) ? parsed : [[0, ...parsed]]) as Encoded[];
-  return records.map(([dStart, dEnd, samples, ivFirst, ivLast, flat]) => {
+  return records.map((record) => {
     const pids: PidSpan[] = [];
+    if (record.length === 3) {
+      const [dAt, iv, flat] = record;
+      const at = start + dAt;
+      for (let i = 0; i + 1 < flat.length; i += 2)
+        pids.push([flat[i] as number, flat[i + 1] as number | null, at, at, 1]);
+      return {
+        system_name,
+        start: at,
+        end: at,
+        samples: 1,
+        iv_first: positive(iv),
+        iv_last: positive(iv),
+        pids,
+      };
+    }
+    const [dStart, dEnd, samples, ivFirst, ivLast, flat] = record;
     for (let i = 0; i + 4 < flat.length; i += 5) {
       pids.push([
         flat[i] as number,

@@ -12,18 +12,14 @@
  * several servers may do it. A batch written into a day this server knows as done first marks the
  * day not done (queries then read that day from raw samples until it is compacted again).
  */
-import {
-  type Row as FluxRow,
-  flux,
-  fluxExpression,
-  type ParameterizedQuery,
-} from "@influxdata/influxdb-client";
+import { flux, fluxExpression, type ParameterizedQuery } from "@influxdata/influxdb-client";
 import type { Logger } from "../../log.ts";
 import { compactSorted, dayOf, decodeStretches, encodeStretches, type Stretch } from "../stretches.ts";
 import type { SightingsQuery, StoredHistory, TimeRange } from "../types.ts";
-import { BATCH, SAMPLE } from "./layout.ts";
-import { stringValue, tagValue } from "./line-protocol.ts";
-import { decodeTag, encodeTag } from "./tags.ts";
+import { csvText, eachLine, integerAt, ResultReader } from "./csv.ts";
+import { BATCH, ROW } from "./layout.ts";
+import { tagValue } from "./line-protocol.ts";
+import { byCodePoint, decodeTag, encodeTag } from "./tags.ts";
 
 const DAY = 86_400_000;
 const STRETCH = "stretch";
@@ -45,23 +41,28 @@ function daysWithData(bucket: string, range: TimeRange): ParameterizedQuery {
 }
 
 /**
- * One system's day from the raw bucket: pid and started_at of every sample (one table per field,
- * each series' rows together, in time order), and the intervals.
+ * One system's day from the raw bucket, read from its `row` series (one series per system: each
+ * batch's processes at its instant + j ns, j = 0 … processes − 1, in row order: name by code
+ * point, then pid; docs/data-layout.md) rather than from the hundreds of `sample` series: one
+ * field per yield — without `_time` (formatting and parsing the time of every row was half of
+ * InfluxDB's and the server's work) or, `timed`, with it — and the day's batch points
+ * (processes, interval_ms), which say which instant each untimed row belongs to. Yields may
+ * arrive in any order; each field is one table in time order.
  */
-function daySightings(bucket: string, system: string, day: number): ParameterizedQuery {
+function daySightings(bucket: string, system: string, day: number, timed: boolean): ParameterizedQuery {
   const range = flux`range(start: ${time(day)}, stop: ${time(day + DAY)})`;
-  return flux`from(bucket: ${bucket})
+  const columns = timed ? flux`["_time", "_value"]` : flux`["_value"]`;
+  const field = (name: string) => flux`from(bucket: ${bucket})
   |> ${range}
-  |> filter(fn: (r) => r._measurement == ${SAMPLE} and r.system == ${system} and (r._field == "pid" or r._field == "started_at"))
-  |> group(columns: ["_field"])
-  |> keep(columns: ["_time", "name", "slot", "_field", "_value"])
-  |> yield(name: "seen")
-from(bucket: ${bucket})
+  |> filter(fn: (r) => r._measurement == ${ROW} and r.system == ${system} and r._field == ${name})
+  |> keep(columns: ${columns})
+  |> yield(name: ${name})
+`;
+  return flux`${field("name")}${field("pid")}${field("started_at")}from(bucket: ${bucket})
   |> ${range}
-  |> filter(fn: (r) => r._measurement == ${BATCH} and r._field == "interval_ms" and r.system == ${system})
-  |> keep(columns: ["_time", "_value"])
-  |> group()
-  |> yield(name: "interval")`;
+  |> filter(fn: (r) => r._measurement == ${BATCH} and r.system == ${system} and (r._field == "processes" or r._field == "interval_ms"))
+  |> keep(columns: ["_time", "_field", "_value"])
+  |> yield(name: "batch")`;
 }
 
 /** The day marks of a range: the latest `done` value per day. */
@@ -92,8 +93,8 @@ export interface InfluxHistoryAccess {
   bucket: string;
   historyBucket: string;
   query(q: ParameterizedQuery): Promise<Row[]>;
-  /** The same, streamed: rows as the CSV's strings, never all in memory as objects. */
-  stream(q: ParameterizedQuery): AsyncIterable<FluxRow>;
+  /** The same as plain CSV (a header line before each table, no annotations), chunks as they arrive. */
+  csv(q: ParameterizedQuery): AsyncIterable<Uint8Array>;
   /** Posts line protocol (ms precision) to a bucket. */
   send(bucket: string, body: string): Promise<void>;
   /** Deletes a measurement's points in [start, stop] from a bucket (InfluxDB's delete API). */
@@ -208,8 +209,7 @@ export class InfluxHistory {
     const queue = [...systems];
     const worker = async () => {
       for (let stored = queue.shift(); stored !== undefined; stored = queue.shift()) {
-        const rows = this.a.stream(daySightings(this.a.bucket, stored, day));
-        const lines = await encodeDay(decodeTag(stored), rows, this.a.defaultGapMs);
+        const lines = await this.encodeDay(stored, day);
         for (let i = 0; i < lines.length; i += 5000) {
           await this.a.send(historyBucket, lines.slice(i, i + 5000).join(""));
         }
@@ -220,6 +220,29 @@ export class InfluxHistory {
     if (this.dirtied) return;
     await this.a.send(historyBucket, `${DAY_MARK} done=1i ${day}\n`);
     this.done.add(day);
+  }
+
+  /**
+   * Line protocol for one system's day: one point per name, its stretches of the day. The rows
+   * are read untimed and placed by the batch points; where they do not add up (a process without
+   * started_at, rows left over from a larger batch at the same instant), read again with times.
+   */
+  private async encodeDay(stored: string, day: number): Promise<string[]> {
+    const read = (timed: boolean) => readDay(this.a.csv(daySightings(this.a.bucket, stored, day, timed)));
+    const untimed = await read(false);
+    const placed = byPlace(untimed);
+    const byName = placed ?? byTime(await read(true));
+    const system = decodeTag(stored);
+    const lines: string[] = [];
+    for (const [name, sightings] of byName) {
+      sightings.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+      const stretches = compactSorted(system, sightings, untimed.intervals, this.a.defaultGapMs);
+      lines.push(
+        // a record is numbers, commas, brackets and null: nothing a string field escapes
+        `${STRETCH},name=${tagValue(name)},system=${tagValue(system)} v="${encodeStretches(stretches)}" ${(stretches[0] as Stretch).start}\n`,
+      );
+    }
+    return lines;
   }
 
   async read(q: SightingsQuery): Promise<StoredHistory> {
@@ -248,111 +271,155 @@ function latestMarks(rows: Row[]): Map<number, number> {
   return out;
 }
 
-const ascending = (t: readonly number[]): boolean => t.every((v, i) => i === 0 || (t[i - 1] as number) < v);
-
-/** One series of daySightings: a (name, slot)'s pid or started_at values, in time order. */
-interface Series {
-  name: string;
-  t: number[];
+/** One field of a system's `row` series: times (ms, and the nanoseconds below) when read, values. */
+interface Field {
+  ms: number[];
+  ns: number[];
+  /** pid and started_at as numbers; name as its index in Day.names. */
   v: number[];
 }
 
-/**
- * Line protocol for one system's day (the rows of daySightings, streamed): one point per name,
- * its stretches of the day. Rows are read by column index (no object per row), each distinct
- * timestamp text is parsed once, and a (name, slot)'s started_at values are matched to its pid
- * values by time (both series are in time order; started_at is missing where the agent did not
- * send it).
- */
-async function encodeDay(
-  system: string,
-  rows: AsyncIterable<FluxRow>,
-  defaultGapMs: number,
-): Promise<string[]> {
-  const intervals = new Map<number, number | undefined>();
-  const pids = new Map<string, Series>();
-  const starts = new Map<string, Series>();
-  const parsed = new Map<string, number>();
-  const at = (text: string): number => {
-    let t = parsed.get(text);
-    if (t === undefined) {
-      t = Date.parse(text);
-      parsed.set(text, t);
-    }
-    return t;
+const newField = (): Field => ({ ms: [], ns: [], v: [] });
+
+interface Day {
+  names: string[];
+  name: Field;
+  pid: Field;
+  started_at: Field;
+  /** Processes per batch instant, and the interval each batch carried (undefined: not sent). */
+  counts: Map<number, number>;
+  intervals: Map<number, number | undefined>;
+}
+
+/** Per name, its sightings [instant, pid, started_at]. */
+type Sightings = Map<string, [number, number, number | null][]>;
+
+/** One system's day as daySightings' CSV gives it, streamed and parsed chunk by chunk. */
+async function readDay(chunks: AsyncIterable<Uint8Array>): Promise<Day> {
+  const day: Day = {
+    names: [],
+    name: newField(),
+    pid: newField(),
+    started_at: newField(),
+    counts: new Map(),
+    intervals: new Map(),
   };
-  let meta: FluxRow["tableMeta"] | undefined;
-  let col = { time: 0, value: 0, name: 0, slot: 0, field: 0 };
-  let interval = false;
-  let key = "";
-  let series: Series | undefined;
-  for await (const { values, tableMeta } of rows) {
-    if (tableMeta !== meta) {
-      meta = tableMeta;
-      const index = (label: string) => tableMeta.column(label, false).index;
-      // the result's name is the column's default (annotation), not in the rows
-      const result = tableMeta.column("result", false);
-      interval = (values[result.index] || result.defaultValue) === "interval";
-      col = {
-        time: index("_time"),
-        value: index("_value"),
-        name: index("name"),
-        slot: index("slot"),
-        field: index("_field"),
-      };
-      key = "";
+  const ids = new Map<string, number>();
+  const reader = new ResultReader((result, ms, ns, value, text, start, end, field) => {
+    if (result === "batch") {
+      const n = value === undefined ? integerAt(text, start, end) : Number(value);
+      if (field === "processes") day.counts.set(ms, n);
+      else day.intervals.set(ms, n > 0 ? n : undefined);
+      return;
     }
-    if (interval) {
-      const iv = Number(values[col.value]);
-      intervals.set(at(values[col.time] as string), iv > 0 ? iv : undefined);
-      continue;
-    }
-    const name = values[col.name] as string;
-    const k = `${name}\u0000${values[col.slot]}\u0000${values[col.field]}`;
-    if (k !== key) {
-      key = k;
-      const into = values[col.field] === "pid" ? pids : starts;
-      const seriesKey = `${name}\u0000${values[col.slot]}`;
-      series = into.get(seriesKey);
-      if (!series) {
-        series = { name, t: [], v: [] };
-        into.set(seriesKey, series);
+    let v: number;
+    if (result === "name") {
+      const name = value ?? text.slice(start, end);
+      let id = ids.get(name);
+      if (id === undefined) {
+        id = day.names.length;
+        ids.set(name, id);
+        day.names.push(name);
       }
+      v = id;
+    } else if (result === "pid" || result === "started_at") {
+      v = value === undefined ? integerAt(text, start, end) : Number(value);
+    } else return;
+    const f = day[result];
+    // untimed rows (ms NaN) keep no times: byPlace needs none
+    if (!Number.isNaN(ms)) {
+      f.ms.push(ms);
+      f.ns.push(ns);
     }
-    const one = series as Series;
-    one.t.push(at(values[col.time] as string));
-    one.v.push(Number(values[col.value]));
-  }
-  // per name, its sightings [instant, pid, started_at] over all its slots
-  const byName = new Map<string, [number, number, number | null][]>();
-  for (const [seriesKey, p] of pids) {
-    const st = starts.get(seriesKey);
-    const list = byName.get(p.name) ?? [];
-    if (st && !(ascending(p.t) && ascending(st.t))) {
-      // not one time-ordered run of rows per series: match by time instead
-      const byTime = new Map(st.t.map((t, i) => [t, st.v[i] as number]));
-      for (let i = 0; i < p.t.length; i++) {
-        list.push([p.t[i] as number, p.v[i] as number, byTime.get(p.t[i] as number) ?? null]);
+    f.v.push(v);
+  });
+  const line = reader.line.bind(reader);
+  for await (const text of csvText(chunks)) eachLine(text, line);
+  return day;
+}
+
+/**
+ * Untimed rows placed by the batch points: the k-th row of each field is row j of the batch
+ * holding it, batches in time order. Only when name and pid have exactly Σ processes rows (no row
+ * left over from an earlier, larger batch at an instant), started_at as many or none (every
+ * process sent it, or none did), and each batch's rows are in row order; otherwise undefined
+ * (read them with times).
+ */
+function byPlace(day: Day): Sightings | undefined {
+  const instants = [...day.counts.keys()].sort((x, y) => x - y);
+  let total = 0;
+  for (const t of instants) total += day.counts.get(t) as number;
+  const { name, pid, started_at: started } = day;
+  // started_at: sent by every process, or by none (an old client: all null)
+  const starts = started.v.length === total;
+  if (name.v.length !== total || pid.v.length !== total || (!starts && started.v.length > 0))
+    return undefined;
+  const out: Sightings = new Map();
+  let k = 0;
+  for (const t of instants) {
+    const n = day.counts.get(t) as number;
+    for (let j = 0; j < n; j++, k++) {
+      const text = day.names[name.v[k] as number] as string;
+      const p = pid.v[k] as number;
+      if (j > 0) {
+        const order = byCodePoint(day.names[name.v[k - 1] as number] as string, text);
+        if (order > 0 || (order === 0 && (pid.v[k - 1] as number) >= p)) return undefined;
       }
-    } else {
-      let j = 0;
-      for (let i = 0; i < p.t.length; i++) {
-        const t = p.t[i] as number;
-        while (st && j < st.t.length && (st.t[j] as number) < t) j++;
-        const started = st && st.t[j] === t ? (st.v[j] as number) : null;
-        list.push([t, p.v[i] as number, started]);
-      }
+      const list = out.get(text);
+      const sighting: [number, number, number | null] = [t, p, starts ? (started.v[k] as number) : null];
+      if (list) list.push(sighting);
+      else out.set(text, [sighting]);
     }
-    byName.set(p.name, list);
   }
-  const lines: string[] = [];
-  for (const [stored, sightings] of byName) {
-    sightings.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    const name = decodeTag(stored);
-    const stretches = compactSorted(system, sightings, intervals, defaultGapMs);
-    lines.push(
-      `${STRETCH},name=${tagValue(name)},system=${tagValue(system)} v=${stringValue(encodeStretches(stretches))} ${(stretches[0] as Stretch).start}\n`,
-    );
+  return out;
+}
+
+/** Whether row k of a field comes before (ms, ns). */
+const before = (f: Field, k: number, ms: number, ns: number): boolean =>
+  (f.ms[k] as number) < ms || (f.ms[k] === ms && (f.ns[k] as number) < ns);
+
+/** The field in time order (it is already, unless the result came in several tables). */
+function ordered(f: Field): Field {
+  let sorted = true;
+  for (let k = 1; k < f.ms.length && sorted; k++)
+    sorted = before(f, k - 1, f.ms[k] as number, f.ns[k] as number);
+  if (sorted) return f;
+  const order = f.ms
+    .map((_, k) => k)
+    .sort((a, b) => (f.ms[a] as number) - (f.ms[b] as number) || (f.ns[a] as number) - (f.ns[b] as number));
+  return {
+    ms: order.map((k) => f.ms[k] as number),
+    ns: order.map((k) => f.ns[k] as number),
+    v: order.map((k) => f.v[k] as number),
+  };
+}
+
+/**
+ * Timed rows matched by their point's time: name, pid and started_at of one `row` point share
+ * it (started_at is missing where the agent did not send it), and a point at j ≥ the batch's
+ * `processes` is left over from an earlier, larger batch at that instant and not part of the
+ * sample (as for processes-at).
+ */
+function byTime(day: Day): Sightings {
+  const names = ordered(day.name);
+  const pids = ordered(day.pid);
+  const starts = ordered(day.started_at);
+  const out: Sightings = new Map();
+  let a = 0;
+  let c = 0;
+  for (let i = 0; i < pids.ms.length; i++) {
+    const ms = pids.ms[i] as number;
+    const ns = pids.ns[i] as number;
+    if (ns >= (day.counts.get(ms) ?? Number.POSITIVE_INFINITY)) continue;
+    while (a < names.ms.length && before(names, a, ms, ns)) a++;
+    if (names.ms[a] !== ms || names.ns[a] !== ns) continue;
+    while (c < starts.ms.length && before(starts, c, ms, ns)) c++;
+    const started = starts.ms[c] === ms && starts.ns[c] === ns ? (starts.v[c] as number) : null;
+    const text = day.names[names.v[a] as number] as string;
+    const list = out.get(text);
+    const sighting: [number, number, number | null] = [ms, pids.v[i] as number, started];
+    if (list) list.push(sighting);
+    else out.set(text, [sighting]);
   }
-  return lines;
+  return out;
 }

@@ -5,7 +5,6 @@
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import {
-  type Row as FluxRow,
   HttpError,
   InfluxDB,
   type ParameterizedQuery,
@@ -175,7 +174,7 @@ export class InfluxStore implements ProcessStore {
       bucket: opts.bucket,
       historyBucket: this.historyBucket,
       query: (q) => this.query(q),
-      stream: (q) => this.stream(q),
+      csv: (q) => this.csv(q),
       send: (bucket, body) => this.send(bucket, body, "ms"),
       remove: (bucket, start, stop, measurement) => this.remove(bucket, start, stop, measurement),
       log: opts.log,
@@ -357,11 +356,18 @@ export class InfluxStore implements ProcessStore {
     return this.rows(query);
   }
 
-  /** A query's rows streamed as they arrive (history's compaction reads whole system-days). */
-  private async *stream(query: ParameterizedQuery): AsyncIterable<FluxRow> {
+  /**
+   * A query's result as plain CSV (no annotations, a header line per table), chunks as they
+   * arrive: history's compaction reads whole system-days and parses them itself (csv.ts).
+   */
+  private async *csv(query: ParameterizedQuery): AsyncIterable<Uint8Array> {
     await this.layout();
+    const body = JSON.stringify({ query: query.toString(), dialect: { header: true, annotations: [] } });
     try {
-      yield* this.db.getQueryApi(this.opts.org).iterateRows(query);
+      yield* this.db.transport.iterate(`/api/v2/query?${new URLSearchParams({ org: this.opts.org })}`, body, {
+        method: "POST",
+        headers: { "content-type": "application/json; encoding=utf-8", accept: "text/csv" },
+      });
     } catch (err) {
       throw classify(err);
     }

@@ -1,6 +1,6 @@
 /** How a (system, name, day)'s stretches are stored: one record, read back exactly (docs/history.md). */
 import { describe, expect, it } from "vitest";
-import { compact, decodeStretches, encodeStretches } from "../../../server/store/stretches.ts";
+import { compact, decodeStretches, encodeStretches, type Stretch } from "../../../server/store/stretches.ts";
 
 const D = Date.UTC(2026, 2, 1);
 
@@ -35,6 +35,11 @@ describe("stretch records", () => {
     ]);
     const text = encodeStretches(stretches);
     expect(decodeStretches("s", stretches[0]?.start as number, text)).toEqual(stretches);
+    // the three one-instant stretches short ([Δstart, iv, [pid, started_at, …]]), the last one whole
+    expect(text).toBe(
+      `[[0,0,[7,${D - 5}]],[3600000,0,[7,${D - 5}]],[7200000,0,[7,${D - 5}]],` +
+        `[18000000,18015000,4,5000,5000,[9,${D + 1},18000000,18005000,2,11,null,18000000,18015000,4,9,${D + 18_009_999},18010000,18015000,2]]]`,
+    );
     expect(stretches[3]?.pids).toEqual([
       [9, D + 1, D + 18_000_000, D + 18_005_000, 2],
       [11, null, D + 18_000_000, D + 18_015_000, 4],
@@ -42,6 +47,34 @@ describe("stretch records", () => {
     ]);
     expect(stretches[0]?.iv_first).toBeUndefined();
     expect(stretches[3]?.iv_last).toBe(5000);
+  });
+
+  it("write a one-instant stretch short only when the instant says everything: interval, pids, null started_at", () => {
+    const one = (over: Partial<Stretch>): Stretch => ({
+      system_name: "s",
+      start: D + 1000,
+      end: D + 1000,
+      samples: 1,
+      iv_first: 5000,
+      iv_last: 5000,
+      pids: [
+        [3, null, D + 1000, D + 1000, 1],
+        [4, D - 7, D + 1000, D + 1000, 1],
+      ],
+      ...over,
+    });
+    const day = [
+      one({}),
+      one({ start: D + 2000, end: D + 2000, iv_first: undefined, iv_last: undefined, pids: [] }),
+      // not one instant's worth: a span counted twice, then a second interval that differs
+      one({ start: D + 3000, end: D + 3000, pids: [[3, null, D + 3000, D + 3000, 2]] }),
+      one({ start: D + 4000, end: D + 4000, iv_last: 6000, pids: [[3, null, D + 4000, D + 4000, 1]] }),
+    ];
+    const text = encodeStretches(day);
+    expect(text).toBe(
+      `[[0,5000,[3,null,4,${D - 7}]],[1000,0,[]],[2000,2000,1,5000,5000,[3,null,2000,2000,2]],[3000,3000,1,5000,6000,[3,null,3000,3000,1]]]`,
+    );
+    expect(decodeStretches("s", D + 1000, text)).toEqual(day);
   });
 
   it("read a record of one stretch written before records were per day", () => {

@@ -1,0 +1,223 @@
+/**
+ * Reading a Flux result as plain CSV (no annotations, a header line before each table), for
+ * history's compaction, which reads every sample of a system-day: chunk by chunk, without an
+ * object or a promise per row (the client's row iterator cost ~3 µs of the server's CPU a row,
+ * most of the compaction's own time; docs/history.md, "Cost").
+ */
+
+/**
+ * The text of a CSV answer arriving in chunks, cut at line ends: each piece holds whole lines
+ * (a line cut by a chunk, or a UTF-8 character cut by one, waits for the next).
+ */
+export async function* csvText(chunks: AsyncIterable<Uint8Array>): AsyncIterable<string> {
+  const decoder = new TextDecoder();
+  let rest = "";
+  for await (const chunk of chunks) {
+    const text = rest + decoder.decode(chunk, { stream: true });
+    const cut = text.lastIndexOf("\n") + 1;
+    rest = text.slice(cut);
+    if (cut > 0) yield text.slice(0, cut);
+  }
+  rest += decoder.decode();
+  if (rest !== "") yield rest;
+}
+
+/** Each line of a piece of CSV text (whole lines), without its "\n" or "\r\n". */
+export function eachLine(text: string, line: (text: string, start: number, end: number) => void): void {
+  for (let i = 0; i < text.length; ) {
+    let nl = text.indexOf("\n", i);
+    if (nl < 0) nl = text.length;
+    line(text, i, nl > i && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
+    i = nl + 1;
+  }
+}
+
+/**
+ * An integer cell text[start, end) as a number, read digit by digit (no string); anything but
+ * an optional "-" and up to 15 digits goes through Number().
+ */
+export function integerAt(text: string, start: number, end: number): number {
+  const negative = text.charCodeAt(start) === 45; // "-"
+  const from = negative ? start + 1 : start;
+  if (end <= from || end - from > 15) return Number(text.slice(start, end));
+  let n = 0;
+  for (let k = from; k < end; k++) {
+    const digit = text.charCodeAt(k) - 48;
+    if (digit < 0 || digit > 9) return Number(text.slice(start, end));
+    n = n * 10 + digit;
+  }
+  return negative ? -n : n;
+}
+
+/**
+ * One CSV line's cells (RFC 4180: a cell that starts with `"` runs to its closing quote, `""`
+ * inside it is one quote). The values read here never hold a line break: process names are
+ * refused with control characters, so a record is always one line.
+ */
+export function splitCsv(line: string): string[] {
+  if (!line.includes('"')) return line.split(",");
+  const cells: string[] = [];
+  let i = 0;
+  for (;;) {
+    if (line[i] === '"') {
+      let cell = "";
+      let from = i + 1;
+      for (;;) {
+        const quote = line.indexOf('"', from);
+        if (quote < 0) {
+          cell += line.slice(from);
+          i = line.length;
+          break;
+        }
+        cell += line.slice(from, quote);
+        if (line[quote + 1] === '"') {
+          cell += '"';
+          from = quote + 2;
+        } else {
+          i = quote + 1;
+          break;
+        }
+      }
+      cells.push(cell);
+    } else {
+      const comma = line.indexOf(",", i);
+      const end = comma < 0 ? line.length : comma;
+      cells.push(line.slice(i, end));
+      i = end;
+    }
+    if (i >= line.length) return cells;
+    i += 1; // the comma
+    if (i === line.length) {
+      cells.push("");
+      return cells;
+    }
+  }
+}
+
+/**
+ * A row of a result: its result's name, time (epoch ms and the nanoseconds below; NaN and 0 in a
+ * table without `_time`), value, and field (undefined without `_field`). The value is `value`
+ * when the reader made a string of it (a quoted cell, or a line read cell by cell), else the
+ * plain cell text[start, end).
+ */
+export type ResultRow = (
+  result: string,
+  ms: number,
+  ns: number,
+  value: string | undefined,
+  text: string,
+  start: number,
+  end: number,
+  field: string | undefined,
+) => void;
+
+/**
+ * The rows of a Flux result read as plain CSV, line by line (`line()`), each handed to `row`.
+ * Columns are found by the header before each block of tables; within a table the cells before
+ * `_time` / `_value` (result, table) do not change, so a line that starts like the table's previous
+ * one is read in place: no array, and no string unless the value is quoted.
+ */
+export class ResultReader {
+  private cols: { result: number; time: number; value: number; field: number } | undefined;
+  /** The block is InfluxDB's error table (",error,reference"): its next line says why. */
+  private error = -1;
+  /** The cells before `_time` (or `_value`) of the current table's lines, when those end them. */
+  private prefix = "";
+  private result = "";
+  private head = "";
+  private seconds = 0;
+  private ms = 0;
+  private ns = 0;
+
+  constructor(private readonly row: ResultRow) {}
+
+  /** The line text[start, end) (without its line ending). */
+  line(text: string, start = 0, end = text.length): void {
+    if (start === end) {
+      this.cols = undefined;
+      return;
+    }
+    if (this.error >= 0) {
+      const message = splitCsv(text.slice(start, end))[this.error];
+      throw new Error(`InfluxDB: ${message ?? text.slice(start, end)}`);
+    }
+    const cols = this.cols;
+    if (cols === undefined) {
+      const cells = splitCsv(text.slice(start, end));
+      if (!cells.includes("_value")) {
+        this.error = Math.max(0, cells.indexOf("error"));
+        return;
+      }
+      this.cols = {
+        result: cells.indexOf("result"),
+        time: cells.indexOf("_time"),
+        value: cells.indexOf("_value"),
+        field: cells.indexOf("_field"),
+      };
+      this.prefix = "";
+      return;
+    }
+    if (this.prefix !== "" && text.startsWith(this.prefix, start)) {
+      let from = start + this.prefix.length;
+      if (cols.time >= 0) {
+        const comma = text.indexOf(",", from);
+        this.time(text, from, comma);
+        from = comma + 1;
+      }
+      if (text.charCodeAt(from) === 34) {
+        this.row(this.result, this.ms, this.ns, unquote(text.slice(from, end)), text, from, end, undefined);
+      } else this.row(this.result, this.ms, this.ns, undefined, text, from, end, undefined);
+      return;
+    }
+    const cells = splitCsv(text.slice(start, end));
+    this.result = cells[cols.result] ?? "";
+    // the fast path: [`_time`,] `_value` end the line, and nothing before them is quoted
+    const first = cols.time >= 0 ? cols.time : cols.value;
+    const fast =
+      cols.value === cells.length - 1 && (cols.time < 0 || cols.time === cols.value - 1) && cols.field < 0;
+    const before = cells.slice(0, first).join(",");
+    this.prefix = fast && !before.includes('"') ? `${before},` : "";
+    if (cols.time >= 0) {
+      const time = cells[cols.time] as string;
+      this.time(time, 0, time.length);
+    } else {
+      this.ms = Number.NaN;
+      this.ns = 0;
+    }
+    const value = cells[cols.value] as string;
+    this.row(this.result, this.ms, this.ns, value, value, 0, value.length, cells[cols.field]);
+  }
+
+  /** Reads the RFC 3339 time in text[start, end) (`2026-04-07T03:12:00.000000005Z`) into ms, ns. */
+  private time(text: string, start: number, end: number): void {
+    const dot = text.charCodeAt(start + 19) === 46; // "."
+    if (
+      text.charCodeAt(start + 10) === 84 && // "T"
+      text.charCodeAt(end - 1) === 90 && // "Z"
+      (dot ? end - start > 21 : end - start === 20)
+    ) {
+      if (!text.startsWith(this.head, start) || this.head === "") {
+        this.head = text.slice(start, start + 19);
+        this.seconds = Date.parse(`${this.head}Z`);
+      }
+      let ms = 0;
+      let ns = 0;
+      for (let k = 0; k < 9; k++) {
+        const at = start + 20 + k;
+        const digit = dot && at < end - 1 ? text.charCodeAt(at) - 48 : 0;
+        if (k < 3) ms = ms * 10 + digit;
+        else ns = ns * 10 + digit;
+      }
+      this.ms = this.seconds + ms;
+      this.ns = ns;
+      return;
+    }
+    // any other shape (an offset instead of Z): Date's own parser, then the digits
+    const t = text.slice(start, end);
+    this.ms = Date.parse(t);
+    this.ns = Number((/\.(\d+)/.exec(t)?.[1] ?? "").padEnd(9, "0").slice(3, 9));
+  }
+}
+
+/** A quoted CSV cell's text. */
+const unquote = (cell: string): string => cell.slice(1, -1).replaceAll('""', '"');
