@@ -54,7 +54,21 @@ export function watchContract(store: () => ProcessStore): void {
           { system_name: "b", name: "nginx", last_seen: T0 + 2 * SEC, instances: 3 },
         ].sort((x, y) => x.system_name.localeCompare(y.system_name) || x.name.localeCompare(y.name)),
       );
-      expect(await s.latest({ start: T0 + 11 * SEC, stop: T0 + 60 * SEC })).toEqual({
+      // a system and names that need CSV quoting and tag encoding, read back as written
+      const sys = 's,"1" %25\\ \u00e9';
+      await s.write(b(sys, T0 + 20 * SEC, [p(1, 'n,"x"'), p(2, 'n,"x"'), p(3, "%5C\\")], 1000));
+      await s.write(b(sys, T0 + 21 * SEC, [p(1, 'n,"x"'), p(3, "%5C\\")], 1000));
+      const odd2 = await s.latest({ start: T0 + 20 * SEC, stop: T0 + 60 * SEC });
+      expect(odd2.systems).toEqual([
+        { system_name: sys, first: T0 + 20 * SEC, last: T0 + 21 * SEC, interval_ms: 1000 },
+      ]);
+      expect([...odd2.names].sort((x, y) => x.name.localeCompare(y.name))).toEqual(
+        [
+          { system_name: sys, name: 'n,"x"', last_seen: T0 + 21 * SEC, instances: 1 },
+          { system_name: sys, name: "%5C\\", last_seen: T0 + 21 * SEC, instances: 1 },
+        ].sort((x, y) => x.name.localeCompare(y.name)),
+      );
+      expect(await s.latest({ start: T0 + 11 * SEC, stop: T0 + 20 * SEC })).toEqual({
         systems: [],
         names: [],
       });
