@@ -284,6 +284,7 @@ describe("classify() and classifyFetch(): InfluxDB's answers and failures the AP
       `InfluxDB unreachable (${bad?.message})`,
     ]);
     // anything else is classified as classify() would
+    expect(classifyFetch(undefined).message).toBe("undefined");
     const plain = new Error("not from fetch");
     expect(classifyFetch(plain)).toBe(plain);
     const withCause = new Error("wrapped", { cause: new Error("not a socket error") });
@@ -406,6 +407,36 @@ describe("InfluxStore on the real InfluxDB: buckets, retention, history", () => 
     expect(JSON.stringify(lines)).not.toContain(conn.token);
   });
 
+  it("a token of a user made inactive (403 on everything): init() warns for both buckets, then fails unavailable at the layout check", async () => {
+    const conn = influx();
+    const headers = { authorization: `Token ${conn.token}`, "content-type": "application/json" };
+    const api = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${conn.url}${path}`, { method, headers, body: JSON.stringify(body) });
+      expect(res.status, `${method} ${path}`).toBeLessThan(300);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const orgs = (await (await fetch(`${conn.url}/api/v2/orgs?org=${conn.org}`, { headers })).json()) as {
+      orgs: { id: string }[];
+    };
+    const orgID = (orgs.orgs[0] as { id: string }).id;
+    const user = await api("POST", "/api/v2/users", { name: `edges-${randomUUID().slice(0, 8)}` });
+    const auth = await api("POST", "/api/v2/authorizations", {
+      orgID,
+      userID: user.id,
+      permissions: ["read", "write"].map((action) => ({ action, resource: { type: "buckets", orgID } })),
+    });
+    await api("PATCH", `/api/v2/users/${String(user.id)}`, { status: "inactive" });
+    const lines: Record<string, unknown>[] = [];
+    const s = store({ token: String(auth.token), bucket: "i-one", historyBucket: "i-two" }, lines);
+    const err = await failure(s.init());
+    expect([err?.name, err?.message]).toEqual(["StorageUnavailableError", "InfluxDB answered 403"]);
+    expect(
+      lines
+        .filter((l) => l.msg === "cannot check or create the bucket with this token; assuming it exists")
+        .map((l) => l.bucket),
+    ).toEqual(["i-one", "i-two"]);
+  });
+
   it("a token limited to one bucket cannot see the org: init() says so when the history bucket has to be created", async () => {
     const conn = await freshBucket("edges-token");
     const headers = { authorization: `Token ${conn.token}`, "content-type": "application/json" };
@@ -488,7 +519,7 @@ describe("InfluxStore on the real InfluxDB: buckets, retention, history", () => 
     const t0 = day + 3_600_000;
     const q = { process_name: "edge-proc", range: { start: day, stop: day + DAY } };
     const range = { start: day, stop: day + DAY };
-    for (const at of [t0, t0 + 10_000, t0 + 30_000]) await s.write(batchAt(at));
+    for (const at of [t0 + 20_000, t0 + 30_000, t0 + 50_000]) await s.write(batchAt(at));
     await s.compactHistory(range);
     const stretch = (start: number, end: number, samples: number, pids: unknown[]) => ({
       system_name: "s",
@@ -501,16 +532,21 @@ describe("InfluxStore on the real InfluxDB: buckets, retention, history", () => 
     });
     const byStart = (h: { stretches: { start: number }[] }) =>
       [...h.stretches].sort((a, b) => a.start - b.start);
+    const second = stretch(t0 + 50_000, t0 + 50_000, 1, [[7, null, t0 + 50_000, t0 + 50_000, 1]]);
     expect(byStart(await s.history(q))).toEqual([
-      stretch(t0, t0 + 10_000, 2, [[7, null, t0, t0 + 10_000, 2]]),
-      stretch(t0 + 30_000, t0 + 30_000, 1, [[7, null, t0 + 30_000, t0 + 30_000, 1]]),
+      stretch(t0 + 20_000, t0 + 30_000, 2, [[7, null, t0 + 20_000, t0 + 30_000, 2]]),
+      second,
     ]);
-    // a late batch closes the gap: compacted again, the day is one stretch, the old second one gone
-    await s.write(batchAt(t0 + 20_000));
+    // a late batch before the first: compacted again, the day's stretches (stored at the first
+    // one's start) are replaced, not added to
+    await s.write(batchAt(t0 + 10_000));
     await s.compactHistory(range);
     const again = await s.history(q);
     expect(again.days).toEqual([day]);
-    expect(again.stretches).toEqual([stretch(t0, t0 + 30_000, 4, [[7, null, t0, t0 + 30_000, 4]])]);
+    expect(byStart(again)).toEqual([
+      stretch(t0 + 10_000, t0 + 30_000, 3, [[7, null, t0 + 10_000, t0 + 30_000, 3]]),
+      second,
+    ]);
     await s.close();
   });
 });
