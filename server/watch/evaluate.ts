@@ -97,19 +97,27 @@ export function transitionId(
 
 export class WatchEvaluator {
   private watches: Watch[] = [];
-  private readonly systems = new Map<string, SystemFacts>();
-  /** system → name → facts, for names some watch matches. */
-  private readonly names = new Map<string, Map<string, NameFacts>>();
+  /**
+   * Systems and names are numbered once, as they come, so that the evaluation of every (watch,
+   * system) indexes arrays instead of looking strings up in maps (docs/watches.md, "Cost").
+   * A system listed by a watch that never reported has an id and no facts.
+   */
+  private readonly systemIds = new Map<string, number>();
+  private readonly systemNames: string[] = [];
+  private readonly systemFacts: (SystemFacts | undefined)[] = [];
+  /** Names some watch matched when they came (kept, on any system); its version changes when one is added. */
+  private readonly nameIds = new Map<string, number>();
+  private readonly nameList: string[] = [];
+  /** system id → name id → the name's facts on that system. */
+  private readonly facts: (NameFacts | undefined)[][] = [];
   /** Whether any watch matches a name (cached; cleared when watches change or it grows large). */
   private relevant = new Map<string, boolean>();
-  /** Every relevant name kept, on any system; its version changes when one is added. */
-  private readonly allNames = new Set<string>();
   private namesVersion = 0;
   private systemsVersion = 0;
-  private matchCache = new WeakMap<Watch, { version: number; names: string[] }>();
-  private systemsCache = new WeakMap<Watch, { version: number; systems: string[] }>();
-  /** watch name → system → its state and last good instant. */
-  private readonly memory = new Map<string, Map<string, Memory>>();
+  private matchCache = new WeakMap<Watch, { version: number; ids: number[] }>();
+  private systemsCache = new WeakMap<Watch, { version: number; ids: number[] }>();
+  /** watch name → system id → its state and last good instant. */
+  private readonly memory = new Map<string, (Memory | undefined)[]>();
   private cursor: number | undefined;
   private readonly startedAt: number;
   private current: WatchStatus[] = [];
@@ -126,8 +134,7 @@ export class WatchEvaluator {
     this.relevant = new Map();
     this.cursor = undefined; // a new watch may need names we did not keep: read the lookback again
     const names = new Set(watches.map((w) => w.name));
-    for (const key of this.memory.keys())
-      if (!names.has(key.split("\u0000")[0] as string)) this.memory.delete(key);
+    for (const key of this.memory.keys()) if (!names.has(key)) this.memory.delete(key);
   }
 
   list(): readonly Watch[] {
@@ -149,15 +156,27 @@ export class WatchEvaluator {
     return r;
   }
 
+  private systemId(name: string): number {
+    let id = this.systemIds.get(name);
+    if (id === undefined) {
+      id = this.systemNames.length;
+      this.systemIds.set(name, id);
+      this.systemNames.push(name);
+    }
+    return id;
+  }
+
+  private system(name: string): SystemFacts | undefined {
+    const id = this.systemIds.get(name);
+    return id === undefined ? undefined : this.systemFacts[id];
+  }
+
   private merge(facts: LatestFacts): void {
     for (const f of facts.systems) {
-      const prev = this.systems.get(f.system_name);
+      const id = this.systemId(f.system_name);
+      const prev = this.systemFacts[id];
       if (!prev) {
-        this.systems.set(f.system_name, {
-          last: f.last,
-          interval_ms: f.interval_ms,
-          reporting_since: f.first,
-        });
+        this.systemFacts[id] = { last: f.last, interval_ms: f.interval_ms, reporting_since: f.first };
         this.systemsVersion += 1;
         continue;
       }
@@ -173,19 +192,22 @@ export class WatchEvaluator {
     }
     for (const f of facts.names) {
       if (!this.isRelevant(f.name)) continue;
-      let bySystem = this.names.get(f.system_name);
-      if (!bySystem) {
-        bySystem = new Map();
-        this.names.set(f.system_name, bySystem);
+      const sid = this.systemId(f.system_name);
+      let nid = this.nameIds.get(f.name);
+      if (nid === undefined) {
+        nid = this.nameList.length;
+        this.nameIds.set(f.name, nid);
+        this.nameList.push(f.name);
+        this.namesVersion += 1;
       }
-      const prev = bySystem.get(f.name);
-      if (!prev) {
-        bySystem.set(f.name, { last_seen: f.last_seen, instances: f.instances });
-        if (!this.allNames.has(f.name)) {
-          this.allNames.add(f.name);
-          this.namesVersion += 1;
-        }
-      } else if (f.last_seen >= prev.last_seen) {
+      let known = this.facts[sid];
+      if (!known) {
+        known = [];
+        this.facts[sid] = known;
+      }
+      const prev = known[nid];
+      if (!prev) known[nid] = { last_seen: f.last_seen, instances: f.instances };
+      else if (f.last_seen >= prev.last_seen) {
         prev.last_seen = f.last_seen;
         prev.instances = f.instances;
       }
@@ -195,29 +217,48 @@ export class WatchEvaluator {
   /** The names seen on a system (in the lookback and since) that a watch matches. */
   namesOn(watch: Watch, system: string): string[] {
     if (watch.process.exact !== undefined) return [watch.process.exact];
-    return [...(this.names.get(system)?.keys() ?? [])].filter((n) => watch.process.test(n));
+    const id = this.systemIds.get(system);
+    const known = id === undefined ? undefined : this.facts[id];
+    const out: string[] = [];
+    known?.forEach((f, nid) => {
+      const name = this.nameList[nid] as string;
+      if (f && watch.process.test(name)) out.push(name);
+    });
+    return out;
   }
 
-  /** Every name kept (on any system) that a regular-expression watch matches; cached until a new name comes. */
-  private matchedNames(watch: Watch): string[] {
+  /** The ids of the names a watch matches among those kept (on any system); cached until a new name comes. */
+  private matchedNames(watch: Watch): number[] {
     let cached = this.matchCache.get(watch);
     if (!cached || cached.version !== this.namesVersion) {
-      cached = { version: this.namesVersion, names: [...this.allNames].filter((n) => watch.process.test(n)) };
+      const exact = watch.process.exact;
+      let ids: number[];
+      if (exact !== undefined) {
+        const id = this.nameIds.get(exact);
+        ids = id === undefined ? [] : [id];
+      } else {
+        ids = [];
+        this.nameList.forEach((n, id) => {
+          if (watch.process.test(n)) ids.push(id);
+        });
+      }
+      cached = { version: this.namesVersion, ids };
       this.matchCache.set(watch, cached);
     }
-    return cached.names;
+    return cached.ids;
   }
 
-  /** The systems a watch covers, sorted; cached until a new system comes. */
-  private systemsOf(watch: Watch): string[] {
+  /** The ids of the systems a watch covers, sorted by name; cached until a new system comes. */
+  private systemsOf(watch: Watch): number[] {
     let cached = this.systemsCache.get(watch);
     if (!cached || cached.version !== this.systemsVersion) {
-      const known = [...this.systems.keys()].filter((s) => coversSystem(watch, s));
+      const known = this.systemNames.filter((s, id) => this.systemFacts[id] && coversSystem(watch, s));
       const listed = !watch.systems.all && "names" in watch.systems ? watch.systems.names : [];
-      cached = { version: this.systemsVersion, systems: [...new Set([...known, ...listed])].sort() };
+      const ids = [...new Set([...known, ...listed])].sort().map((s) => this.systemId(s));
+      cached = { version: this.systemsVersion, ids };
       this.systemsCache.set(watch, cached);
     }
-    return cached.systems;
+    return cached.ids;
   }
 
   /**
@@ -233,7 +274,8 @@ export class WatchEvaluator {
     if (this.cursor !== undefined) {
       start = this.cursor - this.opts.overlapMs;
       let oldest = Number.POSITIVE_INFINITY;
-      for (const sys of this.systems.values()) {
+      for (const sys of this.systemFacts) {
+        if (!sys) continue;
         const { allowance } = sampleSpacing(sys.interval_ms, this.opts.defaultGapMs);
         if (now - sys.last <= allowance && sys.last < oldest) oldest = sys.last;
       }
@@ -248,27 +290,34 @@ export class WatchEvaluator {
     this.merge(facts);
 
     // per system, once: its facts, allowance, and whether it is silent now
-    const bySystem = new Map<string, { sys: SystemFacts; allowance: number; silent: boolean }>();
-    for (const [name, sys] of this.systems) {
+    const bySystem: ({ sys: SystemFacts; allowance: number; silent: boolean } | undefined)[] = [];
+    for (let id = 0; id < this.systemNames.length; id++) {
+      const sys = this.systemFacts[id];
+      if (!sys) continue;
       const { allowance } = sampleSpacing(sys.interval_ms, this.opts.defaultGapMs);
-      bySystem.set(name, { sys, allowance, silent: now - sys.last > allowance });
+      bySystem[id] = { sys, allowance, silent: now - sys.last > allowance };
     }
     const statuses: WatchStatus[] = [];
-    const changes: { watch: Watch; mem: Map<string, Memory>; prev: Memory | undefined; next: Memory }[] = [];
+    const changes: {
+      watch: Watch;
+      mem: (Memory | undefined)[];
+      sid: number;
+      prev: Memory | undefined;
+      next: Memory;
+    }[] = [];
     for (const watch of this.watches) {
       let mem = this.memory.get(watch.name);
       if (!mem) {
-        mem = new Map();
+        mem = [];
         this.memory.set(watch.name, mem);
       }
-      const exact = watch.process.exact;
-      const regexNames = exact === undefined ? this.matchedNames(watch) : undefined;
-      const nNames = regexNames ? regexNames.length : 1;
+      const nameIds = this.matchedNames(watch);
+      const nNames = nameIds.length;
       const min = watch.min_instances;
       const watchFor = watch.for_ms;
-      for (const system of this.systemsOf(watch)) {
-        const info = bySystem.get(system);
-        const known = this.names.get(system);
+      for (const sid of this.systemsOf(watch)) {
+        const info = bySystem[sid];
+        const known = this.facts[sid];
         // last sighting and instances in the system's newest sample, over the matching names
         let lastSeen: number | null = null;
         let instances = 0;
@@ -276,7 +325,7 @@ export class WatchEvaluator {
         const newest = info ? info.sys.last : Number.NaN;
         if (known) {
           for (let i = 0; i < nNames; i++) {
-            const f = known.get(regexNames ? (regexNames[i] as string) : (exact as string));
+            const f = known[nameIds[i] as number];
             if (!f) continue;
             if (lastSeen === null || f.last_seen > lastSeen) {
               lastSeen = f.last_seen;
@@ -285,7 +334,7 @@ export class WatchEvaluator {
             if (f.last_seen === newest) instances += f.instances;
           }
         }
-        const prev = mem.get(system);
+        const prev = mem[sid];
         let lastOk = prev?.last_ok;
         let state: WatchState;
         let since: number | null;
@@ -330,7 +379,7 @@ export class WatchEvaluator {
         const status: WatchStatus = {
           watch: watch.name,
           process_name: watch.process.source,
-          system_name: system,
+          system_name: this.systemNames[sid] as string,
           state,
           since,
           last_seen: lastSeen,
@@ -339,11 +388,11 @@ export class WatchEvaluator {
           for_ms: forMs,
         };
         statuses.push(status);
-        changes.push({ watch, mem, prev, next: { status, last_ok: lastOk } });
+        changes.push({ watch, mem, sid, prev, next: { status, last_ok: lastOk } });
       }
     }
     const transitions: Transition[] = [];
-    for (const { watch, mem, prev, next } of changes) {
+    for (const { watch, mem, sid, prev, next } of changes) {
       const { status } = next;
       const events = await this.transitions(watch, prev, status, now);
       // Not yet: a state found at start-up before the grace (`for`) has passed, and "never seen"
@@ -351,7 +400,7 @@ export class WatchEvaluator {
       if (prev === undefined && status.state !== "up" && now - this.startedAt < status.for_ms) continue;
       if (status.state === "never_seen" && !this.neverSeenDue(status.system_name, status.for_ms)) continue;
       transitions.push(...events);
-      mem.set(status.system_name, next);
+      mem[sid] = next;
     }
     this.current = statuses;
     this.evaluatedAt = now;
@@ -360,7 +409,7 @@ export class WatchEvaluator {
 
   /** A system that is reporting without the process is "never seen" once it has reported for `for`. */
   private neverSeenDue(system: string, forMs: number): boolean {
-    const sys = this.systems.get(system);
+    const sys = this.system(system);
     return sys !== undefined && sys.last - sys.reporting_since >= forMs;
   }
 
@@ -377,7 +426,7 @@ export class WatchEvaluator {
   ): Promise<Transition[]> {
     const before = prev?.status.state ?? null;
     if (status.state === "up" && status.since === null) {
-      const sys = this.systems.get(status.system_name);
+      const sys = this.system(status.system_name);
       if (before === "system_silent" && sys) status.since = sys.reporting_since;
       else if (before === "down" || before === "never_seen") {
         status.since = await this.firstRunning(watch, status.system_name, prev?.last_ok, now);
@@ -400,7 +449,7 @@ export class WatchEvaluator {
       previous_state: before,
     });
     if (before === "system_silent") {
-      const back = this.systems.get(status.system_name)?.reporting_since ?? null;
+      const back = this.system(status.system_name)?.reporting_since ?? null;
       const out = [event("system_back", back)];
       if (status.state !== "up") out.push(event(status.state, status.since));
       return out;

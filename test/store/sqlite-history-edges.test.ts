@@ -7,6 +7,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { inflateRawSync } from "node:zlib";
+import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../server/log.ts";
 import { SqliteStore } from "../../server/store/sqlite/store.ts";
@@ -18,12 +20,15 @@ const D1 = Date.parse("2026-03-10T00:00:00Z");
 const D2 = D1 + DAY;
 const D3 = D2 + DAY;
 
-const batch = (timestamp: number, pid = 1): SampleBatch => ({
-  system_name: "box",
+const batch = (timestamp: number, pid = 1, name = "app", system_name = "box"): SampleBatch => ({
+  system_name,
   timestamp,
   interval_ms: 5000,
-  processes: [{ pid, name: "app", cpu_percent: 1, memory_percent: 1, started_at: timestamp - 1000 }],
+  processes: [{ pid, name, cpu_percent: 1, memory_percent: 1, started_at: timestamp - 1000 }],
 });
+/** Raw samples in the file, every instant. */
+const rawCount = async () =>
+  (await store.filter({ ranges: [{ start: 0, stop: D3 + 5 * DAY }], offset: 0, limit: 1 })).count;
 const everything = { process_name: "app", range: { start: D1 - DAY, stop: D3 + 5 * DAY } };
 
 let dataDir: string;
@@ -36,7 +41,9 @@ afterEach(async () => {
   await store?.close();
   await rm(dataDir, { recursive: true, force: true });
 });
-const open = (opts: { historyRetentionDays?: number } = {}) => {
+const open = (
+  opts: { historyRetentionDays?: number; retentionDays?: number; compactHistory?: boolean } = {},
+) => {
   store = new SqliteStore({
     dataDir,
     retentionDays: 36_500,
@@ -105,5 +112,113 @@ describe("SqliteStore history edges", () => {
     await store.close();
     open({ historyRetentionDays: 2 });
     expect((await store.history(everything)).days.sort()).toEqual([D2, D3]);
+  });
+
+  it("a store that does not compact (HISTORY_COMPACT_MINUTES=0) keeps the raw samples of days not compacted", async () => {
+    clock = D1 + 3600_000;
+    open({ retentionDays: 1, compactHistory: false });
+    await store.write(batch(D1 + 3600_000));
+    clock = D3 + 3600_000; // D1 is past the 1 day of raw samples
+    expect(await store.deleteExpired()).toBe(0);
+    expect((await store.history(everything)).days).toEqual([]);
+    expect(await rawCount()).toBe(1);
+    await store.compactHistory(); // another process's compaction, as it were
+    expect(await store.deleteExpired()).toBe(1);
+    const kept = await store.history(everything);
+    expect([kept.days, kept.stretches.map((s) => s.start)]).toEqual([[D1], [D1 + 3600_000]]);
+  });
+
+  it("a batch that lands in a day while the sweep compacts it: the day stays raw, whole, until the next sweep", async () => {
+    clock = D1 + 2 * 3600_000;
+    open({ retentionDays: 1 });
+    await store.write(batch(D1 + 3600_000, 1));
+    await store.write(batch(D1 + 3600_000, 1, "app", "box-2"));
+    // the sweep of a later instant (D1 is past retention by then) compacts D1 one system at a
+    // time, yielding between them; the late batch comes in meanwhile
+    const sweep = store.deleteExpired(D3 + 3600_000);
+    await store.write(batch(D1 + 5400_000, 2));
+    expect(await sweep).toBe(0);
+    expect((await store.history(everything)).days).toEqual([]);
+    expect(await rawCount()).toBe(3);
+    expect(await store.deleteExpired(D3 + 3600_000)).toBe(3);
+    const kept = await store.history(everything);
+    expect(kept.days).toEqual([D1]);
+    expect(kept.stretches.flatMap((s) => s.pids.map((p) => [s.system_name, p[0]])).sort()).toEqual([
+      ["box", 1],
+      ["box", 2],
+      ["box-2", 1],
+    ]);
+  });
+
+  it("a late batch earlier in the day than those compacted: the day is compacted again, no old record left", async () => {
+    clock = D1;
+    open();
+    await store.write(batch(D1 + 10 * 3600_000, 1));
+    clock = D3;
+    await store.compactHistory();
+    expect((await store.history(everything)).stretches.map((s) => s.start)).toEqual([D1 + 10 * 3600_000]);
+    await store.write(batch(D1 + 8 * 3600_000, 2));
+    await store.compactHistory();
+    const again = await store.history(everything);
+    expect(again.days).toEqual([D1]);
+    expect(again.stretches.map((s) => [s.start, s.pids.map((p) => p[0])]).sort()).toEqual([
+      [D1 + 8 * 3600_000, [2]],
+      [D1 + 10 * 3600_000, [1]],
+    ]);
+  });
+
+  it("a name seen on another day only gets no record for a day it was not seen", async () => {
+    clock = D1;
+    open();
+    await store.write(batch(D1 + 3600_000, 1, "early"));
+    await store.write(batch(D2 + 3600_000, 2, "late"));
+    clock = D3 + DAY;
+    await store.compactHistory();
+    const of = async (process_name: string) =>
+      (await store.history({ process_name, range: everything.range })).stretches.map((s) => s.start);
+    expect([await of("early"), await of("late")]).toEqual([[D1 + 3600_000], [D2 + 3600_000]]);
+  });
+
+  it("reads a record written before records were deflated (its body as text)", async () => {
+    clock = D1;
+    open();
+    await store.write(batch(D1 + 3600_000, 1));
+    await store.write(batch(D1 + 3605_000, 1));
+    clock = D3;
+    await store.compactHistory();
+    const deflated = await store.history(everything);
+    expect(deflated.stretches).toHaveLength(1);
+    const other = new Database(store.path);
+    try {
+      for (const r of other.prepare("SELECT name, system, start, body FROM stretches").all() as {
+        name: string;
+        system: string;
+        start: number;
+        body: Buffer;
+      }[]) {
+        other
+          .prepare("UPDATE stretches SET body = ? WHERE name = ? AND system = ? AND start = ?")
+          .run(inflateRawSync(r.body).toString(), r.name, r.system, r.start);
+      }
+      expect(other.prepare("SELECT typeof(body) FROM stretches").pluck().all()).toEqual(["text"]);
+    } finally {
+      other.close();
+    }
+    expect(await store.history(everything)).toEqual(deflated);
+  });
+
+  it("close() while compactHistory() runs: it stops quietly, and the day is compacted whole after a reopen", async () => {
+    clock = D1;
+    open();
+    for (const system of ["a", "b", "c"]) await store.write(batch(D1 + 3600_000, 1, "app", system));
+    clock = D3;
+    const compacting = store.compactHistory(); // yields after the first system
+    await store.close();
+    await expect(compacting).resolves.toBeUndefined();
+    open();
+    expect((await store.history(everything)).days).toEqual([]);
+    await store.compactHistory();
+    const whole = await store.history(everything);
+    expect([whole.days, whole.stretches.map((s) => s.system_name).sort()]).toEqual([[D1], ["a", "b", "c"]]);
   });
 });

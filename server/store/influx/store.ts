@@ -49,7 +49,7 @@ import {
   systemsSummary,
 } from "./queries.ts";
 import { byCodePoint, decodeTag, encodeTag } from "./tags.ts";
-import { latestQuery } from "./watch-queries.ts";
+import { latestQuery, queryCsv, readLatest } from "./watch-queries.ts";
 
 export interface InfluxStoreOptions {
   url: string;
@@ -626,36 +626,17 @@ export class InfluxStore implements ProcessStore {
   }
 
   async latest(range: TimeRange): Promise<LatestFacts> {
-    const result = await this.query(latestQuery(this.opts.bucket, range));
-    const firsts = new Map<string, number>();
-    const systems: LatestFacts["systems"] = [];
-    for (const r of result) if (r.result === "first") firsts.set(String(r.system), ms(r._time));
-    for (const r of result) {
-      if (r.result !== "last") continue;
-      const last = ms(r._time);
-      const iv = num(r._value);
-      systems.push({
-        system_name: decodeTag(String(r.system)),
-        first: firsts.get(String(r.system)) ?? last,
-        last,
-        interval_ms: (iv ?? 0) > 0 ? iv : undefined,
-      });
+    await this.layout();
+    let res: Response;
+    let csv: string;
+    try {
+      res = await queryCsv(this.opts, latestQuery(this.opts.bucket, range));
+      csv = await res.text();
+    } catch (err) {
+      throw classifyFetch(err);
     }
-    const names = new Map<string, LatestFacts["names"][number]>();
-    for (const r of result) {
-      if (r.result !== "names") continue;
-      const t = ms(r._time);
-      const key = `${String(r.system)}\u0000${String(r.name)}`;
-      const seen = names.get(key);
-      if (seen && seen.last_seen > t) continue;
-      // Stryker disable next-line ConditionalExpression: equivalent because each (system, name)'s rows come slot by slot from "0", and slot 0 is at the name's newest instant: a later row is never newer
-      if (seen && seen.last_seen === t) seen.instances += 1;
-      else {
-        const system_name = decodeTag(String(r.system));
-        names.set(key, { system_name, name: decodeTag(String(r.name)), last_seen: t, instances: 1 });
-      }
-    }
-    return { systems, names: [...names.values()] };
+    if (res.status !== 200) throw classify(new HttpError(res.status, res.statusText, csv));
+    return readLatest(csv);
   }
 
   /** Rejects, saying exactly why, unless our token can read and write the bucket. */

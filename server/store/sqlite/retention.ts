@@ -84,15 +84,16 @@ export class Retention {
       await new Promise((r) => setImmediate(r));
     }
     // the batch rows of those samples (not counted: `total` is samples)
+    // Stryker disable BlockStatement: equivalent in results because the wait only yields to other work between chunks
     while (
       // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, as the check above
       this.db.open &&
       !this.stopped &&
       this.removeBatches.run({ cutoff, chunk: CHUNK }).changes === CHUNK
-      // Stryker disable next-line BlockStatement: equivalent in results because the wait only yields to other work between chunks
     ) {
       await new Promise((r) => setImmediate(r));
     }
+    // Stryker restore BlockStatement
     await this.opts.history.expire(now, stopped);
     if (total > 0)
       this.opts.log.info({ deleted: total, before: new Date(cutoff).toISOString() }, "retention");

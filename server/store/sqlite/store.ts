@@ -116,6 +116,7 @@ const UNAVAILABLE =
 function classify(err: unknown): Error {
   // Stryker disable next-line OptionalChaining: equivalent because better-sqlite3 throws Error objects, never undefined
   const code = (err as { code?: unknown } | undefined)?.code;
+  // Stryker disable next-line ConditionalExpression: equivalent because a code that is not a string is undefined (an error of ours, not SQLite's), and "undefined" does not match UNAVAILABLE
   if (typeof code === "string" && UNAVAILABLE.test(code)) {
     return new StorageUnavailableError(`SQLite: ${(err as Error).message} (${code})`);
   }
@@ -491,11 +492,8 @@ export class SqliteStore implements ProcessStore {
           names = new Map();
           bySystem.set(system_name, names);
         }
-        const seen = names.get(name);
-        if (seen) {
-          seen.last_seen = ts;
-          seen.instances = n;
-        } else names.set(name, { system_name, name, last_seen: ts, instances: n });
+        // a name keeps its place in the map when set again
+        names.set(name, { system_name, name, last_seen: ts, instances: n });
       }
       return { systems, names: [...bySystem.values()].flatMap((m) => [...m.values()]) };
     })();
