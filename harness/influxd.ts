@@ -102,8 +102,6 @@ export interface InfluxdInstance extends InfluxConnection {
   start(): Promise<void>;
   /** Stops the process and deletes its data. */
   dispose(): Promise<void>;
-  /** The running process's id (to pause it with SIGSTOP), undefined when stopped. */
-  pid(): number | undefined;
 }
 
 export interface StartOptions {
@@ -196,7 +194,6 @@ export async function startInfluxd(opts: StartOptions): Promise<InfluxdInstance>
     ...conn,
     stop,
     start: launch,
-    pid: () => child?.pid,
     dispose: async () => {
       await stop();
       rmSync(dataDir, { recursive: true, force: true });

