@@ -4,6 +4,7 @@
  */
 import { flux, fluxExpression, type ParameterizedQuery } from "@influxdata/influxdb-client";
 import type { LatestFacts, TimeRange } from "../types.ts";
+import { eachLine, splitCsv } from "./csv.ts";
 import { BATCH, SAMPLE } from "./layout.ts";
 import { decodeTag } from "./tags.ts";
 
@@ -60,79 +61,40 @@ export function queryCsv(
 }
 
 /**
- * Calls `onRow` with each data row of an annotated CSV response (RFC 4180 quoting, CRLF or LF line
- * ends), its table's column indices and its result (yield) name. Read by hand rather than through
- * the client library's row iterator: at one row per (system, name) a period that iterator, with an
- * awaited step and a line splitter per row, was most of the server's evaluation cost. An error
- * table (Flux failed mid-stream) throws its message.
+ * Calls `onRow` with each data row of an annotated CSV response, its table's column indices and its
+ * result (yield) name; lines and cells are cut by csv.ts (the one CSV reader of the InfluxDB store;
+ * no value read here holds a line break: names and system names refuse control characters). Read
+ * by hand rather than through the client library's row iterator: at one row per (system, name) a
+ * period that iterator, with an awaited step per row, was most of the server's evaluation cost. An
+ * error table (Flux failed mid-stream) throws its message.
  */
 function forEachCsvRow(
   text: string,
   onRow: (values: string[], columns: ReadonlyMap<string, number>, result: string) => void,
 ): void {
-  const n = text.length;
-  let pos = 0;
-  const readRow = (): string[] => {
-    const row: string[] = [];
-    for (;;) {
-      if (text.charCodeAt(pos) === 34) {
-        let value = "";
-        let from = pos + 1;
-        for (;;) {
-          const q = text.indexOf('"', from);
-          if (q < 0) throw new Error("InfluxDB answered a CSV with an unterminated quote");
-          value += text.slice(from, q);
-          if (text.charCodeAt(q + 1) !== 34) {
-            pos = q + 1;
-            break;
-          }
-          value += '"';
-          from = q + 2;
-        }
-        row.push(value);
-      } else {
-        let end = pos;
-        while (end < n) {
-          const c = text.charCodeAt(end);
-          if (c === 44 || c === 10 || c === 13) break;
-          end++;
-        }
-        row.push(text.slice(pos, end));
-        pos = end;
-      }
-      const c = text.charCodeAt(pos);
-      if (c === 44) {
-        pos++;
-        continue;
-      }
-      if (c === 13) pos++;
-      if (text.charCodeAt(pos) === 10) pos++;
-      return row;
-    }
-  };
   let columns: Map<string, number> | undefined;
   let defaults: string[] = [];
   let resultAt = -1;
-  while (pos < n) {
-    const row = readRow();
-    if (row.length === 1 && row[0] === "") {
+  eachLine(text, (t, start, end) => {
+    if (start === end) {
       columns = undefined; // a blank line ends a table
       defaults = [];
-      continue;
+      return;
     }
+    const row = splitCsv(t.slice(start, end));
     if (!columns) {
       if ((row[0] as string).startsWith("#")) {
         if (row[0] === "#default") defaults = row;
-        continue;
+        return;
       }
       columns = new Map(row.map((label, i) => [label, i]));
       resultAt = columns.get("result") ?? -1;
-      continue;
+      return;
     }
     const error = columns.get("error");
     if (error !== undefined) throw new Error(`InfluxDB query failed: ${row[error]}`);
     onRow(row, columns, row[resultAt] || (defaults[resultAt] ?? ""));
-  }
+  });
 }
 
 /**
