@@ -54,7 +54,21 @@ export function watchContract(store: () => ProcessStore): void {
           { system_name: "b", name: "nginx", last_seen: T0 + 2 * SEC, instances: 3 },
         ].sort((x, y) => x.system_name.localeCompare(y.system_name) || x.name.localeCompare(y.name)),
       );
-      expect(await s.latest({ start: T0 + 11 * SEC, stop: T0 + 60 * SEC })).toEqual({
+      // a system and names that need CSV quoting and tag encoding, read back as written
+      const sys = 's,"1" %25\\ \u00e9';
+      await s.write(b(sys, T0 + 20 * SEC, [p(1, 'n,"x"'), p(2, 'n,"x"'), p(3, "%5C\\")], 1000));
+      await s.write(b(sys, T0 + 21 * SEC, [p(1, 'n,"x"'), p(3, "%5C\\")], 1000));
+      const odd2 = await s.latest({ start: T0 + 20 * SEC, stop: T0 + 60 * SEC });
+      expect(odd2.systems).toEqual([
+        { system_name: sys, first: T0 + 20 * SEC, last: T0 + 21 * SEC, interval_ms: 1000 },
+      ]);
+      expect([...odd2.names].sort((x, y) => x.name.localeCompare(y.name))).toEqual(
+        [
+          { system_name: sys, name: 'n,"x"', last_seen: T0 + 21 * SEC, instances: 1 },
+          { system_name: sys, name: "%5C\\", last_seen: T0 + 21 * SEC, instances: 1 },
+        ].sort((x, y) => x.name.localeCompare(y.name)),
+      );
+      expect(await s.latest({ start: T0 + 11 * SEC, stop: T0 + 20 * SEC })).toEqual({
         systems: [],
         names: [],
       });
@@ -130,6 +144,61 @@ export function watchContract(store: () => ProcessStore): void {
           end_latest: T0 + 60 * SEC,
           system_silent: false,
         },
+      ]);
+    });
+
+    it("a reload keeps the states of the watches that remain (no repeated event), drops the removed, evaluates the new", async () => {
+      const s = store();
+      let now = T0;
+      const ev = new WatchEvaluator({
+        store: s,
+        log: createLogger("silent"),
+        now: () => now,
+        defaultGapMs: 15 * SEC,
+        lookbackMs: 600 * SEC,
+        overlapMs: 10 * SEC,
+      });
+      ev.setWatches(
+        parseWatches(
+          "watches:\n  - process_name: nginx\n    systems: all\n  - process_name: cron\n    systems: all\n",
+          "w.yaml",
+        ),
+      );
+      const all: Transition[] = [];
+      // two systems; nginx stops on web-2 after T0+10 s; a late system (web-0) starts at T0+40 s
+      const step = async (t: number) => {
+        now = t;
+        await s.write(b("web-1", t, [p(1, "nginx"), p(2, "cron"), p(3, "worker-1")], 5000));
+        await s.write(
+          b("web-2", t, t <= T0 + 10 * SEC ? [p(1, "nginx"), p(2, "cron")] : [p(2, "cron")], 5000),
+        );
+        if (t >= T0 + 40 * SEC) await s.write(b("web-0", t, [p(4, "worker-7")], 5000));
+        all.push(...(await ev.evaluate()));
+      };
+      for (let t = T0; t <= T0 + 30 * SEC; t += 5 * SEC) await step(t);
+      expect(all.map((t) => [t.type, t.watch, t.system_name, t.since])).toEqual([
+        ["down", "nginx", "web-2", T0 + 10 * SEC],
+      ]);
+      ev.setWatches(
+        parseWatches(
+          "watches:\n  - process_name: nginx\n    systems: all\n  - name: workers\n    process_name: /worker-\\d+/\n    systems: all\n",
+          "w.yaml",
+        ),
+      );
+      for (let t = T0 + 35 * SEC; t <= T0 + 60 * SEC; t += 5 * SEC) await step(t);
+      // nginx on web-2 stays down without a second event; web-0 (new) never ran nginx; workers: web-2 never ran one
+      expect(all.map((t) => [t.type, t.watch, t.system_name, t.since])).toEqual([
+        ["down", "nginx", "web-2", T0 + 10 * SEC],
+        ["never_seen", "workers", "web-2", T0],
+        ["never_seen", "nginx", "web-0", T0 + 40 * SEC], // once web-0 has reported for `for`
+      ]);
+      expect(ev.status().map((x) => [x.watch, x.system_name, x.state, x.since, x.instances])).toEqual([
+        ["nginx", "web-0", "never_seen", T0 + 40 * SEC, 0],
+        ["nginx", "web-1", "up", null, 1],
+        ["nginx", "web-2", "down", T0 + 10 * SEC, 0],
+        ["workers", "web-0", "up", null, 1],
+        ["workers", "web-1", "up", null, 1],
+        ["workers", "web-2", "never_seen", T0, 0],
       ]);
     });
 
