@@ -25,6 +25,16 @@ const b = (
   ...(interval_ms === undefined ? {} : { interval_ms }),
 });
 const RULES = { default_gap_ms: 15 * SEC, crash_loop_restarts: 3, crash_loop_window_ms: 600 * SEC };
+/** An evaluator on the store with the contract's settings, its clock read from `now`. */
+const evaluatorOn = (store: ProcessStore, now: () => number): WatchEvaluator =>
+  new WatchEvaluator({
+    store,
+    log: createLogger("silent"),
+    now,
+    defaultGapMs: 15 * SEC,
+    lookbackMs: 600 * SEC,
+    overlapMs: 10 * SEC,
+  });
 
 export function watchContract(store: () => ProcessStore): void {
   describe("watches: latest facts, states, transitions", () => {
@@ -77,14 +87,7 @@ export function watchContract(store: () => ProcessStore): void {
     it("a process killed, then started again: down after `for` (3 intervals), up at its first sample back; exact ids", async () => {
       const s = store();
       let now = T0;
-      const ev = new WatchEvaluator({
-        store: s,
-        log: createLogger("silent"),
-        now: () => now,
-        defaultGapMs: 15 * SEC,
-        lookbackMs: 600 * SEC,
-        overlapMs: 10 * SEC,
-      });
+      const ev = evaluatorOn(s, () => now);
       ev.setWatches(
         parseWatches(
           "watches:\n  - process_name: nginx\n    systems: [web-1]\n  - name: workers\n    process_name: /worker-\\d+/\n    systems: /web-.*/\n    min_instances: 2\n    for: 7s\n",
@@ -150,14 +153,7 @@ export function watchContract(store: () => ProcessStore): void {
     it("a reload keeps the states of the watches that remain (no repeated event), drops the removed, evaluates the new", async () => {
       const s = store();
       let now = T0;
-      const ev = new WatchEvaluator({
-        store: s,
-        log: createLogger("silent"),
-        now: () => now,
-        defaultGapMs: 15 * SEC,
-        lookbackMs: 600 * SEC,
-        overlapMs: 10 * SEC,
-      });
+      const ev = evaluatorOn(s, () => now);
       ev.setWatches(
         parseWatches(
           "watches:\n  - process_name: nginx\n    systems: all\n  - process_name: cron\n    systems: all\n",
@@ -205,14 +201,7 @@ export function watchContract(store: () => ProcessStore): void {
     it("a silent system is system_silent (not down), and system_back when it reports again; never_seen after `for`", async () => {
       const s = store();
       let now = T0;
-      const ev = new WatchEvaluator({
-        store: s,
-        log: createLogger("silent"),
-        now: () => now,
-        defaultGapMs: 15 * SEC,
-        lookbackMs: 600 * SEC,
-        overlapMs: 10 * SEC,
-      });
+      const ev = evaluatorOn(s, () => now);
       ev.setWatches(parseWatches("watches:\n  - process_name: cron\n    systems: all\n", "w.yaml"));
       const all: Transition[] = [];
       const at = async (t: number, write: boolean, withCron: boolean) => {
@@ -254,14 +243,7 @@ export function watchContract(store: () => ProcessStore): void {
 
       // a second server started later on the same store: same states, and "never seen" for a new system
       await s.write(b("fresh", T0 + 60 * SEC, [p(3, "init")], 5000));
-      const other = new WatchEvaluator({
-        store: s,
-        log: createLogger("silent"),
-        now: () => now,
-        defaultGapMs: 15 * SEC,
-        lookbackMs: 600 * SEC,
-        overlapMs: 10 * SEC,
-      });
+      const other = evaluatorOn(s, () => now);
       other.setWatches(parseWatches("watches:\n  - process_name: cron\n    systems: all\n", "w.yaml"));
       await other.evaluate();
       expect(other.status().map((x) => [x.system_name, x.state, x.since])).toEqual([

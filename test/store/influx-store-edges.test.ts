@@ -421,25 +421,7 @@ describe("InfluxStore on the real InfluxDB: buckets, retention, history", () => 
 
   it("a token limited to one bucket cannot see the org: init() says so when the history bucket has to be created", async () => {
     const conn = await freshBucket("edges-token");
-    const headers = { authorization: `Token ${conn.token}`, "content-type": "application/json" };
-    const found = (await (
-      await fetch(`${conn.url}/api/v2/buckets?org=${encodeURIComponent(conn.org)}&name=${conn.bucket}`, {
-        headers,
-      })
-    ).json()) as { buckets: { id: string; orgID: string }[] };
-    const { id, orgID } = found.buckets[0] as { id: string; orgID: string };
-    const res = await fetch(`${conn.url}/api/v2/authorizations`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({
-        orgID,
-        permissions: ["read", "write"].map((action) => ({
-          action,
-          resource: { type: "buckets", id, orgID },
-        })),
-      }),
-    });
-    const { token } = (await res.json()) as { token: string };
+    const token = await tokenFor(conn.bucket, ["read", "write"]);
     const s = store({ token, bucket: conn.bucket, historyBucket: `${conn.bucket}-h` });
     const err = await s.init().then(
       () => undefined,
