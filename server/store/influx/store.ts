@@ -34,6 +34,7 @@ import {
   type TimeRange,
 } from "../types.ts";
 import { checkAccess } from "./access.ts";
+import { csvText } from "./csv.ts";
 import { InfluxHistory } from "./history.ts";
 import { batchAtQuery, sightingsQuery } from "./history-queries.ts";
 import { measurements, OLD_MEASUREMENT, OldLayoutError } from "./layout.ts";
@@ -49,7 +50,7 @@ import {
   systemsSummary,
 } from "./queries.ts";
 import { byCodePoint, decodeTag, encodeTag } from "./tags.ts";
-import { latestQuery, queryCsv, readLatest } from "./watch-queries.ts";
+import { latestQuery, readLatest } from "./watch-queries.ts";
 
 export interface InfluxStoreOptions {
   url: string;
@@ -626,16 +627,8 @@ export class InfluxStore implements ProcessStore {
   }
 
   async latest(range: TimeRange): Promise<LatestFacts> {
-    await this.layout();
-    let res: Response;
-    let csv: string;
-    try {
-      res = await queryCsv(this.opts, latestQuery(this.opts.bucket, range));
-      csv = await res.text();
-    } catch (err) {
-      throw classifyFetch(err);
-    }
-    if (res.status !== 200) throw classify(new HttpError(res.status, res.statusText, csv));
+    let csv = "";
+    for await (const piece of csvText(this.csv(latestQuery(this.opts.bucket, range)))) csv += piece;
     return readLatest(csv);
   }
 

@@ -35,33 +35,7 @@ batches |> last() |> keep(columns: ["_time", "system", "_value"]) |> group() |> 
 }
 
 /**
- * POSTs a query for its annotated CSV, gzipped: measured on the watch read (~580 KB a period at
- * 100 systems), the client library's queryRaw cost ~40 ms of CPU (it concatenates the buffers
- * chunk by chunk, uncompressed) and this ~10 ms. The caller classifies errors and statuses.
- */
-export function queryCsv(
-  opts: { url: string; org: string; token: string; timeoutMs: number },
-  query: ParameterizedQuery,
-): Promise<Response> {
-  return fetch(`${opts.url.replace(/\/$/, "")}/api/v2/query?${new URLSearchParams({ org: opts.org })}`, {
-    method: "POST",
-    headers: {
-      authorization: `Token ${opts.token}`,
-      "content-type": "application/json",
-      accept: "application/csv",
-      "accept-encoding": "gzip",
-    },
-    body: JSON.stringify({
-      query: query.toString(),
-      type: "flux",
-      dialect: { header: true, annotations: ["datatype", "group", "default"] },
-    }),
-    signal: AbortSignal.timeout(opts.timeoutMs),
-  });
-}
-
-/**
- * Calls `onRow` with each data row of an annotated CSV response, its table's column indices and its
+ * Calls `onRow` with each data row of a CSV response (plain, as the store's csv() asks, or annotated), its table's column indices and its
  * result (yield) name; lines and cells are cut by csv.ts (the one CSV reader of the InfluxDB store;
  * no value read here holds a line break: names and system names refuse control characters). Read
  * by hand rather than through the client library's row iterator: at one row per (system, name) a
