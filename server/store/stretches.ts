@@ -65,6 +65,7 @@ export function compact(
   let previous: { t: number; iv: number | undefined } | undefined;
   for (const instant of instants) {
     const cut =
+      // Stryker disable next-line LogicalOperator: equivalent because current and previous are set together (both undefined only before the first instant)
       !current ||
       !previous ||
       dayOf(previous.t) !== dayOf(instant.t) ||
@@ -157,7 +158,9 @@ export function compactSorted(
   return out;
 }
 
-const positive = (v: number | undefined): number | undefined => (v === undefined || v <= 0 ? undefined : v);
+const positive = (v: number | undefined): number | undefined =>
+  // Stryker disable next-line ConditionalExpression: equivalent because undefined <= 0 is false, so undefined comes back as itself
+  v === undefined || v <= 0 ? undefined : v;
 
 /**
  * The stretches of one name on one system in one UTC day (ascending), as one compact JSON text for
