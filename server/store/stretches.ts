@@ -65,8 +65,6 @@ export function compact(
   let previous: { t: number; iv: number | undefined } | undefined;
   for (const instant of instants) {
     const cut =
-      // Stryker disable next-line LogicalOperator: equivalent because current and previous are set together (both undefined only before the first instant)
-      !current ||
       !previous ||
       dayOf(previous.t) !== dayOf(instant.t) ||
       instant.t - previous.t >
@@ -158,9 +156,7 @@ export function compactSorted(
   return out;
 }
 
-const positive = (v: number | undefined): number | undefined =>
-  // Stryker disable next-line ConditionalExpression: equivalent because undefined <= 0 is false, so undefined comes back as itself
-  v === undefined || v <= 0 ? undefined : v;
+const positive = (v: number | undefined): number | undefined => ((v ?? 0) > 0 ? v : undefined);
 
 /**
  * The stretches of one name on one system in one UTC day (ascending), as one compact JSON text for
@@ -283,16 +279,12 @@ export function runsFromStretches(
   const latestByPid = new Map<number, Instance>();
   const runs: Building[] = [];
   let run: Building | undefined;
-  let previous: Stretch | undefined;
+  /** The allowance after the previous stretch (its last instant's), whose end is run.end. */
+  let allowance = 0;
   for (const s of stretches) {
     const first = sampleSpacing(s.iv_first, gap);
     const last = sampleSpacing(s.iv_last, gap);
-    if (
-      // Stryker disable next-line LogicalOperator: equivalent because run and previous are set together (both undefined only before the first stretch)
-      !run ||
-      !previous ||
-      s.start - previous.end > Math.max(sampleSpacing(previous.iv_last, gap).allowance, first.allowance)
-    ) {
+    if (!run || s.start - run.end > Math.max(allowance, first.allowance)) {
       run = {
         start: s.start,
         end: s.end,
@@ -333,7 +325,7 @@ export function runsFromStretches(
       inst.run = run;
       run.members.add(inst);
     }
-    previous = s;
+    allowance = last.allowance;
   }
   const order = (a: Instance, b: Instance) => a.first_seen - b.first_seen || a.pid - b.pid;
   const firstT = (stretches[0] as Stretch).start;
@@ -342,12 +334,10 @@ export function runsFromStretches(
     .map((i) => i.started_at ?? i.first_seen)
     .sort((a, b) => a - b);
   const k = rules.crash_loop_restarts;
-  let crashLoop = false;
-  // Stryker disable next-line EqualityOperator,ArithmeticOperator: equivalent because looking past the last restart compares undefined, NaN, which is never within the window
-  for (let i = 0; i + k - 1 < restartTimes.length && !crashLoop; i++) {
-    crashLoop =
-      (restartTimes[i + k - 1] as number) - (restartTimes[i] as number) <= rules.crash_loop_window_ms;
-  }
+  // k restarts within the window: the k-th after the j-th (j = 0, 1, …) at most that much later
+  const crashLoop =
+    k > 0 &&
+    restartTimes.slice(k - 1).some((t, j) => t - (restartTimes[j] as number) <= rules.crash_loop_window_ms);
   return {
     system_name,
     first_seen: firstT,
@@ -359,7 +349,7 @@ export function runsFromStretches(
     // Stryker disable next-line MethodExpression: equivalent because instances are made span by span, and a stretch's spans are by first sighting, then pid: already in this order
     instances: instances.sort(order).map(({ run: _, ...i }) => i),
     restarts: restartTimes.length,
-    crash_loop: k > 0 && crashLoop,
+    crash_loop: crashLoop,
   };
 }
 
@@ -368,11 +358,9 @@ export function durationFromStretches(stretches: readonly Stretch[], gap_ms: num
   if (stretches.length === 0) return null;
   const bounds: { start: number; end: number }[] = [];
   const pids = new Map<number, { first: number; last: number }>();
-  let previous: Stretch | undefined;
   for (const s of stretches) {
     const open = bounds[bounds.length - 1];
-    // Stryker disable next-line LogicalOperator: equivalent because open and previous are set together (both undefined only before the first stretch)
-    if (!open || !previous || s.start - previous.end > gap_ms) bounds.push({ start: s.start, end: s.end });
+    if (!open || s.start - open.end > gap_ms) bounds.push({ start: s.start, end: s.end });
     else open.end = s.end;
     for (const [pid, , first, last] of s.pids) {
       const p = pids.get(pid);
@@ -382,7 +370,6 @@ export function durationFromStretches(stretches: readonly Stretch[], gap_ms: num
         p.last = Math.max(p.last, last);
       }
     }
-    previous = s;
   }
   const lastStretch = stretches[stretches.length - 1] as Stretch;
   const lastSeen = lastStretch.end;
