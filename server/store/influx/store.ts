@@ -70,6 +70,8 @@ export interface InfluxStoreOptions {
   historyIntervalMs?: number;
   /** How long after its end a UTC day is compacted (default 10 minutes). */
   historyGraceMs?: number;
+  /** The clock history compaction and the raw samples' reach are measured by (default Date.now). */
+  now?: () => number;
 }
 
 type Row = Record<string, unknown>;
@@ -179,7 +181,7 @@ export class InfluxStore implements ProcessStore {
       send: (bucket, body) => this.send(bucket, body, "ms"),
       remove: (bucket, start, stop, measurement) => this.remove(bucket, start, stop, measurement),
       log: opts.log,
-      now: Date.now,
+      now: opts.now ?? Date.now,
       defaultGapMs: opts.runGapMs ?? 15_000,
       retentionDays: opts.retentionDays,
       historyRetentionDays: opts.historyRetentionDays ?? 400,
