@@ -68,13 +68,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A TCP relay on loopback in front of the run's influxd. It passes every byte through unchanged,
- * except: a connection whose request names `drop` is closed before that request is passed on; with
- * `cutAfter` set, an answer is passed on up to its head and `cutAfter` bytes of its body, then the
- * connection is closed.
+ * except: a connection whose request names `drop` is closed before that request is passed on, one
+ * whose request names `hold` is left open with that request never passed on (an answer that never
+ * comes); with `cutAfter` set, an answer is passed on up to its head and `cutAfter` bytes of its
+ * body, then the connection is closed.
  */
 async function relay(target: string) {
   const { hostname, port } = new URL(target);
-  const fault: { drop?: string; cutAfter?: number } = {};
+  const fault: { drop?: string; hold?: string; cutAfter?: number } = {};
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = connect(Number(port), hostname);
@@ -88,7 +89,7 @@ async function relay(target: string) {
     client.on("data", (chunk: Buffer) => {
       asked += chunk.toString("latin1");
       if (fault.drop !== undefined && asked.includes(fault.drop)) end();
-      else upstream.write(chunk);
+      else if (fault.hold === undefined || !asked.includes(fault.hold)) upstream.write(chunk);
     });
     let answer = Buffer.alloc(0);
     upstream.on("data", (chunk: Buffer) => {
@@ -281,6 +282,52 @@ describe("InfluxStore and network faults between it and the real InfluxDB", () =
           `InfluxDB at ${r.url} unreachable while reading (UND_ERR_SOCKET)`,
         ],
       });
+    } finally {
+      await r.close();
+    }
+  });
+
+  it("a write whose answer never comes (held on the way) is unavailable after the store's timeout, not left waiting", async () => {
+    const conn = await freshBucket("faults-hold");
+    const r = await relay(conn.url);
+    try {
+      const s = store({ url: r.url, bucket: conn.bucket, timeoutMs: 300 });
+      await s.systems({ start: 0, stop: 1 }); // the layout check, answered
+      r.fault.hold = "/api/v2/write";
+      expect(await within(s.write(batchAt(Date.parse("2026-04-07T03:00:00Z"))), 3000)).toEqual({
+        rejected: ["StorageUnavailableError", "InfluxDB timed out"],
+      });
+    } finally {
+      await r.close();
+    }
+  });
+
+  it("history's delete dropped or held on the way: compaction is unavailable (fetch failed, or timed out) and the day is left not done", async () => {
+    const conn = await freshBucket("faults-delete");
+    const t = Date.now() - 2 * DAY;
+    const day = t - (t % DAY);
+    const range = { start: day, stop: day + DAY };
+    const q = { process_name: "fault-proc", range };
+    const r = await relay(conn.url);
+    try {
+      const s = store({ url: r.url, bucket: conn.bucket, timeoutMs: 300 });
+      await s.init();
+      await s.write(batchAt(t));
+      r.fault.drop = "/api/v2/delete";
+      expect(await within(s.compactHistory(range), 3000)).toEqual({
+        rejected: ["StorageUnavailableError", "InfluxDB unreachable (fetch failed)"],
+      });
+      r.fault.drop = undefined;
+      r.fault.hold = "/api/v2/delete";
+      expect(await within(s.compactHistory(range), 3000)).toEqual({
+        rejected: ["StorageUnavailableError", "InfluxDB timed out"],
+      });
+      r.fault.hold = undefined;
+      expect(await s.history(q)).toMatchObject({ days: [], stretches: [] });
+      // passed through again, the same day compacts
+      await s.compactHistory(range);
+      expect((await s.history(q)).days).toEqual([day]);
+      await s.close();
     } finally {
       await r.close();
     }
