@@ -345,6 +345,7 @@ export class InfluxStore implements ProcessStore {
       throw classifyFetch(err);
     }
     if (res.status === 204) return;
+    // Stryker disable next-line ArrowFunction,StringLiteral: equivalent because the body is read for the message of an error classify() words from the status alone: InfluxDB 2.8's delete API refuses this request (well-formed JSON, a day the queries before it accepted, a predicate on _measurement only) with 401, 403, 404 or 5xx, never a status whose error carries the body
     throw classify(new HttpError(res.status, res.statusText, await res.text().catch(() => "")));
   }
 
@@ -367,10 +368,15 @@ export class InfluxStore implements ProcessStore {
    */
   private async *csv(query: ParameterizedQuery): AsyncIterable<Uint8Array> {
     await this.layout();
-    const body = JSON.stringify({ query: query.toString(), dialect: { header: true, annotations: [] } });
+    const body = JSON.stringify({
+      query: query.toString(),
+      // Stryker disable next-line ObjectLiteral: equivalent because InfluxDB 2.8 gives a dialect without `header` or `annotations` its defaults, a header line and no annotations (http/query.go, WithDefaults)
+      dialect: { header: true, annotations: [] },
+    });
     try {
       yield* this.db.transport.iterate(`/api/v2/query?${new URLSearchParams({ org: this.opts.org })}`, body, {
         method: "POST",
+        // Stryker disable next-line ObjectLiteral,StringLiteral: equivalent because InfluxDB 2.8 reads a query body as JSON unless its content type is application/vnd.flux, and answers CSV whatever is accepted (http/query.go, decodeQueryRequest)
         headers: { "content-type": "application/json; encoding=utf-8", accept: "text/csv" },
       });
     } catch (err) {
