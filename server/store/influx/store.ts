@@ -635,6 +635,7 @@ export class InfluxStore implements ProcessStore {
   }
 
   async latest(range: TimeRange): Promise<LatestFacts> {
+    // Stryker disable next-line StringLiteral: equivalent because text put before InfluxDB's CSV joins the first label of its header line, the annotation column's (empty), which readLatest() never reads; before an empty answer it is a header with no rows
     let csv = "";
     for await (const piece of csvText(this.csv(latestQuery(this.opts.bucket, range)))) csv += piece;
     return readLatest(csv);
