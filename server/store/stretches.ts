@@ -65,6 +65,7 @@ export function compact(
   let previous: { t: number; iv: number | undefined } | undefined;
   for (const instant of instants) {
     const cut =
+      // Stryker disable next-line LogicalOperator: equivalent because current and previous are set together (both undefined only before the first instant)
       !current ||
       !previous ||
       dayOf(previous.t) !== dayOf(instant.t) ||
@@ -157,7 +158,9 @@ export function compactSorted(
   return out;
 }
 
-const positive = (v: number | undefined): number | undefined => (v === undefined || v <= 0 ? undefined : v);
+const positive = (v: number | undefined): number | undefined =>
+  // Stryker disable next-line ConditionalExpression: equivalent because undefined <= 0 is false, so undefined comes back as itself
+  v === undefined || v <= 0 ? undefined : v;
 
 /**
  * The stretches of one name on one system in one UTC day (ascending), as one compact JSON text for
@@ -261,8 +264,12 @@ interface Instance {
   first_seen: number;
   last_seen: number;
   samples: number;
-  run: number;
+  /** The run it was last seen in. */
+  run: Building;
 }
+
+/** A run being assembled: its instances are the members, listed in order at the end. */
+type Building = Omit<HistoryRun, "instances"> & { members: Set<Instance> };
 
 /** Runs, instances, restarts and the crash-loop flag (the rules of runs.ts assembleRuns, which calls this) from the stretches of one name on one system (ascending, disjoint). */
 export function runsFromStretches(
@@ -274,13 +281,14 @@ export function runsFromStretches(
   const gap = rules.default_gap_ms;
   const instances: Instance[] = [];
   const latestByPid = new Map<number, Instance>();
-  const runs: (HistoryRun & { members: Set<Instance> })[] = [];
-  let run: (HistoryRun & { members: Set<Instance> }) | undefined;
+  const runs: Building[] = [];
+  let run: Building | undefined;
   let previous: Stretch | undefined;
   for (const s of stretches) {
     const first = sampleSpacing(s.iv_first, gap);
     const last = sampleSpacing(s.iv_last, gap);
     if (
+      // Stryker disable next-line LogicalOperator: equivalent because run and previous are set together (both undefined only before the first stretch)
       !run ||
       !previous ||
       s.start - previous.end > Math.max(sampleSpacing(previous.iv_last, gap).allowance, first.allowance)
@@ -289,9 +297,9 @@ export function runsFromStretches(
         start: s.start,
         end: s.end,
         start_earliest: s.start - first.interval,
+        // Stryker disable next-line ArithmeticOperator: equivalent because end_latest is set again just below, for this stretch too
         end_latest: s.end + last.interval,
         samples: 0,
-        instances: [],
         members: new Set(),
       };
       runs.push(run);
@@ -299,14 +307,13 @@ export function runsFromStretches(
     run.end = s.end;
     run.end_latest = s.end + last.interval;
     run.samples += s.samples;
-    const runIndex = runs.length - 1;
     for (const [pid, started, firstSeen, lastSeen, n] of s.pids) {
       let inst = latestByPid.get(pid);
       const same =
         inst !== undefined &&
         (started === null
-          ? inst.run === runIndex
-          : inst.started_at === started || (inst.started_at === null && inst.run === runIndex));
+          ? inst.run === run
+          : inst.started_at === started || (inst.started_at === null && inst.run === run));
       if (!inst || !same) {
         inst = {
           pid,
@@ -314,15 +321,16 @@ export function runsFromStretches(
           first_seen: firstSeen,
           last_seen: firstSeen,
           samples: 0,
-          run: runIndex,
+          run,
         };
         instances.push(inst);
         latestByPid.set(pid, inst);
       }
-      if (inst.started_at === null && started !== null) inst.started_at = started;
+      // joined with a started_at: the instance's own, or one it lacked until now
+      if (started !== null) inst.started_at = started;
       inst.last_seen = lastSeen;
       inst.samples += n;
-      inst.run = runIndex;
+      inst.run = run;
       run.members.add(inst);
     }
     previous = s;
@@ -335,6 +343,7 @@ export function runsFromStretches(
     .sort((a, b) => a - b);
   const k = rules.crash_loop_restarts;
   let crashLoop = false;
+  // Stryker disable next-line EqualityOperator,ArithmeticOperator: equivalent because looking past the last restart compares undefined, NaN, which is never within the window
   for (let i = 0; i + k - 1 < restartTimes.length && !crashLoop; i++) {
     crashLoop =
       (restartTimes[i + k - 1] as number) - (restartTimes[i] as number) <= rules.crash_loop_window_ms;
@@ -347,6 +356,7 @@ export function runsFromStretches(
       ...r,
       instances: [...members].sort(order).map((i) => ({ pid: i.pid, started_at: i.started_at })),
     })),
+    // Stryker disable next-line MethodExpression: equivalent because instances are made span by span, and a stretch's spans are by first sighting, then pid: already in this order
     instances: instances.sort(order).map(({ run: _, ...i }) => i),
     restarts: restartTimes.length,
     crash_loop: k > 0 && crashLoop,
@@ -361,6 +371,7 @@ export function durationFromStretches(stretches: readonly Stretch[], gap_ms: num
   let previous: Stretch | undefined;
   for (const s of stretches) {
     const open = bounds[bounds.length - 1];
+    // Stryker disable next-line LogicalOperator: equivalent because open and previous are set together (both undefined only before the first stretch)
     if (!open || !previous || s.start - previous.end > gap_ms) bounds.push({ start: s.start, end: s.end });
     else open.end = s.end;
     for (const [pid, , first, last] of s.pids) {
