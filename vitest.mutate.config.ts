@@ -31,6 +31,7 @@ const INFLUX = [
   "test/store/influx-vs-sqlite.test.ts",
   "test/store/influx-errors.test.ts",
   "test/store/influx-store-edges.test.ts",
+  "test/store/influx-store-faults.test.ts",
   "test/unit/server/line-protocol.test.ts",
   "test/unit/server/tags.test.ts",
   "test/unit/server/code-point-order.test.ts",

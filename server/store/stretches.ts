@@ -65,7 +65,6 @@ export function compact(
   let previous: { t: number; iv: number | undefined } | undefined;
   for (const instant of instants) {
     const cut =
-      !current ||
       !previous ||
       dayOf(previous.t) !== dayOf(instant.t) ||
       instant.t - previous.t >
@@ -157,7 +156,7 @@ export function compactSorted(
   return out;
 }
 
-const positive = (v: number | undefined): number | undefined => (v === undefined || v <= 0 ? undefined : v);
+const positive = (v: number | undefined): number | undefined => ((v ?? 0) > 0 ? v : undefined);
 
 /**
  * The stretches of one name on one system in one UTC day (ascending), as one compact JSON text for
@@ -315,8 +314,12 @@ interface Instance {
   first_seen: number;
   last_seen: number;
   samples: number;
-  run: number;
+  /** The run it was last seen in. */
+  run: Building;
 }
+
+/** A run being assembled: its instances are the members, listed in order at the end. */
+type Building = Omit<HistoryRun, "instances"> & { members: Set<Instance> };
 
 /** Runs, instances, restarts and the crash-loop flag (the rules of runs.ts assembleRuns, which calls this) from the stretches of one name on one system (ascending, disjoint). */
 export function runsFromStretches(
@@ -328,24 +331,21 @@ export function runsFromStretches(
   const gap = rules.default_gap_ms;
   const instances: Instance[] = [];
   const latestByPid = new Map<number, Instance>();
-  const runs: (HistoryRun & { members: Set<Instance> })[] = [];
-  let run: (HistoryRun & { members: Set<Instance> }) | undefined;
-  let previous: Stretch | undefined;
+  const runs: Building[] = [];
+  let run: Building | undefined;
+  /** The allowance after the previous stretch (its last instant's), whose end is run.end. */
+  let allowance = 0;
   for (const s of stretches) {
     const first = sampleSpacing(s.iv_first, gap);
     const last = sampleSpacing(s.iv_last, gap);
-    if (
-      !run ||
-      !previous ||
-      s.start - previous.end > Math.max(sampleSpacing(previous.iv_last, gap).allowance, first.allowance)
-    ) {
+    if (!run || s.start - run.end > Math.max(allowance, first.allowance)) {
       run = {
         start: s.start,
         end: s.end,
         start_earliest: s.start - first.interval,
+        // Stryker disable next-line ArithmeticOperator: equivalent because end_latest is set again just below, for this stretch too
         end_latest: s.end + last.interval,
         samples: 0,
-        instances: [],
         members: new Set(),
       };
       runs.push(run);
@@ -353,14 +353,13 @@ export function runsFromStretches(
     run.end = s.end;
     run.end_latest = s.end + last.interval;
     run.samples += s.samples;
-    const runIndex = runs.length - 1;
     for (const [pid, started, firstSeen, lastSeen, n] of s.pids) {
       let inst = latestByPid.get(pid);
       const same =
         inst !== undefined &&
         (started === null
-          ? inst.run === runIndex
-          : inst.started_at === started || (inst.started_at === null && inst.run === runIndex));
+          ? inst.run === run
+          : inst.started_at === started || (inst.started_at === null && inst.run === run));
       if (!inst || !same) {
         inst = {
           pid,
@@ -368,18 +367,19 @@ export function runsFromStretches(
           first_seen: firstSeen,
           last_seen: firstSeen,
           samples: 0,
-          run: runIndex,
+          run,
         };
         instances.push(inst);
         latestByPid.set(pid, inst);
       }
-      if (inst.started_at === null && started !== null) inst.started_at = started;
+      // joined with a started_at: the instance's own, or one it lacked until now
+      if (started !== null) inst.started_at = started;
       inst.last_seen = lastSeen;
       inst.samples += n;
-      inst.run = runIndex;
+      inst.run = run;
       run.members.add(inst);
     }
-    previous = s;
+    allowance = last.allowance;
   }
   const order = (a: Instance, b: Instance) => a.first_seen - b.first_seen || a.pid - b.pid;
   const firstT = (stretches[0] as Stretch).start;
@@ -388,11 +388,10 @@ export function runsFromStretches(
     .map((i) => i.started_at ?? i.first_seen)
     .sort((a, b) => a - b);
   const k = rules.crash_loop_restarts;
-  let crashLoop = false;
-  for (let i = 0; i + k - 1 < restartTimes.length && !crashLoop; i++) {
-    crashLoop =
-      (restartTimes[i + k - 1] as number) - (restartTimes[i] as number) <= rules.crash_loop_window_ms;
-  }
+  // k restarts within the window: the k-th after the j-th (j = 0, 1, …) at most that much later
+  const crashLoop =
+    k > 0 &&
+    restartTimes.slice(k - 1).some((t, j) => t - (restartTimes[j] as number) <= rules.crash_loop_window_ms);
   return {
     system_name,
     first_seen: firstT,
@@ -401,9 +400,10 @@ export function runsFromStretches(
       ...r,
       instances: [...members].sort(order).map((i) => ({ pid: i.pid, started_at: i.started_at })),
     })),
+    // Stryker disable next-line MethodExpression: equivalent because instances are made span by span, and a stretch's spans are by first sighting, then pid: already in this order
     instances: instances.sort(order).map(({ run: _, ...i }) => i),
     restarts: restartTimes.length,
-    crash_loop: k > 0 && crashLoop,
+    crash_loop: crashLoop,
   };
 }
 
@@ -412,10 +412,9 @@ export function durationFromStretches(stretches: readonly Stretch[], gap_ms: num
   if (stretches.length === 0) return null;
   const bounds: { start: number; end: number }[] = [];
   const pids = new Map<number, { first: number; last: number }>();
-  let previous: Stretch | undefined;
   for (const s of stretches) {
     const open = bounds[bounds.length - 1];
-    if (!open || !previous || s.start - previous.end > gap_ms) bounds.push({ start: s.start, end: s.end });
+    if (!open || s.start - open.end > gap_ms) bounds.push({ start: s.start, end: s.end });
     else open.end = s.end;
     for (const [pid, , first, last] of s.pids) {
       const p = pids.get(pid);
@@ -425,7 +424,6 @@ export function durationFromStretches(stretches: readonly Stretch[], gap_ms: num
         p.last = Math.max(p.last, last);
       }
     }
-    previous = s;
   }
   const lastStretch = stretches[stretches.length - 1] as Stretch;
   const lastSeen = lastStretch.end;
