@@ -33,6 +33,7 @@ const INFLUX = [
   "test/store/influx-store-edges.test.ts",
   "test/store/influx-store-faults.test.ts",
   "test/store/influx-history-compact.test.ts",
+  "test/unit/server/influx-history-groups.test.ts",
   "test/unit/server/line-protocol.test.ts",
   "test/unit/server/tags.test.ts",
   "test/unit/server/code-point-order.test.ts",
