@@ -38,13 +38,17 @@ const num = (v: unknown): number | undefined => (typeof v === "number" && Number
 const str = (v: unknown): string | undefined =>
   typeof v === "string" && v !== "" ? v.replaceAll("\r\n", "\n") : undefined;
 
+/**
+ * The first and last old point: per series (pushed down), then the earliest and latest of those.
+ * (`first()`/`last()` after `group()` take the first and last row of the merged table, which is in
+ * series order, not time order: the last window was missed, and then deleted.)
+ */
 function bounds(bucket: string): ParameterizedQuery {
   return flux`old = from(bucket: ${bucket})
   |> range(start: time(v: 0))
   |> filter(fn: (r) => r._measurement == ${OLD_MEASUREMENT} and r._field == "cpu_percent")
-  |> group()
-old |> first() |> keep(columns: ["_time"]) |> yield(name: "first")
-old |> last() |> keep(columns: ["_time"]) |> yield(name: "last")`;
+old |> first() |> group() |> min(column: "_time") |> keep(columns: ["_time"]) |> yield(name: "first")
+old |> last() |> group() |> max(column: "_time") |> keep(columns: ["_time"]) |> yield(name: "last")`;
 }
 
 function oldWindow(bucket: string, start: number, stop: number): ParameterizedQuery {
