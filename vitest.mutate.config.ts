@@ -33,6 +33,7 @@ const INFLUX = [
   "test/store/influx-errors.test.ts",
   "test/store/influx-store-edges.test.ts",
   "test/store/influx-migrate-convert.test.ts",
+  "test/store/influx-query-edges.test.ts",
   "test/unit/server/line-protocol.test.ts",
   "test/unit/server/influx-csv.test.ts",
   "test/unit/server/tags.test.ts",
