@@ -36,6 +36,7 @@ const INFLUX = [
   "test/store/influx-query-edges.test.ts",
   "test/unit/server/line-protocol.test.ts",
   "test/unit/server/influx-csv.test.ts",
+  "test/unit/server/watch-queries.test.ts",
   "test/unit/server/tags.test.ts",
   "test/unit/server/code-point-order.test.ts",
 ];
