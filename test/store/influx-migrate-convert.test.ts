@@ -130,6 +130,10 @@ describe("migrateBucket, in-process on the real InfluxDB", () => {
 
   it("converts window by window (an empty window skipped, the last point on a window's start) into exactly the points the server writes, deletes the old ones, and a second run does nothing", async () => {
     const conn = await oldBucket("mig-hour");
+    // as an interrupted earlier run leaves it: the first batch converted already (rewritten the
+    // same); and an old point without cpu_percent, which is no sample: deleted, not converted
+    await writeLines(conn, encodeBatch(batches()[0] as SampleBatch), WRITE_PRECISION);
+    await writeLines(conn, `process,name=junk,pid=9,system=${WEB} memory_percent=1 ${T0 + 1000}`, "ms");
     const lines: Line[] = [];
     const log = logInto(lines);
     const opts = { ...conn, url: `${conn.url}/`, log, windowMs: HOUR };
@@ -191,6 +195,27 @@ describe("migrateBucket, in-process on the real InfluxDB", () => {
         upTo: new Date(T0 + 2 * HOUR + 1).toISOString(),
         samples: SAMPLES,
         msg: "converted",
+      },
+    ]);
+  });
+
+  it("old points without cpu_percent only: no window to convert, and they are deleted", async () => {
+    const conn = await freshBucket("mig-junk");
+    made.push(conn);
+    await writeLines(conn, `process,name=junk,pid=9,system=${WEB} memory_percent=1 ${T0}`, "ms");
+    const lines: Line[] = [];
+    expect(await migrateBucket({ ...conn, log: logInto(lines) })).toEqual({
+      samples: 0,
+      batches: 0,
+      converted: true,
+    });
+    expect(await dump(conn)).toEqual([]);
+    expect(infoOf(lines)).toEqual([
+      {
+        bucket: conn.bucket,
+        samples: 0,
+        batches: 0,
+        msg: "migrated: old-layout samples converted and removed",
       },
     ]);
   });
