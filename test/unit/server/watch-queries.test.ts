@@ -69,6 +69,11 @@ describe("readLatest on influxd's answers", () => {
     }
   });
 
+  it("ignores a result it does not know", () => {
+    const other = `${PLAIN},result,table,_time,_value,system\r\n,other,0,2026-04-07T03:00:09Z,7,web-2\r\n\r\n`;
+    expect(readLatest(other)).toEqual(EXPECTED);
+  });
+
   it("throws the message of an error table (a query failing mid-stream)", () => {
     const failed = `${PLAIN.slice(0, PLAIN.indexOf("\r\n\r\n") + 4)},error,reference\r\n,"runtime error: out of memory, try less",\r\n\r\n`;
     expect(() => readLatest(failed)).toThrow("InfluxDB query failed: runtime error: out of memory, try less");
