@@ -111,13 +111,18 @@ export interface StartOptions {
   token?: string;
   /** More influxd flags (e.g. `--storage-cache-max-memory-size 1` for an influxd whose writes fail). */
   args?: string[];
+  /**
+   * Serve HTTPS with this certificate and key (influxd's --tls-cert/--tls-key); the URL is then
+   * https://. The caller's process must trust the certificate for the health check and onboarding.
+   */
+  tls?: { cert: string; key: string };
 }
 
 /** Starts influxd on 127.0.0.1 on a free port with a throwaway data directory, and onboards it. */
 export async function startInfluxd(opts: StartOptions): Promise<InfluxdInstance> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "procscope-influxd-"));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`;
   const conn: InfluxConnection = {
     url,
     org: opts.org ?? "procscope",
@@ -142,6 +147,7 @@ export async function startInfluxd(opts: StartOptions): Promise<InfluxdInstance>
         "--reporting-disabled",
         "--log-level",
         "error",
+        ...(opts.tls ? ["--tls-cert", opts.tls.cert, "--tls-key", opts.tls.key] : []),
         ...(opts.args ?? []),
       ],
       { stdio: ["ignore", "ignore", "pipe"] },

@@ -48,6 +48,7 @@ const MODULES: Record<string, Module> = {
   schemas: { mutate: "server/schemas.ts,common/wire.ts", suite: "api" },
   auth: { mutate: "server/auth.ts", suite: "api" },
   collect: { mutate: "agent/collect/*.ts", suite: "collect" },
+  history: { mutate: "server/store/stretches.ts,server/history/*.ts" },
 };
 
 const DIR = join(import.meta.dirname, "..", "reports", "mutation");
