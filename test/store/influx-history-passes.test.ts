@@ -64,6 +64,26 @@ describe("InfluxDB history's compaction passes", () => {
     expect((await s.history(everything)).days).toEqual([D]);
     await s.compactHistory({ start: D, stop: D + 2 * DAY });
     expect((await s.history(everything)).days).toEqual([D, D + DAY]);
+    // raw samples are there for the store's retention (4000 days) back from now
+    const { raw_from } = await s.history(everything);
+    expect(Math.abs(raw_from - (Date.now() - 4000 * DAY))).toBeLessThan(60_000);
+    await s.close();
+  });
+
+  it("compacting a day again leaves the next day's stretch at its first millisecond alone", async () => {
+    const s = await open(await freshBucket("hist-pass"));
+    await s.write(batch(D + H, 1));
+    await s.write(batch(D + DAY, 2)); // exactly midnight: the next day's stretch starts at its first ms
+    await s.compactHistory({ start: D + DAY, stop: D + 2 * DAY });
+    await s.compactHistory({ start: D, stop: D + DAY });
+    const h = await s.history(everything);
+    expect([h.days, h.stretches.map((x) => [x.start, x.pids[0]?.[0]])]).toEqual([
+      [D, D + DAY],
+      [
+        [D + H, 1],
+        [D + DAY, 2],
+      ],
+    ]);
     await s.close();
   });
 
