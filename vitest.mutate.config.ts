@@ -9,7 +9,9 @@
  * - sqlite: the store contract and the store's own suites on a real SQLite file;
  * - influx: test/store/influx-vs-sqlite.test.ts (every read compared with the SQLite store's over
  *   one data set, on a real influxd started once per run by the global setup) and the
- *   line-protocol unit tests; the contract on InfluxDB takes 20 s a mutant and is left out;
+ *   unit tests of line protocol, tags, the CSV reader and readLatest(), migrateBucket() in-process
+ *   (influx-migrate-convert: 2 s) and the run-gap edges (influx-query-edges: 0.5 s); the
+ *   contract on InfluxDB takes 20 s a mutant and is left out;
  * - api: the unit tests of input and the in-process HTTP suites that judge it (validation, edges,
  *   tokens, the OpenAPI document) on a real SQLite store, for server/schemas.ts, server/auth.ts
  *   and common/wire.ts;
@@ -32,7 +34,11 @@ const INFLUX = [
   "test/store/influx-errors.test.ts",
   "test/store/influx-store-edges.test.ts",
   "test/store/influx-store-faults.test.ts",
+  "test/store/influx-migrate-convert.test.ts",
+  "test/store/influx-query-edges.test.ts",
   "test/unit/server/line-protocol.test.ts",
+  "test/unit/server/influx-csv.test.ts",
+  "test/unit/server/watch-queries.test.ts",
   "test/unit/server/tags.test.ts",
   "test/unit/server/code-point-order.test.ts",
 ];

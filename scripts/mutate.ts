@@ -33,6 +33,9 @@ const MODULES: Record<string, Module> = {
       "access",
       "history-queries",
       "watch-queries",
+      "csv",
+      "migrate",
+      "history",
     ]
       .map((f) => `server/store/influx/${f}.ts`)
       .join(","),

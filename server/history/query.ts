@@ -109,12 +109,9 @@ export async function processRuns(
   rules: RunRules,
 ): Promise<SystemRuns[]> {
   const bySystem = await stretchesOf(store, q, rules.default_gap_ms);
-  return (
-    [...bySystem]
-      .sort(([a], [b]) => byCodePoint(a, b))
-      // Stryker disable next-line ArrayDeclaration: equivalent because runsFromStretches() is null only without stretches, and every system listed has some
-      .flatMap(([system, list]) => runsFromStretches(system, list, rules) ?? [])
-  );
+  const systems = [...bySystem].sort(([a], [b]) => byCodePoint(a, b));
+  // Stryker disable next-line ArrayDeclaration: equivalent because runsFromStretches() is null only without stretches, and every system listed has some
+  return systems.flatMap(([system, list]) => runsFromStretches(system, list, rules) ?? []);
 }
 
 /**

@@ -65,8 +65,6 @@ export function compact(
   let previous: { t: number; iv: number | undefined } | undefined;
   for (const instant of instants) {
     const cut =
-      // Stryker disable next-line LogicalOperator: equivalent because current and previous are set together (both undefined only before the first instant)
-      !current ||
       !previous ||
       dayOf(previous.t) !== dayOf(instant.t) ||
       instant.t - previous.t >
@@ -158,9 +156,7 @@ export function compactSorted(
   return out;
 }
 
-const positive = (v: number | undefined): number | undefined =>
-  // Stryker disable next-line ConditionalExpression: equivalent because undefined <= 0 is false, so undefined comes back as itself
-  v === undefined || v <= 0 ? undefined : v;
+const positive = (v: number | undefined): number | undefined => ((v ?? 0) > 0 ? v : undefined);
 
 /**
  * The stretches of one name on one system in one UTC day (ascending), as one compact JSON text for
@@ -169,93 +165,144 @@ const positive = (v: number | undefined): number | undefined =>
  * (system, name, day) instead of one per stretch: an hourly sample is a stretch of its own, and a
  * record per stretch made compaction write a row (SQLite) or a point (InfluxDB) per sample.
  *
- * A stretch of a single instant (every sample of an hourly agent) is written short, `[Δstart,
- * iv, [pid, started_at, …]]`: its end, count, second interval and every span's first, last and
- * count follow from that one instant (less than half the text; writing it was a third of InfluxDB's
- * compaction time).
+ * A stretch of a single instant (every sample of an hourly agent) is written short: its end, count,
+ * second interval and every span's first, last and count follow from that one instant, and its
+ * processes mostly are the previous stretch's (writing the records was a third of InfluxDB's
+ * compaction time, and their text is what history keeps):
+ *
+ * - `[Δstart, iv]`: the same (pid, started_at) pairs as the previous stretch, a one-instant one;
+ * - `[Δstart, iv, [k, …], [pid, age, …]]`: the previous (one-instant) stretch's pairs at indices
+ *   k, in that order, then the pairs listed, `age` = the instant − started_at (null: not sent),
+ *   a few digits for a process that started just before it was seen instead of an absolute 13.
+ *
+ * Records of earlier releases are read as they are: the short form `[Δstart, iv, [pid, started_at,
+ * …]]` and the one-stretch record (decodeStretches).
  */
 export function encodeStretches(stretches: readonly Stretch[]): string {
   const base = (stretches[0] as Stretch).start;
   let out = "[";
+  let previous: Stretch | undefined;
   for (let i = 0; i < stretches.length; i++) {
     const s = stretches[i] as Stretch;
     const at = s.start - base;
-    if (single(s)) {
-      out += `${i > 0 ? "," : ""}[${at},${s.iv_first ?? 0},[`;
+    const comma = i > 0 ? "," : "";
+    if (!single(s)) {
+      out += `${comma}[${at},${s.end - base},${s.samples},${s.iv_first ?? 0},${s.iv_last ?? 0},[`;
       for (let j = 0; j < s.pids.length; j++) {
-        const [pid, started] = s.pids[j] as PidSpan;
-        out += `${j > 0 ? "," : ""}${pid},${started === null ? "null" : started}`;
+        const [pid, started, first, last, n] = s.pids[j] as PidSpan;
+        // a null started_at is written as null by the template itself
+        out += `${j > 0 ? "," : ""}${pid},${started},${first - base},${last - base},${n}`;
       }
       out += "]]";
+      previous = undefined;
       continue;
     }
-    out += `${i > 0 ? "," : ""}[${at},${s.end - base},${s.samples},${s.iv_first ?? 0},${s.iv_last ?? 0},[`;
-    for (let j = 0; j < s.pids.length; j++) {
-      const [pid, started, first, last, n] = s.pids[j] as PidSpan;
-      out += `${j > 0 ? "," : ""}${pid},${started === null ? "null" : started},${first - base},${last - base},${n}`;
+    // the previous one-instant stretch's pairs kept, in its order, as long as they are this one's
+    // first pairs in order; the rest listed
+    const keep: number[] = [];
+    let j = 0;
+    if (previous)
+      for (let k = 0; k < previous.pids.length && j < s.pids.length; k++) {
+        const [pid, started] = previous.pids[k] as PidSpan;
+        const [pidHere, startedHere] = s.pids[j] as PidSpan;
+        if (pid === pidHere && started === startedHere) {
+          keep.push(k);
+          j++;
+        }
+      }
+    if (previous && j === s.pids.length && keep.length === previous.pids.length) {
+      out += `${comma}[${at},${s.iv_first ?? 0}]`;
+    } else {
+      out += `${comma}[${at},${s.iv_first ?? 0},[${keep.join(",")}],[`;
+      for (let k = j; k < s.pids.length; k++) {
+        const [pid, started] = s.pids[k] as PidSpan;
+        out += `${k > j ? "," : ""}${pid},${started === null ? "null" : s.start - started}`;
+      }
+      out += "]]";
     }
-    out += "]]";
+    previous = s;
   }
   return `${out}]`;
 }
 
-/** A stretch of one instant, whose every span is that instant once: the short form says it all. */
+/** A stretch of one instant, whose every span is that instant once: the short forms say it all. */
 function single(s: Stretch): boolean {
   if (s.samples !== 1 || s.end !== s.start || s.iv_first !== s.iv_last) return false;
-  for (const [, , first, last, n] of s.pids)
-    if (first !== s.start || last !== s.start || n !== 1) return false;
+  for (const [, started, first, last, n] of s.pids)
+    if (first !== s.start || last !== s.start || n !== 1 || !Number.isSafeInteger(s.start - (started ?? 0)))
+      return false;
   return true;
 }
 
 type Encoded =
   | [number, number, number, number, number, (number | null)[]]
-  | [number, number, (number | null)[]];
+  | [number, number, (number | null)[]]
+  | [number, number, number[], (number | null)[]]
+  | [number, number];
 
 /**
- * encodeStretches() read back, short stretches too. Also reads the earlier one-stretch record,
- * `[Δend, samples, iv_first, iv_last, [pid, started_at, Δfirst, Δlast, samples, …]]` (history
- * written before records were per day).
+ * encodeStretches() read back, short stretches too, and the earlier forms: the short form
+ * `[Δstart, iv, [pid, started_at, …]]`, and the one-stretch record `[Δend, samples, iv_first,
+ * iv_last, [pid, started_at, Δfirst, Δlast, samples, …]]` (history written before records were per
+ * day).
  */
 export function decodeStretches(system_name: string, start: number, text: string): Stretch[] {
   const parsed = JSON.parse(text) as unknown[];
   const records = (Array.isArray(parsed[0]) ? parsed : [[0, ...parsed]]) as Encoded[];
-  return records.map((record) => {
-    const pids: PidSpan[] = [];
-    if (record.length === 3) {
-      const [dAt, iv, flat] = record;
-      const at = start + dAt;
-      for (let i = 0; i + 1 < flat.length; i += 2)
-        pids.push([flat[i] as number, flat[i + 1] as number | null, at, at, 1]);
-      return {
+  const out: Stretch[] = [];
+  let previous: Stretch | undefined;
+  for (const record of records) {
+    if (record.length === 6) {
+      const [dStart, dEnd, samples, ivFirst, ivLast, flat] = record;
+      const pids: PidSpan[] = [];
+      for (let i = 0; i < flat.length; i += 5) {
+        pids.push([
+          flat[i] as number,
+          flat[i + 1] as number | null,
+          start + (flat[i + 2] as number),
+          start + (flat[i + 3] as number),
+          flat[i + 4] as number,
+        ]);
+      }
+      previous = {
         system_name,
-        start: at,
-        end: at,
-        samples: 1,
-        iv_first: positive(iv),
-        iv_last: positive(iv),
+        start: start + dStart,
+        end: start + dEnd,
+        samples,
+        iv_first: positive(ivFirst),
+        iv_last: positive(ivLast),
         pids,
       };
+      out.push(previous);
+      continue;
     }
-    const [dStart, dEnd, samples, ivFirst, ivLast, flat] = record;
-    for (let i = 0; i + 4 < flat.length; i += 5) {
-      pids.push([
-        flat[i] as number,
-        flat[i + 1] as number | null,
-        start + (flat[i + 2] as number),
-        start + (flat[i + 3] as number),
-        flat[i + 4] as number,
-      ]);
+    const at = start + record[0];
+    const pids: PidSpan[] = [];
+    if (record.length === 3) {
+      const flat = record[2];
+      for (let i = 0; i < flat.length; i += 2)
+        pids.push([flat[i] as number, flat[i + 1] as number | null, at, at, 1]);
+    } else {
+      // Stryker disable next-line ArrayDeclaration: equivalent for the records encodeStretches() writes, whose first stretch never refers to a previous one
+      const before = previous?.pids ?? [];
+      const keep = record.length === 2 ? before.map((_, k) => k) : record[2];
+      for (const k of keep) {
+        const [pid, started] = before[k] as PidSpan;
+        pids.push([pid, started, at, at, 1]);
+      }
+      if (record.length === 4) {
+        const flat = record[3];
+        for (let i = 0; i < flat.length; i += 2) {
+          const age = flat[i + 1] as number | null;
+          pids.push([flat[i] as number, age === null ? null : at - age, at, at, 1]);
+        }
+      }
     }
-    return {
-      system_name,
-      start: start + dStart,
-      end: start + dEnd,
-      samples,
-      iv_first: positive(ivFirst),
-      iv_last: positive(ivLast),
-      pids,
-    };
-  });
+    const iv = positive(record[1]);
+    previous = { system_name, start: at, end: at, samples: 1, iv_first: iv, iv_last: iv, pids };
+    out.push(previous);
+  }
+  return out;
 }
 
 interface Instance {
@@ -283,16 +330,12 @@ export function runsFromStretches(
   const latestByPid = new Map<number, Instance>();
   const runs: Building[] = [];
   let run: Building | undefined;
-  let previous: Stretch | undefined;
+  /** The allowance after the previous stretch (its last instant's), whose end is run.end. */
+  let allowance = 0;
   for (const s of stretches) {
     const first = sampleSpacing(s.iv_first, gap);
     const last = sampleSpacing(s.iv_last, gap);
-    if (
-      // Stryker disable next-line LogicalOperator: equivalent because run and previous are set together (both undefined only before the first stretch)
-      !run ||
-      !previous ||
-      s.start - previous.end > Math.max(sampleSpacing(previous.iv_last, gap).allowance, first.allowance)
-    ) {
+    if (!run || s.start - run.end > Math.max(allowance, first.allowance)) {
       run = {
         start: s.start,
         end: s.end,
@@ -333,7 +376,7 @@ export function runsFromStretches(
       inst.run = run;
       run.members.add(inst);
     }
-    previous = s;
+    allowance = last.allowance;
   }
   const order = (a: Instance, b: Instance) => a.first_seen - b.first_seen || a.pid - b.pid;
   const firstT = (stretches[0] as Stretch).start;
@@ -342,12 +385,10 @@ export function runsFromStretches(
     .map((i) => i.started_at ?? i.first_seen)
     .sort((a, b) => a - b);
   const k = rules.crash_loop_restarts;
-  let crashLoop = false;
-  // Stryker disable next-line EqualityOperator,ArithmeticOperator: equivalent because looking past the last restart compares undefined, NaN, which is never within the window
-  for (let i = 0; i + k - 1 < restartTimes.length && !crashLoop; i++) {
-    crashLoop =
-      (restartTimes[i + k - 1] as number) - (restartTimes[i] as number) <= rules.crash_loop_window_ms;
-  }
+  // k restarts within the window: the k-th after the j-th (j = 0, 1, …) at most that much later
+  const crashLoop =
+    k > 0 &&
+    restartTimes.slice(k - 1).some((t, j) => t - (restartTimes[j] as number) <= rules.crash_loop_window_ms);
   return {
     system_name,
     first_seen: firstT,
@@ -359,7 +400,7 @@ export function runsFromStretches(
     // Stryker disable next-line MethodExpression: equivalent because instances are made span by span, and a stretch's spans are by first sighting, then pid: already in this order
     instances: instances.sort(order).map(({ run: _, ...i }) => i),
     restarts: restartTimes.length,
-    crash_loop: k > 0 && crashLoop,
+    crash_loop: crashLoop,
   };
 }
 
@@ -368,11 +409,9 @@ export function durationFromStretches(stretches: readonly Stretch[], gap_ms: num
   if (stretches.length === 0) return null;
   const bounds: { start: number; end: number }[] = [];
   const pids = new Map<number, { first: number; last: number }>();
-  let previous: Stretch | undefined;
   for (const s of stretches) {
     const open = bounds[bounds.length - 1];
-    // Stryker disable next-line LogicalOperator: equivalent because open and previous are set together (both undefined only before the first stretch)
-    if (!open || !previous || s.start - previous.end > gap_ms) bounds.push({ start: s.start, end: s.end });
+    if (!open || s.start - open.end > gap_ms) bounds.push({ start: s.start, end: s.end });
     else open.end = s.end;
     for (const [pid, , first, last] of s.pids) {
       const p = pids.get(pid);
@@ -382,7 +421,6 @@ export function durationFromStretches(stretches: readonly Stretch[], gap_ms: num
         p.last = Math.max(p.last, last);
       }
     }
-    previous = s;
   }
   const lastStretch = stretches[stretches.length - 1] as Stretch;
   const lastSeen = lastStretch.end;

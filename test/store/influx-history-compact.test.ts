@@ -62,6 +62,7 @@ function day(system: string, day0: number, withoutStart: boolean, oldClient = fa
 
 describe("InfluxDB history compaction on the real InfluxDB", () => {
   let store: InfluxStore;
+  let conn: Awaited<ReturnType<typeof freshBucket>>;
   const systems = ["plain", "we,ird\\sys", "nostart", "old"];
   const all = [
     ...day("plain", D, false),
@@ -72,7 +73,7 @@ describe("InfluxDB history compaction on the real InfluxDB", () => {
   ];
 
   beforeAll(async () => {
-    const conn = await freshBucket("hist-compact");
+    conn = await freshBucket("hist-compact");
     store = new InfluxStore({
       ...conn,
       retentionDays: 4000,
@@ -169,5 +170,38 @@ describe("InfluxDB history compaction on the real InfluxDB", () => {
     for (const gone of ["x", "y", "z"]) {
       expect((await store.history({ process_name: gone, system_name: "edge", range })).stretches).toEqual([]);
     }
+  });
+
+  it("reads records the release before wrote (absolute started_at, no reference back) as they are", async () => {
+    const range = { start: D, stop: D + DAY };
+    const now = await store.history({ process_name: "worker", system_name: "plain", range });
+    // the worker's day has one-instant stretches and whole ones
+    expect(now.stretches.filter((s) => s.samples === 1).length).toBeGreaterThan(3);
+    expect(now.stretches.filter((s) => s.samples > 1).length).toBeGreaterThan(0);
+    // the record as that release wrote it: one-instant stretches as [Δstart, iv, [pid, started_at, …]]
+    const base = (now.stretches[0] as Stretch).start;
+    const old = now.stretches.map((s) =>
+      s.samples === 1
+        ? [s.start - base, s.iv_first ?? 0, s.pids.flatMap(([pid, started]) => [pid, started])]
+        : [
+            s.start - base,
+            s.end - base,
+            s.samples,
+            s.iv_first ?? 0,
+            s.iv_last ?? 0,
+            s.pids.flatMap(([pid, started, first, last, n]) => [pid, started, first - base, last - base, n]),
+          ],
+    );
+    const res = await fetch(
+      `${conn.url}/api/v2/write?${new URLSearchParams({ org: conn.org, bucket: store.historyBucket, precision: "ms" })}`,
+      {
+        method: "POST",
+        headers: { authorization: `Token ${conn.token}` },
+        body: `stretch,name=worker,system=legacy v="${JSON.stringify(old)}" ${base}\n`,
+      },
+    );
+    expect(res.status).toBe(204);
+    const legacy = await store.history({ process_name: "worker", system_name: "legacy", range });
+    expect(legacy.stretches).toEqual(now.stretches.map((s) => ({ ...s, system_name: "legacy" })));
   });
 });

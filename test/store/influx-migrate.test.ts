@@ -12,33 +12,16 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InfluxConnection } from "../../harness/influxd.ts";
 import { createLogger } from "../../server/log.ts";
-import { floatValue, intValue, stringValue, tagValue } from "../../server/store/influx/line-protocol.ts";
 import { InfluxStore } from "../../server/store/influx/store.ts";
 import { SqliteStore } from "../../server/store/sqlite/store.ts";
 import type { BatchProcess, SampleBatch } from "../../server/store/types.ts";
 import { AWKWARD_NAMES } from "../contract/store-contract.ts";
 import { freshBucket } from "../support/influx.ts";
+import { oldLines, writeLines } from "../support/old-layout.ts";
 
 const run = promisify(execFile);
 const T0 = Date.UTC(2026, 1, 9, 8, 0, 0);
 const RANGE = { start: T0 - 86_400_000, stop: T0 + 2 * 86_400_000 };
-
-/** The release-0.1 layout, as its point builder wrote it (tags percent-encoded as tags.ts says). */
-function oldLines(b: SampleBatch): string {
-  return b.processes
-    .map((p) => {
-      let fields = `cpu_percent=${floatValue(p.cpu_percent)},memory_percent=${floatValue(p.memory_percent)}`;
-      if (p.memory_rss !== undefined) fields += `,memory_rss=${intValue(p.memory_rss)}`;
-      if (p.started_at !== undefined) fields += `,started_at=${intValue(p.started_at)}`;
-      if (p.parent_pid !== undefined) fields += `,parent_pid=${intValue(p.parent_pid)}`;
-      for (const k of ["user", "command", "state"] as const) {
-        const v = p[k]?.replaceAll("\r", "");
-        if (v) fields += `,${k}=${stringValue(v)}`;
-      }
-      return `process,name=${tagValue(p.name)},pid=${p.pid},system=${tagValue(b.system_name)} ${fields} ${b.timestamp}`;
-    })
-    .join("\n");
-}
 
 /** Three systems, 40 instants 5 min apart (10 hours: two migration windows), churn and shared names. */
 function oldFleet(): SampleBatch[] {
@@ -113,15 +96,7 @@ describe("npm run migrate: a bucket written in the old layout", () => {
     await reference.init();
     const batches = oldFleet();
     for (const b of batches) await reference.write(b);
-    const res = await fetch(
-      `${conn.url}/api/v2/write?${new URLSearchParams({ org: conn.org, bucket: conn.bucket, precision: "ms" })}`,
-      {
-        method: "POST",
-        headers: { authorization: `Token ${conn.token}` },
-        body: batches.map(oldLines).join("\n"),
-      },
-    );
-    expect(res.status).toBe(204);
+    await writeLines(conn, batches.map(oldLines).join("\n"), "ms");
   });
   afterAll(async () => {
     await reference?.close();

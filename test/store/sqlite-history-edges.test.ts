@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inflateRawSync } from "node:zlib";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../server/log.ts";
@@ -205,6 +205,37 @@ describe("SqliteStore history edges", () => {
       other.close();
     }
     expect(await store.history(everything)).toEqual(deflated);
+  });
+
+  it("reads a record the release before wrote (one-instant stretches with absolute started_at)", async () => {
+    clock = D1;
+    open();
+    // hourly: three one-instant stretches (the second and third written now as "the previous one's")
+    for (const h of [1, 2, 3]) {
+      const b = batch(D1 + h * 3600_000, 7);
+      await store.write({ ...b, processes: b.processes.map((p) => ({ ...p, started_at: D1 })) });
+    }
+    clock = D3;
+    await store.compactHistory();
+    const now = await store.history(everything);
+    expect(now.stretches.map((s) => [s.start, s.samples])).toEqual([
+      [D1 + 3600_000, 1],
+      [D1 + 7200_000, 1],
+      [D1 + 10_800_000, 1],
+    ]);
+    const other = new Database(store.path);
+    try {
+      const row = other.prepare("SELECT start, body FROM stretches").get() as { start: number; body: Buffer };
+      expect(inflateRawSync(row.body).toString()).toBe(
+        "[[0,5000,[],[7,3600000]],[3600000,5000],[7200000,5000]]",
+      );
+      // the release before: [Δstart, iv, [pid, started_at]] each, deflated
+      const old = `[[0,5000,[7,${D1}]],[3600000,5000,[7,${D1}]],[7200000,5000,[7,${D1}]]]`;
+      other.prepare("UPDATE stretches SET body = ?").run(deflateRawSync(old));
+    } finally {
+      other.close();
+    }
+    expect(await store.history(everything)).toEqual(now);
   });
 
   it("close() while compactHistory() runs: it stops quietly, and the day is compacted whole after a reopen", async () => {

@@ -16,9 +16,11 @@ export async function* csvText(chunks: AsyncIterable<Uint8Array>): AsyncIterable
     const text = rest + decoder.decode(chunk, { stream: true });
     const cut = text.lastIndexOf("\n") + 1;
     rest = text.slice(cut);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent because an empty piece holds no line (eachLine calls nothing for it)
     if (cut > 0) yield text.slice(0, cut);
   }
   rest += decoder.decode();
+  // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, as above
   if (rest !== "") yield rest;
 }
 
@@ -27,6 +29,7 @@ export function eachLine(text: string, line: (text: string, start: number, end: 
   for (let i = 0; i < text.length; ) {
     let nl = text.indexOf("\n", i);
     if (nl < 0) nl = text.length;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent because where nl is i past the first line, text[nl - 1] is the "\n" that ended the line before, not "\r"; at 0, charCodeAt(-1) is NaN
     line(text, i, nl > i && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
     i = nl + 1;
   }
@@ -37,12 +40,21 @@ export function eachLine(text: string, line: (text: string, start: number, end: 
  * an optional "-" and up to 15 digits goes through Number().
  */
 export function integerAt(text: string, start: number, end: number): number {
+  // The loop is a fast path only: each mutant below that survived sends a cell to Number() that
+  // the loop would have read (or reads one it would not have, up to 15 digits, through Number() as
+  // soon as a character is no digit), and Number() gives the same value. Those are marked.
+  // Stryker disable next-line ConditionalExpression: equivalent in results (see above)
   const negative = text.charCodeAt(start) === 45; // "-"
+  // Stryker disable next-line ArithmeticOperator: equivalent in results (see above): the "-" or the character before it is no digit
   const from = negative ? start + 1 : start;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: equivalent in results (see above) where only cells of at most 15 digits (exact either way) change paths; a longer one read by the loop is killed by influx-csv's 19- and 20-digit cells
   if (end <= from || end - from > 15) return Number(text.slice(start, end));
   let n = 0;
+  // Stryker disable next-line EqualityOperator,UpdateOperator: equivalent in results (see above): past the cell (or before it) is a "," or no character, no digit
   for (let k = from; k < end; k++) {
+    // Stryker disable next-line ArithmeticOperator: equivalent in results (see above): no character code + 48 is within 0–9
     const digit = text.charCodeAt(k) - 48;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent in results (see above): a digit sent to Number() reads the same
     if (digit < 0 || digit > 9) return Number(text.slice(start, end));
     n = n * 10 + digit;
   }
@@ -55,6 +67,7 @@ export function integerAt(text: string, start: number, end: number): number {
  * refused with control characters, so a record is always one line.
  */
 export function splitCsv(line: string): string[] {
+  // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent in results because the loop below splits a line without quotes the same (a fast path)
   if (!line.includes('"')) return line.split(",");
   const cells: string[] = [];
   let i = 0;
@@ -64,6 +77,7 @@ export function splitCsv(line: string): string[] {
       let from = i + 1;
       for (;;) {
         const quote = line.indexOf('"', from);
+        // Stryker disable next-line EqualityOperator: equivalent because the search starts past the opening quote, so it is never 0
         if (quote < 0) {
           cell += line.slice(from);
           i = line.length;
@@ -86,11 +100,7 @@ export function splitCsv(line: string): string[] {
       i = end;
     }
     if (i >= line.length) return cells;
-    i += 1; // the comma
-    if (i === line.length) {
-      cells.push("");
-      return cells;
-    }
+    i += 1; // the comma (after a last one, the next pass pushes the empty cell and returns)
   }
 }
 
@@ -122,8 +132,11 @@ export class ResultReader {
   /** The block is InfluxDB's error table (",error,reference"): its next line says why. */
   private error = -1;
   /** The cells before `_time` (or `_value`) of the current table's lines, when those end them. */
+  // Stryker disable next-line StringLiteral: equivalent because the first data line, read after a header, always takes the slow path (the header sets it to "")
   private prefix = "";
+  // Stryker disable next-line StringLiteral: equivalent because the slow path sets it before any row is handed over
   private result = "";
+  // Stryker disable next-line StringLiteral: equivalent because a head that no time starts with is read afresh, as "" is
   private head = "";
   private seconds = 0;
   private ms = 0;
@@ -154,11 +167,13 @@ export class ResultReader {
         value: cells.indexOf("_value"),
         field: cells.indexOf("_field"),
       };
+      // Stryker disable next-line StringLiteral: equivalent because any text that no data line starts with sends the table's first line down the slow path, as "" does
       this.prefix = "";
       return;
     }
     if (this.prefix !== "" && text.startsWith(this.prefix, start)) {
       let from = start + this.prefix.length;
+      // Stryker disable next-line EqualityOperator: equivalent because InfluxDB's CSV starts with the annotation column, so `_time` is never column 0
       if (cols.time >= 0) {
         const comma = text.indexOf(",", from);
         this.time(text, from, comma);
@@ -172,11 +187,13 @@ export class ResultReader {
     const cells = splitCsv(text.slice(start, end));
     this.result = cells[cols.result] ?? "";
     // the fast path: [`_time`,] `_value` end the line, and nothing before them is quoted
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: `true` and `> 0` are equivalent (`_time` is never column 0; without it the prefix is used only when `_value` ends the line, where slice(0, -1) is slice(0, value)); `false` and `< 0` are killed by influx-csv's "reads lines in place", checked by planting them
     const first = cols.time >= 0 ? cols.time : cols.value;
     const fast =
       cols.value === cells.length - 1 && (cols.time < 0 || cols.time === cols.value - 1) && cols.field < 0;
     const before = cells.slice(0, first).join(",");
     this.prefix = fast && !before.includes('"') ? `${before},` : "";
+    // Stryker disable next-line EqualityOperator: equivalent, `_time` is never column 0 (above)
     if (cols.time >= 0) {
       const time = cells[cols.time] as string;
       this.time(time, 0, time.length);

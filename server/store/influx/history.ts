@@ -24,45 +24,64 @@ import { byCodePoint, decodeTag, encodeTag } from "./tags.ts";
 const DAY = 86_400_000;
 const STRETCH = "stretch";
 const DAY_MARK = "day";
+/**
+ * Rows (processes over a day's batches) compaction reads per query: as many systems as fit, at
+ * least one (see daySightings): an hourly 300-process system-day is 7 200 rows, a 5 s one 5 million.
+ */
+const ROWS_PER_READ = 100_000;
 
 const time = (ms: number) => fluxExpression(`time(v: ${Math.trunc(ms)} * 1000000)`);
 
 type Row = Record<string, unknown>;
+/** A system with samples in a day, and its rows that day (Σ processes over its batches). */
+type SystemDay = { system: string; rows: number };
 const ms = (v: unknown): number => Date.parse(String(v));
 
-/** (system, day) pairs of the raw bucket that hold batches in the range, with day starts. */
+/** (system, day) pairs of the raw bucket that hold batches in the range, with day starts and rows (Σ processes). */
 function daysWithData(bucket: string, range: TimeRange): ParameterizedQuery {
   return flux`from(bucket: ${bucket})
   |> range(start: ${time(range.start)}, stop: ${time(range.stop)})
   |> filter(fn: (r) => r._measurement == ${BATCH} and r._field == "processes")
-  |> aggregateWindow(every: 1d, fn: count, createEmpty: false, timeSrc: "_start")
-  |> keep(columns: ["_time", "system"])
+  |> aggregateWindow(every: 1d, fn: sum, createEmpty: false, timeSrc: "_start")
+  |> keep(columns: ["_time", "system", "_value"])
   |> group()`;
 }
 
 /**
- * One system's day from the raw bucket, read from its `row` series (one series per system: each
+ * Some systems' day from the raw bucket, read from their `row` series (one series per system: each
  * batch's processes at its instant + j ns, j = 0 … processes − 1, in row order: name by code
  * point, then pid; docs/data-layout.md) rather than from the hundreds of `sample` series: one
- * field per yield — without `_time` (formatting and parsing the time of every row was half of
- * InfluxDB's and the server's work) or, `timed`, with it — and the day's batch points
- * (processes, interval_ms), which say which instant each untimed row belongs to. Yields may
- * arrive in any order; each field is one table in time order.
+ * field of one system per yield (`name3`: system 3's names) — without `_time` (formatting and
+ * parsing the time of every row was half of InfluxDB's and the server's work) or, `timed`, with
+ * it — and each system's batch points (processes, interval_ms), which say which instant each
+ * untimed row belongs to. Several systems in one query: InfluxDB compiles a Flux program for
+ * every query (~4 ms of its CPU, more than a system-day's rows cost it to read). Yields may arrive
+ * in any order; each field is one table in time order.
  */
-function daySightings(bucket: string, system: string, day: number, timed: boolean): ParameterizedQuery {
+function daySightings(
+  bucket: string,
+  systems: readonly string[],
+  day: number,
+  timed: boolean,
+): ParameterizedQuery {
   const range = flux`range(start: ${time(day)}, stop: ${time(day + DAY)})`;
   const columns = timed ? flux`["_time", "_value"]` : flux`["_value"]`;
-  const field = (name: string) => flux`from(bucket: ${bucket})
+  let out = flux``;
+  systems.forEach((system, i) => {
+    const field = (name: string) => flux`from(bucket: ${bucket})
   |> ${range}
   |> filter(fn: (r) => r._measurement == ${ROW} and r.system == ${system} and r._field == ${name})
   |> keep(columns: ${columns})
-  |> yield(name: ${name})
+  |> yield(name: ${`${name}${i}`})
 `;
-  return flux`${field("name")}${field("pid")}${field("started_at")}from(bucket: ${bucket})
+    out = flux`${out}${field("name")}${field("pid")}${field("started_at")}from(bucket: ${bucket})
   |> ${range}
   |> filter(fn: (r) => r._measurement == ${BATCH} and r.system == ${system} and (r._field == "processes" or r._field == "interval_ms"))
   |> keep(columns: ["_time", "_field", "_value"])
-  |> yield(name: "batch")`;
+  |> yield(name: ${`batch${i}`})
+`;
+  });
+  return out;
 }
 
 /** The day marks of a range: the latest `done` value per day. */
@@ -175,12 +194,12 @@ export class InfluxHistory {
       else this.done.delete(day);
     }
     const pairs = await this.a.query(daysWithData(this.a.bucket, range));
-    const todo = new Map<number, string[]>();
+    const todo = new Map<number, SystemDay[]>();
     for (const r of pairs) {
       const day = ms(r._time);
       if (done.get(day) === 1 || day + DAY > range.stop) continue;
       const list = todo.get(day) ?? [];
-      list.push(String(r.system));
+      list.push({ system: String(r.system), rows: Number(r._value) });
       todo.set(day, list);
     }
     for (const day of [...todo.keys()].sort((x, y) => x - y)) {
@@ -190,7 +209,7 @@ export class InfluxHistory {
   }
 
   /** One day: its stretch points replaced, then the day marked done (unless written to meanwhile). */
-  private async compactDay(day: number, systems: string[]): Promise<void> {
+  private async compactDay(day: number, systems: SystemDay[]): Promise<void> {
     this.compacting = day;
     this.dirtied = false;
     try {
@@ -200,16 +219,31 @@ export class InfluxHistory {
     }
   }
 
-  private async compactInto(day: number, systems: string[]): Promise<void> {
+  private async compactInto(day: number, systems: SystemDay[]): Promise<void> {
     const { historyBucket } = this.a;
     await this.a.send(historyBucket, `${DAY_MARK} done=0i ${day}\n`);
     this.done.delete(day);
     await this.a.remove(historyBucket, day, day + DAY - 1, STRETCH);
-    // two systems at a time: InfluxDB reads one while this process compacts the other
-    const queue = [...systems];
+    // systems read together (one Flux program to compile), at most ROWS_PER_READ rows a query
+    // (and at least two queries, one per worker): InfluxDB reads some while this process
+    // compacts others
+    const total = systems.reduce((sum, s) => sum + s.rows, 0);
+    const budget = total / Math.max(Math.min(2, systems.length), Math.ceil(total / ROWS_PER_READ));
+    const queue: string[][] = [];
+    let rows = Number.POSITIVE_INFINITY;
+    for (const { system, rows: n } of systems) {
+      const group = queue[queue.length - 1];
+      if (group && rows + n <= budget) {
+        group.push(system);
+        rows += n;
+      } else {
+        queue.push([system]);
+        rows = n;
+      }
+    }
     const worker = async () => {
-      for (let stored = queue.shift(); stored !== undefined; stored = queue.shift()) {
-        const lines = await this.encodeDay(stored, day);
+      for (let group = queue.shift(); group !== undefined; group = queue.shift()) {
+        const lines = await this.encodeDay(group, day);
         for (let i = 0; i < lines.length; i += 5000) {
           await this.a.send(historyBucket, lines.slice(i, i + 5000).join(""));
         }
@@ -223,24 +257,29 @@ export class InfluxHistory {
   }
 
   /**
-   * Line protocol for one system's day: one point per name, its stretches of the day. The rows
-   * are read untimed and placed by the batch points; where they do not add up (a process without
-   * started_at, rows left over from a larger batch at the same instant), read again with times.
+   * Line protocol for some systems' day: one point per system and name, its stretches of the day.
+   * The rows are read untimed and placed by the batch points; a system whose rows do not add up
+   * (a process without started_at, rows left over from a larger batch at the same instant) is
+   * read again with times.
    */
-  private async encodeDay(stored: string, day: number): Promise<string[]> {
-    const read = (timed: boolean) => readDay(this.a.csv(daySightings(this.a.bucket, stored, day, timed)));
-    const untimed = await read(false);
-    const placed = byPlace(untimed);
-    const byName = placed ?? byTime(await read(true));
-    const system = decodeTag(stored);
+  private async encodeDay(group: readonly string[], day: number): Promise<string[]> {
+    const read = async (systems: readonly string[], timed: boolean) =>
+      readDay(this.a.csv(daySightings(this.a.bucket, systems, day, timed)), systems.length);
+    const untimed = await read(group, false);
     const lines: string[] = [];
-    for (const [name, sightings] of byName) {
-      sightings.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-      const stretches = compactSorted(system, sightings, untimed.intervals, this.a.defaultGapMs);
-      lines.push(
-        // a record is numbers, commas, brackets and null: nothing a string field escapes
-        `${STRETCH},name=${tagValue(name)},system=${tagValue(system)} v="${encodeStretches(stretches)}" ${(stretches[0] as Stretch).start}\n`,
-      );
+    for (let i = 0; i < group.length; i++) {
+      const stored = group[i] as string;
+      const days = untimed[i] as Day;
+      const byName = byPlace(days) ?? byTime((await read([stored], true))[0] as Day);
+      const system = decodeTag(stored);
+      for (const [name, sightings] of byName) {
+        sightings.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+        const stretches = compactSorted(system, sightings, days.intervals, this.a.defaultGapMs);
+        lines.push(
+          // a record is numbers, commas, brackets, minus signs and null: nothing a string field escapes
+          `${STRETCH},name=${tagValue(name)},system=${tagValue(system)} v="${encodeStretches(stretches)}" ${(stretches[0] as Stretch).start}\n`,
+        );
+      }
     }
     return lines;
   }
@@ -294,38 +333,80 @@ interface Day {
 /** Per name, its sightings [instant, pid, started_at]. */
 type Sightings = Map<string, [number, number, number | null][]>;
 
-/** One system's day as daySightings' CSV gives it, streamed and parsed chunk by chunk. */
-async function readDay(chunks: AsyncIterable<Uint8Array>): Promise<Day> {
-  const day: Day = {
-    names: [],
-    name: newField(),
-    pid: newField(),
-    started_at: newField(),
-    counts: new Map(),
-    intervals: new Map(),
-  };
-  const ids = new Map<string, number>();
-  const reader = new ResultReader((result, ms, ns, value, text, start, end, field) => {
-    if (result === "batch") {
+const newDay = (): Day => ({
+  names: [],
+  name: newField(),
+  pid: newField(),
+  started_at: newField(),
+  counts: new Map(),
+  intervals: new Map(),
+});
+
+/** What the rows of one yield go to: a system's day, and its field (none: the batch points). */
+interface Target {
+  day: Day;
+  field: Field | undefined;
+  /** The name field's: ids by name, and the last name read (consecutive rows often share it). */
+  ids: Map<string, number> | undefined;
+  last: string;
+  lastId: number;
+}
+
+/** Some systems' day as daySightings' CSV gives it (in the group's order), streamed and parsed chunk by chunk. */
+async function readDay(chunks: AsyncIterable<Uint8Array>, systems: number): Promise<Day[]> {
+  const days = Array.from({ length: systems }, newDay);
+  // a yield's name (`pid3`: system 3's pids) → its target, looked up once per table, not per row
+  const targets = new Map<string, Target>();
+  days.forEach((day, i) => {
+    const target = (field: Field | undefined, names = false): Target => ({
+      day,
+      field,
+      ids: names ? new Map() : undefined,
+      last: "",
+      lastId: -1,
+    });
+    targets.set(`name${i}`, target(day.name, true));
+    targets.set(`pid${i}`, target(day.pid));
+    targets.set(`started_at${i}`, target(day.started_at));
+    targets.set(`batch${i}`, target(undefined));
+  });
+  let result = "";
+  let at: Target | undefined;
+  const reader = new ResultReader((name, ms, ns, value, text, start, end, fieldName) => {
+    if (name !== result) {
+      result = name;
+      at = targets.get(name);
+    }
+    if (at === undefined) return;
+    const f = at.field;
+    if (f === undefined) {
       const n = value === undefined ? integerAt(text, start, end) : Number(value);
-      if (field === "processes") day.counts.set(ms, n);
-      else day.intervals.set(ms, n > 0 ? n : undefined);
+      if (fieldName === "processes") at.day.counts.set(ms, n);
+      else at.day.intervals.set(ms, n > 0 ? n : undefined);
       return;
     }
     let v: number;
-    if (result === "name") {
-      const name = value ?? text.slice(start, end);
-      let id = ids.get(name);
-      if (id === undefined) {
-        id = day.names.length;
-        ids.set(name, id);
-        day.names.push(name);
+    if (at.ids !== undefined) {
+      if (
+        value === undefined &&
+        end - start === at.last.length &&
+        at.lastId >= 0 &&
+        text.startsWith(at.last, start)
+      ) {
+        v = at.lastId;
+      } else {
+        const text_ = value ?? text.slice(start, end);
+        let id = at.ids.get(text_);
+        if (id === undefined) {
+          id = at.day.names.length;
+          at.ids.set(text_, id);
+          at.day.names.push(text_);
+        }
+        at.last = text_;
+        at.lastId = id;
+        v = id;
       }
-      v = id;
-    } else if (result === "pid" || result === "started_at") {
-      v = value === undefined ? integerAt(text, start, end) : Number(value);
-    } else return;
-    const f = day[result];
+    } else v = value === undefined ? integerAt(text, start, end) : Number(value);
     // untimed rows (ms NaN) keep no times: byPlace needs none
     if (!Number.isNaN(ms)) {
       f.ms.push(ms);
@@ -335,7 +416,7 @@ async function readDay(chunks: AsyncIterable<Uint8Array>): Promise<Day> {
   });
   const line = reader.line.bind(reader);
   for await (const text of csvText(chunks)) eachLine(text, line);
-  return day;
+  return days;
 }
 
 /**

@@ -33,18 +33,25 @@ export interface MigrateResult {
 
 type Row = Record<string, unknown>;
 const time = (ms: number) => fluxExpression(`time(v: ${Math.trunc(ms)} * 1000000)`);
-const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
-/** As InfluxStore reads strings: CSV's "\r\n" is the "\n" that was written; "" is absent. */
-const str = (v: unknown): string | undefined =>
-  typeof v === "string" && v !== "" ? v.replaceAll("\r\n", "\n") : undefined;
+/** A numeric field, or undefined where the point has none (the pivot's null). */
+const num = (v: unknown): number | undefined => (Number.isFinite(v) ? (v as number) : undefined);
+/**
+ * A string field, or undefined. CSV's "\r\n" (the "\n" that was written) and "" need nothing here:
+ * encodeBatch() drops every "\r" and leaves an empty string out.
+ */
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
+/**
+ * The first and last old point: per series (pushed down), then the earliest and latest of those.
+ * (`first()`/`last()` after `group()` take the first and last row of the merged table, which is in
+ * series order, not time order: the last window was missed, and then deleted.)
+ */
 function bounds(bucket: string): ParameterizedQuery {
   return flux`old = from(bucket: ${bucket})
   |> range(start: time(v: 0))
   |> filter(fn: (r) => r._measurement == ${OLD_MEASUREMENT} and r._field == "cpu_percent")
-  |> group()
-old |> first() |> keep(columns: ["_time"]) |> yield(name: "first")
-old |> last() |> keep(columns: ["_time"]) |> yield(name: "last")`;
+old |> first() |> group() |> min(column: "_time") |> keep(columns: ["_time"]) |> yield(name: "first")
+old |> last() |> group() |> max(column: "_time") |> keep(columns: ["_time"]) |> yield(name: "last")`;
 }
 
 function oldWindow(bucket: string, start: number, stop: number): ParameterizedQuery {
@@ -59,6 +66,7 @@ function oldWindow(bucket: string, start: number, stop: number): ParameterizedQu
 function toBatches(rows: Row[]): SampleBatch[] {
   const batches = new Map<string, SampleBatch>();
   for (const r of rows) {
+    // a point without cpu_percent was not a sample (the old release always wrote it): not converted
     if (num(r.cpu_percent) === undefined) continue;
     const system_name = decodeTag(String(r.system));
     const timestamp = Date.parse(String(r._time));
@@ -100,47 +108,50 @@ export async function migrateBucket(opts: MigrateOptions): Promise<MigrateResult
     log.info({ bucket }, "no samples in the old layout: nothing to migrate");
     return { samples: 0, batches: 0, converted: false };
   }
-  const edges = await query.collectRows<Row>(bounds(bucket));
-  const first = Date.parse(String(edges.find((r) => r.result === "first")?._time));
-  const last = Date.parse(String(edges.find((r) => r.result === "last")?._time));
+  // the earliest and the latest of the two rows (in whichever order the yields come); with no
+  // cpu_percent point at all, Infinity and -Infinity: no window
+  const edges = (await query.collectRows<Row>(bounds(bucket))).map((r) => Date.parse(String(r._time)));
+  const first = Math.min(...edges);
+  const last = Math.max(...edges);
 
   let samples = 0;
   let batches = 0;
-  if (Number.isFinite(first) && Number.isFinite(last)) {
-    const start = Math.floor(first / windowMs) * windowMs;
-    for (let from = start; from <= last; from += windowMs) {
-      const converted = toBatches(await query.collectRows<Row>(oldWindow(bucket, from, from + windowMs)));
-      if (converted.length === 0) continue;
-      // a few thousand lines per request, as the server writes them
-      for (let i = 0; i < converted.length; ) {
-        let body = "";
-        let lines = 0;
-        for (; i < converted.length && lines < 5000; i++) {
-          const b = converted[i] as SampleBatch;
-          body += encodeBatch(b);
-          lines += b.processes.length + 1;
-          samples += b.processes.length;
-          batches++;
-        }
-        const res = await fetch(`${base}/api/v2/write?${qs}&precision=${WRITE_PRECISION}`, {
-          method: "POST",
-          headers: { ...headers, "content-type": "text/plain; charset=utf-8" },
-          body,
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        if (res.status !== 204)
-          throw new Error(`writing converted samples: ${res.status} ${await res.text()}`);
+  const start = Math.floor(first / windowMs) * windowMs;
+  for (let from = start; from <= last; from += windowMs) {
+    const converted = toBatches(await query.collectRows<Row>(oldWindow(bucket, from, from + windowMs)));
+    if (converted.length === 0) continue;
+    // a few thousand lines per request, as the server writes them
+    for (let i = 0; i < converted.length; ) {
+      let body = "";
+      let lines = 0;
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent in results because the bound only decides how many requests carry the lines (`false` never advances: a timeout)
+      for (; i < converted.length && lines < 5000; i++) {
+        const b = converted[i] as SampleBatch;
+        body += encodeBatch(b);
+        // Stryker disable next-line AssignmentOperator,ArithmeticOperator: equivalent in results, as the bound above
+        lines += b.processes.length + 1;
+        samples += b.processes.length;
+        batches++;
       }
-      log.info(
-        { bucket, upTo: new Date(Math.min(from + windowMs, last + 1)).toISOString(), samples },
-        "converted",
-      );
+      const res = await fetch(`${base}/api/v2/write?${qs}&precision=${WRITE_PRECISION}`, {
+        method: "POST",
+        // Stryker disable next-line StringLiteral: equivalent because InfluxDB 2.8's write handler reads the body as line protocol whatever its content type (as InfluxStore's write, store.ts)
+        headers: { ...headers, "content-type": "text/plain; charset=utf-8" },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (res.status !== 204) throw new Error(`writing converted samples: ${res.status} ${await res.text()}`);
     }
+    log.info(
+      { bucket, upTo: new Date(Math.min(from + windowMs, last + 1)).toISOString(), samples },
+      "converted",
+    );
   }
 
   // Every old point is now also in the new layout: delete the old measurement (all of it).
   const res = await fetch(`${base}/api/v2/delete?${qs}`, {
     method: "POST",
+    // Stryker disable next-line StringLiteral: equivalent because InfluxDB 2.8's delete handler decodes the body as JSON whatever its content type (as history's delete, store.ts)
     headers: { ...headers, "content-type": "application/json" },
     body: JSON.stringify({
       start: "1970-01-01T00:00:00Z",

@@ -26,8 +26,14 @@ const time = (ms: number) => fluxExpression(`time(v: ${Math.trunc(ms)} * 1000000
 const read = (bucket: string, r: TimeRange, predicate: ParameterizedQuery) =>
   flux`from(bucket: ${bucket}) |> range(start: ${time(r.start)}, stop: ${time(r.stop)}) |> filter(fn: (r) => ${predicate})`;
 
+/** The parts with `separator` between them (at least one part). */
 const joined = (parts: ParameterizedQuery[], separator: ParameterizedQuery) =>
-  parts.reduce((acc, part, i) => (i === 0 ? part : flux`${acc}${separator}${part}`));
+  parts.reduce((acc, part) => flux`${acc}${separator}${part}`);
+
+/** Flux statements, one a line. */
+const statements = (parts: ParameterizedQuery[]) =>
+  // Stryker disable next-line StringLiteral: equivalent because Flux needs no line break between statements (InfluxDB 2.8 answers `… |> yield(name: "a")from(bucket: …) …` with both results, checked)
+  joined(parts, flux`\n`);
 
 const union = (reads: ParameterizedQuery[]) =>
   reads.length === 1 ? (reads[0] as ParameterizedQuery) : flux`union(tables: [${joined(reads, flux`, `)}])`;
@@ -46,9 +52,8 @@ const batches = (q: Narrowing) =>
 
 /** One yield per range ("r0", "r1", …): how many samples it holds (the batch points' sum). */
 export function filterCounts(bucket: string, q: Narrowing, ranges: TimeRange[]): ParameterizedQuery {
-  return joined(
+  return statements(
     ranges.map((r, i) => flux`${read(bucket, r, batches(q))} |> group() |> sum() |> yield(name: ${`r${i}`})`),
-    flux`\n`,
   );
 }
 
@@ -62,24 +67,17 @@ export function filterBatches(bucket: string, q: Narrowing, ranges: TimeRange[])
 }
 
 /**
- * Narrowed by name and/or pid: the `row` points whose `name` / `pid` field has the value asked for,
- * one yield per range ("m0", "m1", …; a sample matches when each asked field matched). One series
- * per system is read, so this scans a few long series instead of thousands of short ones.
+ * Narrowed by pid (which must be set; a name goes to filterByName, so `q.process_name` is not read): the
+ * `row` points whose `pid` field is the pid asked for, one yield per range ("m0", "m1", …). One
+ * series per system is read, so this scans a few long series instead of thousands of short ones.
  */
 export function filterMatches(bucket: string, q: Narrowing, ranges: TimeRange[]): ParameterizedQuery {
-  const fields: ParameterizedQuery[] = [];
-  if (q.process_name !== undefined) fields.push(flux`(r._field == "name" and r._value == ${q.process_name})`);
-  if (q.pid !== undefined) fields.push(flux`(r._field == "pid" and r._value == ${fluxInteger(q.pid)})`);
-  const pred = flux`r._measurement == ${ROW} and ${tagNarrowing({ system_name: q.system_name })} and (${joined(
-    fields,
-    flux` or `,
-  )})`;
-  return joined(
+  const pred = flux`r._measurement == ${ROW} and ${tagNarrowing({ system_name: q.system_name })} and r._field == "pid" and r._value == ${fluxInteger(q.pid as number)}`;
+  return statements(
     ranges.map(
       (r, i) =>
         flux`${read(bucket, r, pred)} |> keep(columns: ["_time", "system", "_field"]) |> group() |> yield(name: ${`m${i}`})`,
     ),
-    flux`\n`,
   );
 }
 
@@ -95,14 +93,13 @@ export function filterByName(bucket: string, q: Narrowing, ranges: TimeRange[]):
       ? flux``
       : flux`
   |> filter(fn: (r) => r.pid == ${fluxInteger(q.pid)})`;
-  return joined(
+  return statements(
     ranges.map(
       (r, i) => flux`${read(bucket, r, pred)}
   |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")${pid}
   |> drop(columns: ["_start", "_stop", "_measurement", "slot"])
   |> yield(name: ${`n${i}`})`,
     ),
-    flux`\n`,
   );
 }
 
@@ -124,7 +121,7 @@ export interface RowSegment {
  * into one row per sample inside InfluxDB ("g0", "g1", … in page order).
  */
 export function filterRowSegments(bucket: string, segments: RowSegment[]): ParameterizedQuery {
-  return joined(
+  return statements(
     segments.map(
       (g, i) =>
         flux`from(bucket: ${bucket})
@@ -134,7 +131,6 @@ export function filterRowSegments(bucket: string, segments: RowSegment[]): Param
   |> drop(columns: ["_start", "_stop", "_measurement"])
   |> yield(name: ${`g${i}`})`,
     ),
-    flux`\n`,
   );
 }
 

@@ -4,7 +4,7 @@
  * character, between "\r" and "\n"), tables with and without `_time`, InfluxDB's error table, and
  * RFC 3339 times to the nanosecond.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { csvText, eachLine, integerAt, ResultReader, splitCsv } from "../../../server/store/influx/csv.ts";
 
 async function* chunked(text: string, size: number): AsyncIterable<Uint8Array> {
@@ -160,5 +160,131 @@ describe("ResultReader", () => {
     expect(() => read([",error,reference", ",runtime error: out of memory,"])).toThrow(
       "InfluxDB: runtime error: out of memory",
     );
+  });
+});
+
+describe("the fast paths: same values, no strings", () => {
+  /** What the reader hands over, as it hands it: `value` undefined where it read the cell in place. */
+  function raw(lines: string[]): [string, number, number, string | undefined, string, string | undefined][] {
+    const seen: [string, number, number, string | undefined, string, string | undefined][] = [];
+    const reader = new ResultReader((result, ms, ns, value, text, start, end, field) =>
+      seen.push([result, ms, ns, value, text.slice(start, end), field]),
+    );
+    const text = `${lines.join("\r\n")}\r\n`;
+    eachLine(text, (t, start, end) => reader.line(t, start, end));
+    return seen;
+  }
+  const t = Date.UTC(2026, 3, 7, 3, 12);
+
+  it("reads lines in place after a table's first, where [_time,] _value end the line and nothing before is quoted", () => {
+    expect(
+      raw([
+        ",result,table,_time,_value",
+        ",pid,0,2026-04-07T03:12:00Z,500",
+        ",pid,0,2026-04-07T03:12:00.25Z,501",
+        ',pid,0,2026-04-07T03:12:01Z,"a,""b"""',
+        ",pid,1,2026-04-07T03:12:02Z,7",
+        ",pid,1,2026-04-07T03:12:03Z,8",
+        "",
+        ",result,table,_value",
+        ",n,0,x",
+        ",n,0,y",
+      ]),
+    ).toEqual([
+      ["pid", t, 0, "500", "500", undefined],
+      ["pid", t + 250, 0, undefined, "501", undefined],
+      ["pid", t + 1000, 0, 'a,"b"', '"a,""b"""', undefined],
+      // a new table: its first line read whole, the next in place
+      ["pid", t + 2000, 0, "7", "7", undefined],
+      ["pid", t + 3000, 0, undefined, "8", undefined],
+      ["n", Number.NaN, 0, "x", "x", undefined],
+      ["n", Number.NaN, 0, undefined, "y", undefined],
+    ]);
+  });
+
+  it("reads every line whole where a column follows _value, _time is not next to it, a _field is there, or a cell before is quoted", () => {
+    const whole = (header: string, a: string, b: string) => raw([header, a, b]).map((r) => r[3]);
+    expect(
+      whole(
+        ",result,table,_time,_value,system",
+        ",r,0,2026-04-07T03:12:00Z,1,s",
+        ",r,0,2026-04-07T03:12:01Z,2,s",
+      ),
+    ).toEqual(["1", "2"]);
+    expect(
+      whole(",result,table,_time,x,_value", ",r,0,2026-04-07T03:12:00Z,q,1", ",r,0,2026-04-07T03:12:01Z,q,2"),
+    ).toEqual(["1", "2"]);
+    expect(
+      whole(
+        ",result,table,_field,_time,_value",
+        ",r,0,f,2026-04-07T03:12:00Z,1",
+        ",r,0,f,2026-04-07T03:12:01Z,2",
+      ),
+    ).toEqual(["1", "2"]);
+    expect(whole(",result,table,_value", ',"r",0,1', ',"r",0,2')).toEqual(["1", "2"]);
+  });
+
+  it("parses each second of the times once (Date.parse), and only the other shapes every time", () => {
+    const parse = vi.spyOn(Date, "parse");
+    try {
+      const rows = raw([
+        ",result,table,_time,_value",
+        ",pid,0,2026-04-07T03:12:00Z,1",
+        ",pid,0,2026-04-07T03:12:00.5Z,2",
+        ",pid,0,2026-04-07T03:12:00.123456789Z,3",
+        ",pid,0,2026-04-07T03:12:01.000000001Z,4",
+        ",pid,0,2026-04-07T03:12:01Z,5",
+      ]);
+      expect(rows.map((r) => [r[1] - t, r[2]])).toEqual([
+        [0, 0],
+        [500, 0],
+        [123, 456_789],
+        [1000, 1],
+        [1000, 0],
+      ]);
+      expect(parse).toHaveBeenCalledTimes(2);
+      parse.mockClear();
+      const other = raw([
+        ",result,table,_time,_value",
+        ",pid,0,2026-04-07T05:12:00.123456789+02:00,1",
+        ",pid,0,2026-04-07T05:12:00+02:00,2",
+        ",pid,0,2026-04-07T03:12:00.5,3",
+      ]);
+      expect(other.map((r) => [r[1] - t, r[2]])).toEqual([
+        [123, 456_789],
+        [0, 0],
+        [500 + new Date(2026, 3, 7).getTimezoneOffset() * 60_000, 0],
+      ]);
+      expect(parse).toHaveBeenCalledTimes(3);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it("integerAt reads long cells as Number() does, not digit by digit (which rounds at each step)", () => {
+    const at = (s: string) => integerAt(`x,${s},y`, 2, 2 + s.length);
+    for (const s of [
+      "99999999999999999999",
+      "12345678901234567891",
+      "1234567890123456789",
+      "-1234567890123456789",
+    ])
+      expect(at(s), s).toBe(Number(s));
+    expect(integerAt("-15", 0, 3)).toBe(-15);
+  });
+
+  it("eachLine gives an empty first line, and a last one without its line ending", () => {
+    const lines: string[] = [];
+    eachLine("\nabc\r\n\r\nd\r", (text, start, end) => lines.push(text.slice(start, end)));
+    expect(lines).toEqual(["", "abc", "", "d"]);
+  });
+
+  it("a header without _value and without error makes its next line an error; a line too short for the error column is the message whole", () => {
+    expect(() => raw([",result,table,other", "boom,0,x"])).toThrow(/^InfluxDB: boom$/);
+    expect(() => raw([",error,reference", "oops"])).toThrow(/^InfluxDB: oops$/);
+  });
+
+  it("a table without a result column gives rows of result ''", () => {
+    expect(raw([",table,_value", ",0,1"])).toEqual([["", Number.NaN, 0, "1", "1", undefined]]);
   });
 });

@@ -112,3 +112,63 @@ describe("encodeBatch", () => {
     expect(text).not.toContain("user=");
   });
 });
+
+describe("encodeBatch, every field", () => {
+  it("writes every optional field under its own key and kind, in SAMPLE_FIELDS order, and the interval sent", () => {
+    const all = p(7, "app", {
+      memory_rss: 1_048_576,
+      started_at: 1_600_000_000_000,
+      parent_pid: 1,
+      user: "u",
+      command: "c",
+      state: "R",
+      num_threads: 12,
+      cpu_user_seconds: 3,
+      cpu_system_seconds: 0.25,
+      minor_faults: 1_000,
+      major_faults: 2,
+      memory_vms: 2 ** 40,
+    });
+    const fields =
+      'pid=7i,cpu_percent=1.5,memory_percent=0.25,memory_rss=1048576i,started_at=1600000000000i,parent_pid=1i,user="u",command="c",state="R",num_threads=12i,cpu_user_seconds=3,cpu_system_seconds=0.25,minor_faults=1000i,major_faults=2i,memory_vms=1099511627776i';
+    expect(
+      encodeBatch({ system_name: "s", timestamp: 5, interval_ms: 10_000, processes: [all] }).split("\n"),
+    ).toEqual([
+      `sample,name=app,slot=0,system=s ${fields} 5000000`,
+      `row,system=s name="app",${fields} 5000000`,
+      "batch,system=s processes=1i,interval_ms=10000i 5000000",
+      "",
+    ]);
+  });
+
+  it("leaves out fields that are absent or null, whichever they are", () => {
+    const none = Object.fromEntries(
+      [
+        "memory_rss",
+        "started_at",
+        "parent_pid",
+        "user",
+        "command",
+        "state",
+        "num_threads",
+        "cpu_user_seconds",
+        "cpu_system_seconds",
+        "minor_faults",
+        "major_faults",
+        "memory_vms",
+      ].map((k) => [k, null]),
+    ) as Partial<BatchProcess>;
+    expect(encodeBatch({ system_name: "s", timestamp: 5, processes: [p(7, "app", none)] })).toBe(
+      "sample,name=app,slot=0,system=s pid=7i,cpu_percent=1.5,memory_percent=0.25 5000000\n" +
+        'row,system=s name="app",pid=7i,cpu_percent=1.5,memory_percent=0.25 5000000\n' +
+        "batch,system=s processes=1i,interval_ms=0i 5000000\n",
+    );
+  });
+
+  it("refuses a batch of a million processes or more before encoding any (the row copy's ns digits hold 999 999)", () => {
+    const processes = new Array<BatchProcess>(1_000_000).fill(p(1, "same"));
+    expect(() => encodeBatch({ system_name: "s", timestamp: 5, processes })).toThrow(
+      "at most 999 999 processes in one batch",
+    );
+  });
+});

@@ -35,9 +35,10 @@ describe("stretch records", () => {
     ]);
     const text = encodeStretches(stretches);
     expect(decodeStretches("s", stretches[0]?.start as number, text)).toEqual(stretches);
-    // the three one-instant stretches short ([Δstart, iv, [pid, started_at, …]]), the last one whole
+    // the three one-instant stretches short — the first with its pairs ([Δstart, iv, [], [pid,
+    // age]]: started 5 ms before), the next two "the previous one's" ([Δstart, iv]) — the last whole
     expect(text).toBe(
-      `[[0,0,[7,${D - 5}]],[3600000,0,[7,${D - 5}]],[7200000,0,[7,${D - 5}]],` +
+      "[[0,0,[],[7,5]],[3600000,0],[7200000,0]," +
         `[18000000,18015000,4,5000,5000,[9,${D + 1},18000000,18005000,2,11,null,18000000,18015000,4,9,${D + 18_009_999},18010000,18015000,2]]]`,
     );
     expect(stretches[3]?.pids).toEqual([
@@ -72,9 +73,112 @@ describe("stretch records", () => {
     ];
     const text = encodeStretches(day);
     expect(text).toBe(
-      `[[0,5000,[3,null,4,${D - 7}]],[1000,0,[]],[2000,2000,1,5000,5000,[3,null,2000,2000,2]],[3000,3000,1,5000,6000,[3,null,3000,3000,1]]]`,
+      "[[0,5000,[],[3,null,4,1007]],[1000,0,[],[]],[2000,2000,1,5000,5000,[3,null,2000,2000,2]],[3000,3000,1,5000,6000,[3,null,3000,3000,1]]]",
     );
     expect(decodeStretches("s", D + 1000, text)).toEqual(day);
+  });
+
+  it("write an hourly agent's day as the previous stretch's pairs kept plus new ones, and read it back", () => {
+    // a name with two long-running pids and one recycled every sample (as 10 % churn does), one
+    // that also loses a pid and gains a smaller one, a pid without started_at, and a whole
+    // stretch in between (after which nothing refers back)
+    const H = 3_600_000;
+    const at = (h: number, pids: [number, number | null][], iv?: number): Stretch => ({
+      system_name: "s",
+      start: D + h * H,
+      end: D + h * H,
+      samples: 1,
+      iv_first: iv,
+      iv_last: iv,
+      pids: pids.map(([pid, started]) => [pid, started, D + h * H, D + h * H, 1]),
+    });
+    const day: Stretch[] = [
+      at(0, [
+        [10, D - 100 * H],
+        [20, null],
+        [900, D - 500],
+      ]),
+      at(1, [
+        [10, D - 100 * H],
+        [20, null],
+        [901, D + H - 500],
+      ]),
+      at(2, [
+        [10, D - 100 * H],
+        [20, null],
+        [901, D + H - 500],
+      ]),
+      // 20 gone, 5 new (smaller than 10: listed after the kept ones would be out of order)
+      at(3, [
+        [5, D + 3 * H - 1],
+        [10, D - 100 * H],
+        [901, D + H - 500],
+      ]),
+      // a pid kept with another started_at (reused) is a new pair; the interval changes
+      at(
+        4,
+        [
+          [10, D - 100 * H],
+          [901, D + 4 * H],
+        ],
+        60_000,
+      ),
+      {
+        system_name: "s",
+        start: D + 5 * H,
+        end: D + 5 * H + 120_000,
+        samples: 3,
+        iv_first: 60_000,
+        iv_last: 60_000,
+        pids: [[10, D - 100 * H, D + 5 * H, D + 5 * H + 120_000, 3]],
+      },
+      at(6, [[10, D - 100 * H]], 60_000),
+      at(7, [[10, D - 100 * H]], 60_000),
+      // started after it was seen (a clock off): a negative age
+      at(8, [[11, D + 8 * H + 5]]),
+      at(9, []),
+      at(10, []),
+    ];
+    const text = encodeStretches(day);
+    expect(text).toBe(
+      "[[0,0,[],[10,360000000,20,null,900,500]],[3600000,0,[0,1],[901,500]],[7200000,0]," +
+        "[10800000,0,[],[5,1,10,370800000,901,7200500]],[14400000,60000,[1],[901,0]]," +
+        `[18000000,18120000,3,60000,60000,[10,${D - 100 * H},18000000,18120000,3]],` +
+        "[21600000,60000,[],[10,381600000]],[25200000,60000],[28800000,0,[],[11,-5]],[32400000,0,[],[]],[36000000,0]]",
+    );
+    expect(decodeStretches("s", D, text)).toEqual(day);
+  });
+
+  it("read the short form of the release before (absolute started_at, no reference to the previous stretch)", () => {
+    // [Δstart, iv, [pid, started_at, …]] next to a whole stretch and the forms written now
+    const text = `[[0,5000,[3,null,4,${D - 7}]],[1000,5000,[],[4,1007]],[2000,5000],[3000,3000,1,5000,6000,[3,null,3000,3000,1]],[4000,0,[4,${D - 7}]]]`;
+    const one = (t: number, iv: number | undefined, pids: [number, number | null][]): Stretch => ({
+      system_name: "s",
+      start: D + t,
+      end: D + t,
+      samples: 1,
+      iv_first: iv,
+      iv_last: iv,
+      pids: pids.map(([pid, started]) => [pid, started, D + t, D + t, 1]),
+    });
+    expect(decodeStretches("s", D, text)).toEqual([
+      one(0, 5000, [
+        [3, null],
+        [4, D - 7],
+      ]),
+      one(1000, 5000, [[4, D - 7]]),
+      one(2000, 5000, [[4, D - 7]]),
+      {
+        system_name: "s",
+        start: D + 3000,
+        end: D + 3000,
+        samples: 1,
+        iv_first: 5000,
+        iv_last: 6000,
+        pids: [[3, null, D + 3000, D + 3000, 1]],
+      },
+      one(4000, undefined, [[4, D - 7]]),
+    ]);
   });
 
   it("read a record of one stretch written before records were per day", () => {

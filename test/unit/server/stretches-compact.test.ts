@@ -71,6 +71,14 @@ describe("compact() and compactSorted(): where stretches are cut", () => {
     ]);
   });
 
+  it("keeps an interval of 0 or less as not sent", () => {
+    const [one, two] = compact("box", [s(D, 1, 0, 0), s(D + 1000, 1, 0, -5), s(D + 60_000, 1, 0, 1)], GAP);
+    expect([one?.iv_first, one?.iv_last, two?.iv_first, two?.iv_last]).toEqual([undefined, undefined, 1, 1]);
+    expect(sorted([s(D, 1, 0, 0), s(D + 1000, 1, 0, -5)]).map((x) => [x.iv_first, x.iv_last])).toEqual([
+      [undefined, undefined],
+    ]);
+  });
+
   it("keeps each pid's spans by started_at, in pid order at each instant, whatever order they come in", () => {
     const sightings = [
       s(D + 5000, 3, 7, 5000),
