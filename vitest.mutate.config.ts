@@ -36,6 +36,8 @@ const INFLUX = [
   "test/store/influx-store-faults.test.ts",
   "test/store/influx-migrate-convert.test.ts",
   "test/store/influx-query-edges.test.ts",
+  "test/store/influx-history-compact.test.ts",
+  "test/unit/server/influx-history-groups.test.ts",
   "test/unit/server/line-protocol.test.ts",
   "test/unit/server/influx-csv.test.ts",
   "test/unit/server/watch-queries.test.ts",

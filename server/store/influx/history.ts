@@ -34,7 +34,7 @@ const time = (ms: number) => fluxExpression(`time(v: ${Math.trunc(ms)} * 1000000
 
 type Row = Record<string, unknown>;
 /** A system with samples in a day, and its rows that day (Σ processes over its batches). */
-type SystemDay = { system: string; rows: number };
+export type SystemDay = { system: string; rows: number };
 const ms = (v: unknown): number => Date.parse(String(v));
 
 /** (system, day) pairs of the raw bucket that hold batches in the range, with day starts and rows (Σ processes). */
@@ -224,23 +224,7 @@ export class InfluxHistory {
     await this.a.send(historyBucket, `${DAY_MARK} done=0i ${day}\n`);
     this.done.delete(day);
     await this.a.remove(historyBucket, day, day + DAY - 1, STRETCH);
-    // systems read together (one Flux program to compile), at most ROWS_PER_READ rows a query
-    // (and at least two queries, one per worker): InfluxDB reads some while this process
-    // compacts others
-    const total = systems.reduce((sum, s) => sum + s.rows, 0);
-    const budget = total / Math.max(Math.min(2, systems.length), Math.ceil(total / ROWS_PER_READ));
-    const queue: string[][] = [];
-    let rows = Number.POSITIVE_INFINITY;
-    for (const { system, rows: n } of systems) {
-      const group = queue[queue.length - 1];
-      if (group && rows + n <= budget) {
-        group.push(system);
-        rows += n;
-      } else {
-        queue.push([system]);
-        rows = n;
-      }
-    }
+    const queue = readGroups(systems);
     const worker = async () => {
       for (let group = queue.shift(); group !== undefined; group = queue.shift()) {
         const lines = await this.encodeDay(group, day);
@@ -273,6 +257,7 @@ export class InfluxHistory {
       const byName = byPlace(days) ?? byTime((await read([stored], true))[0] as Day);
       const system = decodeTag(stored);
       for (const [name, sightings] of byName) {
+        // Stryker disable next-line ArrowFunction,ArithmeticOperator,LogicalOperator,MethodExpression: equivalent because the rows come in (instant, pid) order already — byPlace checks each batch's row order, byTime takes them in time order, and a batch's rows are written in row order (name, then pid); the sort only guards compactSorted's precondition
         sightings.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
         const stretches = compactSorted(system, sightings, days.intervals, this.a.defaultGapMs);
         lines.push(
@@ -308,6 +293,30 @@ function latestMarks(rows: Row[]): Map<number, number> {
   const out = new Map<number, number>();
   for (const r of rows) out.set(ms(r._time), Number(r._value));
   return out;
+}
+
+/**
+ * The day's systems in the groups compaction reads together (one Flux program to compile per
+ * group), systems in the order given: each group at most the day's rows over the reads it needs
+ * (≤ `rowsPerRead`, and at least two reads when it has two systems: one per worker, InfluxDB
+ * reads some while this process compacts others), unless one system alone has more.
+ */
+export function readGroups(systems: readonly SystemDay[], rowsPerRead = ROWS_PER_READ): string[][] {
+  const total = systems.reduce((sum, s) => sum + s.rows, 0);
+  const budget = total / Math.max(Math.min(2, systems.length), Math.ceil(total / rowsPerRead));
+  const groups: string[][] = [];
+  let rows = Number.POSITIVE_INFINITY;
+  for (const { system, rows: n } of systems) {
+    const group = groups[groups.length - 1];
+    if (group && rows + n <= budget) {
+      group.push(system);
+      rows += n;
+    } else {
+      groups.push([system]);
+      rows = n;
+    }
+  }
+  return groups;
 }
 
 /** One field of a system's `row` series: times (ms, and the nanoseconds below) when read, values. */
