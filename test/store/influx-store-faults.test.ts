@@ -10,8 +10,10 @@
  *   day compacted 10 minutes after its end, not before (the default grace);
  * - a query InfluxDB refuses on the CSV path (latest(), the watches' read);
  * - network faults between the store and the real influxd, made by a TCP relay on loopback that
- *   passes the bytes through unchanged until told to drop a request or to cut an answer short: an
- *   answer broken off mid-body, and a ping whose write went through but whose read was dropped.
+ *   passes the bytes through unchanged until told to drop a request, hold it, or cut an answer
+ *   short: an answer broken off mid-body, a write never answered (the store's own timeout),
+ *   history's delete dropped or held, a ping whose write went through but whose read was dropped.
+ *   No influxd option makes a write hang or an answer break off, so these are made on the wire.
  */
 
 import { randomBytes } from "node:crypto";
@@ -68,10 +70,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A TCP relay on loopback in front of the run's influxd. It passes every byte through unchanged,
- * except: a connection whose current request names `drop` is closed before that request is passed on, one
- * whose request names `hold` is left open with that request never passed on (an answer that never
- * comes); with `cutAfter` set, an answer is passed on up to its head and `cutAfter` bytes of its
- * body, then the connection is closed.
+ * except: a connection whose current request names `drop` is closed before that request is passed
+ * on; one whose request names `hold` is left open with that request never passed on (an answer
+ * that never comes); with `cutAfter` set, an answer is passed on up to its head and `cutAfter`
+ * bytes of its body, then the connection is closed.
  */
 async function relay(target: string) {
   const { hostname, port } = new URL(target);
