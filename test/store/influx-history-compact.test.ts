@@ -9,7 +9,7 @@
  * two different batches claimed one instant, the day holds the sample in force there (the later
  * batch, as processes-at answers), not rows left over from the earlier one.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../server/log.ts";
 import { InfluxStore } from "../../server/store/influx/store.ts";
 import { compact, type Stretch } from "../../server/store/stretches.ts";
@@ -104,8 +104,14 @@ describe("InfluxDB history compaction on the real InfluxDB", () => {
     });
     await store.write({ system_name: "edge", timestamp: D + 1000, processes: [proc(4, "w", D)] });
     await store.write({ system_name: "edge", timestamp: D + 2000, processes: [proc(4, "w", D)] });
-    await store.compactHistory({ start: D, stop: D + 2 * DAY });
   }, 120_000);
+
+  // compacted in each test's hook, not in beforeAll: mutation testing switches a mutant on per
+  // test (docs/testing.md), and compaction is what these tests judge; after the first, the days
+  // are done and a pass only reads the marks
+  beforeEach(async () => {
+    await store.compactHistory({ start: D, stop: D + 2 * DAY });
+  });
 
   afterAll(async () => {
     await store?.close();
