@@ -3,7 +3,7 @@
  * history.ts): untimed rows placed by the batch points, or, where they do not add up, timed rows
  * matched by time. Both must give exactly the stretches that compacting the `sample` series'
  * sightings gives (what the raw path answers), with awkward names (quotes, commas, backslashes, a
- * name the start of the next, non-ASCII and astral characters in code-point order), same-named
+ * name the start of the next, a name the next one's CSV cell, non-ASCII and astral characters in code-point order), same-named
  * processes, pid reuse, interval changes, processes without started_at, and several systems read
  * in one query, two queries at a time. And where
  * two different batches claimed one instant, the day holds the sample in force there (the later
@@ -20,6 +20,8 @@ const DAY = 86_400_000;
 const D = Date.UTC(2026, 1, 10);
 const GAP = 15_000;
 const NAMES = [
+  // a name that is the next one's CSV cell ("a,b" quoted), right before it in code-point order
+  '"a,b"',
   "a,b",
   'q"uote',
   "back\\slash\\",

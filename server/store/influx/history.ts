@@ -408,8 +408,8 @@ async function readDay(chunks: AsyncIterable<Uint8Array>, systems: number): Prom
       // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent because both read an integer cell the same (batch rows keep _field, so ResultReader always hands their value over)
       const n = value === undefined ? integerAt(text, start, end) : Number(value);
       if (fieldName === "processes") at.day.counts.set(ms, n);
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent because compactSorted takes an interval of 0 as not sent too
-      else at.day.intervals.set(ms, n > 0 ? n : undefined);
+      // 0: not sent (compactSorted takes an interval ≤ 0 as not sent)
+      else at.day.intervals.set(ms, n);
       return;
     }
     let v: number;
