@@ -37,6 +37,7 @@ const INFLUX = [
   "test/store/influx-migrate-convert.test.ts",
   "test/store/influx-query-edges.test.ts",
   "test/store/influx-history-compact.test.ts",
+  "test/store/influx-history-passes.test.ts",
   "test/unit/server/influx-history-groups.test.ts",
   "test/unit/server/line-protocol.test.ts",
   "test/unit/server/influx-csv.test.ts",

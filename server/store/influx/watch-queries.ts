@@ -132,8 +132,10 @@ export function readLatest(csv: string): LatestFacts {
           last_seen: t,
           instances: n,
         });
+      } else if (
         // Stryker disable next-line EqualityOperator: equivalent because a (system, name) comes once per instant (the query counts per system, name and instant)
-      } else if (t > seen.last_seen) {
+        t > seen.last_seen
+      ) {
         seen.last_seen = t;
         seen.instances = n;
       }

@@ -249,13 +249,15 @@ describe("the fast paths: same values, no strings", () => {
         ",pid,0,2026-04-07T05:12:00.123456789+02:00,1",
         ",pid,0,2026-04-07T05:12:00+02:00,2",
         ",pid,0,2026-04-07T03:12:00.5,3",
+        ",pid,0,2026-04-07T05:12:00.1234567+02:00,4",
       ]);
       expect(other.map((r) => [r[1] - t, r[2]])).toEqual([
         [123, 456_789],
         [0, 0],
         [500 + new Date(2026, 3, 7).getTimezoneOffset() * 60_000, 0],
+        [123, 456_700],
       ]);
-      expect(parse).toHaveBeenCalledTimes(3);
+      expect(parse).toHaveBeenCalledTimes(4);
     } finally {
       parse.mockRestore();
     }

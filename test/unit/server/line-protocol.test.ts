@@ -28,7 +28,13 @@ describe("line protocol values", () => {
     expect(tagValue("a b,c=d")).toBe("a\\ b\\,c\\=d");
     expect(tagValue("x\\")).toBe("x%5C");
     expect(tagValue("50% C:\\x")).toBe("50%25\\ C:%5Cx");
-    expect(() => tagValue("a\nb")).toThrow(/line break/);
+    expect(() => tagValue("a\nb")).toThrow(
+      expect.objectContaining({
+        name: "StorageRefusedError",
+        message: "must not contain a line break",
+        field: "name",
+      }),
+    );
   });
 
   it('quotes strings, escaping `\\` and `"` (a trailing backslash too), keeping newlines', () => {
@@ -45,8 +51,9 @@ describe("line protocol values", () => {
     expect(intValue(2 ** 60)).toBe("1152921504606846976i");
     expect(floatValue(2)).toBe("2");
     expect(floatValue(12.345678901234)).toBe("12.345678901234");
-    expect(() => floatValue(Number.NaN)).toThrow();
-    expect(() => intValue(Number.POSITIVE_INFINITY)).toThrow();
+    expect(() => floatValue(Number.NaN)).toThrow(new RangeError("not a finite number: NaN"));
+    expect(() => intValue(Number.POSITIVE_INFINITY)).toThrow(new RangeError("not a finite number: Infinity"));
+    expect(() => intValue(Number.NaN)).toThrow(new RangeError("not a finite number: NaN"));
   });
 
   it("writes an instant as nanosecond digits: ms then six digits of ns", () => {
@@ -55,6 +62,9 @@ describe("line protocol values", () => {
     expect(instantNs(0, 7)).toBe("7");
     expect(instantNs(0)).toBe("0");
     expect(instantNs(5, 1)).toBe("5000001");
+    // before 1970: the sign kept, no zero cut from the digits
+    expect(instantNs(-5)).toBe("-5000000");
+    expect(instantNs(-5, 12)).toBe("-5000012");
   });
 });
 
@@ -65,7 +75,13 @@ describe("slots and row order", () => {
   });
 
   it("refuses one (name, pid) twice, and allows one pid under two names", () => {
-    expect(() => assignSlots([p(9, "dup"), p(1, "x"), p(9, "dup")])).toThrow(/appears twice/);
+    expect(() => assignSlots([p(9, "dup"), p(1, "x"), p(9, "dup")])).toThrow(
+      expect.objectContaining({
+        name: "StorageRefusedError",
+        message: 'process (name "dup", pid 9) appears twice in one batch',
+        field: "processes",
+      }),
+    );
     expect(assignSlots([p(9, "a"), p(9, "b")])).toEqual([0, 0]);
   });
 
@@ -141,6 +157,13 @@ describe("encodeBatch, every field", () => {
     ]);
   });
 
+  it("leaves out a numeric field that is not a number, as the schema would never let through", () => {
+    const odd = p(7, "app", { memory_rss: "12" as never, num_threads: true as never });
+    expect(encodeBatch({ system_name: "s", timestamp: 5, processes: [odd] }).split("\n")[0]).toBe(
+      "sample,name=app,slot=0,system=s pid=7i,cpu_percent=1.5,memory_percent=0.25 5000000",
+    );
+  });
+
   it("leaves out fields that are absent or null, whichever they are", () => {
     const none = Object.fromEntries(
       [
@@ -165,10 +188,10 @@ describe("encodeBatch, every field", () => {
     );
   });
 
-  it("refuses a batch of a million processes or more before encoding any (the row copy's ns digits hold 999 999)", () => {
+  it("refuses a batch of a million processes or more before encoding any, as the row copy has six ns digits", () => {
     const processes = new Array<BatchProcess>(1_000_000).fill(p(1, "same"));
     expect(() => encodeBatch({ system_name: "s", timestamp: 5, processes })).toThrow(
-      "at most 999 999 processes in one batch",
+      expect.objectContaining({ message: "at most 999 999 processes in one batch", field: "processes" }),
     );
   });
 });
