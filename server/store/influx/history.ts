@@ -339,7 +339,7 @@ interface Field {
 
 const newField = (): Field => ({ ms: [], ns: [], v: [] });
 
-interface Day {
+export interface Day {
   names: string[];
   name: Field;
   pid: Field;
@@ -457,7 +457,7 @@ async function readDay(chunks: AsyncIterable<Uint8Array>, systems: number): Prom
  * process sent it, or none did), and each batch's rows are in row order; otherwise undefined
  * (read them with times).
  */
-function byPlace(day: Day): Sightings | undefined {
+export function byPlace(day: Day): Sightings | undefined {
   const instants = [...day.counts.keys()].sort((x, y) => x - y);
   let total = 0;
   for (const t of instants) total += day.counts.get(t) as number;
@@ -512,7 +512,7 @@ function ordered(f: Field): Field {
  * `processes` is left over from an earlier, larger batch at that instant and not part of the
  * sample (as for processes-at).
  */
-function byTime(day: Day): Sightings {
+export function byTime(day: Day): Sightings {
   const names = ordered(day.name);
   const pids = ordered(day.pid);
   const starts = ordered(day.started_at);
