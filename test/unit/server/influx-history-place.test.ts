@@ -187,4 +187,69 @@ describe("byTime (timed rows matched by their point's time)", () => {
       ]),
     );
   });
+
+  it("puts a field's rows in time order when one instant's places come out of order", () => {
+    // each field's rows: T2's, then T1's places 2, 0, 1
+    const order = [3, 4, 2, 0, 1];
+    expect(
+      byTime(
+        dayOf(
+          order.map((k) => ROWS[k] as Row),
+          COUNTS,
+          true,
+        ),
+      ),
+    ).toEqual(WANT);
+  });
+
+  it("matches a pid only with a name row at its own instant and place, not one at the same place later", () => {
+    const day = dayOf(ROWS, COUNTS, true);
+    // names left: (T1, 0) and (T2, 1); (T1, 1)'s next name row is (T2, 1): same place, later instant
+    for (const k of [3, 2, 1]) {
+      day.name.ms.splice(k, 1);
+      day.name.ns.splice(k, 1);
+      day.name.v.splice(k, 1);
+    }
+    expect(byTime(day)).toEqual(
+      new Map([
+        ["a", [[T1, 7, 100]]],
+        ["b", [[T2, 3, 102]]],
+      ]),
+    );
+  });
+
+  it("takes started_at only from its own instant and place, not one at the same place later", () => {
+    const rows = ROWS.map(
+      ([t, j, n, p, s], k): Row => [t, j, n, p, k === 1 || k === 2 || k === 3 ? undefined : s],
+    );
+    expect(byTime(dayOf(rows, COUNTS, true))).toEqual(
+      new Map([
+        [
+          "a",
+          [
+            [T1, 7, 100],
+            [T1, 9, null],
+            [T2, 9, null],
+          ],
+        ],
+        [
+          "b",
+          [
+            [T1, 3, null],
+            [T2, 3, 102],
+          ],
+        ],
+      ]),
+    );
+  });
+
+  it("adds nothing for pids after the last name row", () => {
+    const day = dayOf(ROWS, COUNTS, true);
+    day.name.ms.pop();
+    day.name.ns.pop();
+    day.name.v.pop();
+    const got = byTime(day);
+    expect([...got.keys()]).toEqual(["a", "b"]);
+    expect(got.get("b")).toEqual([[T1, 3, 102]]);
+  });
 });
