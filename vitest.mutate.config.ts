@@ -39,6 +39,7 @@ const INFLUX = [
   "test/store/influx-history-compact.test.ts",
   "test/store/influx-history-passes.test.ts",
   "test/unit/server/influx-history-groups.test.ts",
+  "test/unit/server/influx-history-place.test.ts",
   "test/unit/server/line-protocol.test.ts",
   "test/unit/server/influx-csv.test.ts",
   "test/unit/server/watch-queries.test.ts",
