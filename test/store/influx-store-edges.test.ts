@@ -17,7 +17,7 @@ import { freePort, startInfluxd } from "../../harness/influxd.ts";
 import { createLogger } from "../../server/log.ts";
 import { classify, classifyFetch, InfluxStore } from "../../server/store/influx/store.ts";
 import { type SampleBatch, StorageUnavailableError } from "../../server/store/types.ts";
-import { freshBucket, influx } from "../support/influx.ts";
+import { freshBucket, influx, writeStringPid } from "../support/influx.ts";
 
 const DAY = 86_400_000;
 const batchAt = (t: number, system = "s"): SampleBatch => ({
@@ -89,15 +89,8 @@ describe("InfluxStore and each HTTP status the real InfluxDB answers", () => {
     const conn = await freshBucket("edges-422");
     const t = Date.parse("2026-04-07T03:00:00Z");
     // pid stored as a string first, so the store's integer pid conflicts with it
-    const first = await fetch(
-      `${conn.url}/api/v2/write?org=${encodeURIComponent(conn.org)}&bucket=${conn.bucket}&precision=ms`,
-      {
-        method: "POST",
-        headers: { authorization: `Token ${conn.token}` },
-        body: `sample,system=s,name=edge-proc,slot=0 pid="seven" ${t - 1000}`,
-      },
-    );
-    expect(first.status).toBe(204);
+    const first = await writeStringPid(conn, "edge-proc", t);
+    expect(first).toBe(204);
     const err = await failure(store({ bucket: conn.bucket }).write(batchAt(t)));
     expect(err?.constructor).toBe(Error);
     expect(err?.message).toMatch(

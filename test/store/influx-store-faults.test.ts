@@ -24,7 +24,7 @@ import { startInfluxd } from "../../harness/influxd.ts";
 import { createLogger } from "../../server/log.ts";
 import { InfluxStore } from "../../server/store/influx/store.ts";
 import type { SampleBatch } from "../../server/store/types.ts";
-import { freshBucket, influx } from "../support/influx.ts";
+import { freshBucket, influx, writeStringPid } from "../support/influx.ts";
 
 const DAY = 86_400_000;
 const batchAt = (t: number, system = "s"): SampleBatch => ({
@@ -249,15 +249,8 @@ describe("InfluxStore and network faults between it and the real InfluxDB", () =
     const t = Date.parse("2026-04-07T03:00:00Z");
     // pid stored as a string first: the store's integer pid then conflicts, and influxd answers
     // 422 with a JSON body
-    const first = await fetch(
-      `${conn.url}/api/v2/write?org=${encodeURIComponent(conn.org)}&bucket=${conn.bucket}&precision=ms`,
-      {
-        method: "POST",
-        headers: { authorization: `Token ${conn.token}` },
-        body: `sample,system=s,name=fault-proc,slot=0 pid="seven" ${t - 1000}`,
-      },
-    );
-    expect(first.status).toBe(204);
+    const first = await writeStringPid(conn, "fault-proc", t);
+    expect(first).toBe(204);
     const r = await relay(conn.url);
     try {
       const s = store({ url: r.url, bucket: conn.bucket });

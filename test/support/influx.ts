@@ -28,3 +28,20 @@ export async function freshBucket(prefix = "t"): Promise<InfluxConnection> {
   if (!res.ok) throw new Error(`creating bucket ${name}: ${res.status} ${await res.text()}`);
   return { ...conn, bucket: name };
 }
+
+/**
+ * A `sample` point of process `name` (system "s", slot 0) with `pid` stored as a string, one second
+ * before `t`: the store's integer pid then conflicts with it, and influxd answers 422 with a JSON
+ * body (a real write error InfluxDB makes itself).
+ */
+export async function writeStringPid(conn: InfluxConnection, name: string, t: number): Promise<number> {
+  const res = await fetch(
+    `${conn.url}/api/v2/write?org=${encodeURIComponent(conn.org)}&bucket=${conn.bucket}&precision=ms`,
+    {
+      method: "POST",
+      headers: { authorization: `Token ${conn.token}` },
+      body: `sample,system=s,name=${name},slot=0 pid="seven" ${t - 1000}`,
+    },
+  );
+  return res.status;
+}

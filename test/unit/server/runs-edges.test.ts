@@ -6,14 +6,9 @@
 import { describe, expect, it } from "vitest";
 import { assembleRuns, processOrder, sampleSpacing } from "../../../server/store/runs.ts";
 import type { StoredSample } from "../../../server/store/types.ts";
+import { sighting } from "../../support/history.ts";
 
-const s = (timestamp: number, pid: number, started_at?: number, interval_ms?: number) => ({
-  system_name: "box",
-  timestamp,
-  pid,
-  started_at,
-  interval_ms,
-});
+const s = sighting;
 
 describe("sampleSpacing", () => {
   it("an interval of 0 or less, or none, is the default gap, a third of it per sample", () => {

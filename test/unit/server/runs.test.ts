@@ -1,6 +1,7 @@
 /** Runs assembled from sightings and gaps, the same way for both stores. */
 import { describe, expect, it } from "vitest";
 import { assembleDuration, assembleRuns } from "../../../server/store/runs.ts";
+import { sighting } from "../../support/history.ts";
 
 describe("assembleDuration", () => {
   it("splits at each gap; a run's pids are those seen during it; started_at of the newest sample", () => {
@@ -49,13 +50,7 @@ describe("assembleDuration", () => {
 
 describe("assembleRuns", () => {
   const rules = { default_gap_ms: 15_000, crash_loop_restarts: 3, crash_loop_window_ms: 600_000 };
-  const s = (timestamp: number, pid: number, started_at?: number, interval_ms?: number) => ({
-    system_name: "box",
-    timestamp,
-    pid,
-    started_at,
-    interval_ms,
-  });
+  const s = sighting;
 
   it("ends a run where samples are more than 3 of the agent's intervals apart; edges one interval out", () => {
     // interval 60 s: 0, 60, 240 (180 apart = 3 intervals: same run), then 421 (181 s: a new run)

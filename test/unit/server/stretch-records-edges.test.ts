@@ -7,19 +7,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { decodeStretches, encodeStretches, type Stretch } from "../../../server/store/stretches.ts";
+import { oneInstant } from "../../support/history.ts";
 
 const D = Date.UTC(2026, 5, 1);
 const H = 3_600_000;
 /** A one-instant stretch at D + h hours, every pair seen once then. */
-const at = (h: number, pairs: [number, number | null][], iv: number | undefined = 5000): Stretch => ({
-  system_name: "s",
-  start: D + h * H,
-  end: D + h * H,
-  samples: 1,
-  iv_first: iv,
-  iv_last: iv,
-  pids: pairs.map(([pid, started]) => [pid, started, D + h * H, D + h * H, 1]),
-});
+const at = (h: number, pairs: [number, number | null][], iv: number | undefined = 5000): Stretch =>
+  oneInstant(D + h * H, pairs, iv);
 const roundTrip = (day: Stretch[]) => decodeStretches("s", D, encodeStretches(day));
 
 describe("stretch records, edges", () => {

@@ -1,6 +1,7 @@
 /** How a (system, name, day)'s stretches are stored: one record, read back exactly (docs/history.md). */
 import { describe, expect, it } from "vitest";
 import { compact, decodeStretches, encodeStretches, type Stretch } from "../../../server/store/stretches.ts";
+import { oneInstant } from "../../support/history.ts";
 
 const D = Date.UTC(2026, 2, 1);
 
@@ -83,15 +84,8 @@ describe("stretch records", () => {
     // that also loses a pid and gains a smaller one, a pid without started_at, and a whole
     // stretch in between (after which nothing refers back)
     const H = 3_600_000;
-    const at = (h: number, pids: [number, number | null][], iv?: number): Stretch => ({
-      system_name: "s",
-      start: D + h * H,
-      end: D + h * H,
-      samples: 1,
-      iv_first: iv,
-      iv_last: iv,
-      pids: pids.map(([pid, started]) => [pid, started, D + h * H, D + h * H, 1]),
-    });
+    const at = (h: number, pids: [number, number | null][], iv?: number): Stretch =>
+      oneInstant(D + h * H, pids, iv);
     const day: Stretch[] = [
       at(0, [
         [10, D - 100 * H],

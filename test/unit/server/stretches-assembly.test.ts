@@ -8,14 +8,9 @@
 import { describe, expect, it } from "vitest";
 import { assembleRuns } from "../../../server/store/runs.ts";
 import { compact, durationFromStretches } from "../../../server/store/stretches.ts";
+import { sighting } from "../../support/history.ts";
 
-const s = (timestamp: number, pid: number, started_at?: number, interval_ms?: number) => ({
-  system_name: "box",
-  timestamp,
-  pid,
-  started_at,
-  interval_ms,
-});
+const s = sighting;
 const rules = { default_gap_ms: 15_000, crash_loop_restarts: 3, crash_loop_window_ms: 600_000 };
 
 describe("instances from stretches", () => {
