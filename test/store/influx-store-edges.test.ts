@@ -14,38 +14,20 @@ import { randomUUID } from "node:crypto";
 import { HttpError, RequestTimedOutError } from "@influxdata/influxdb-client";
 import { describe, expect, it } from "vitest";
 import { freePort, startInfluxd } from "../../harness/influxd.ts";
-import { createLogger } from "../../server/log.ts";
-import { classify, classifyFetch, InfluxStore } from "../../server/store/influx/store.ts";
-import { type SampleBatch, StorageUnavailableError } from "../../server/store/types.ts";
-import { freshBucket, influx, writeStringPid } from "../support/influx.ts";
+import { classify, classifyFetch } from "../../server/store/influx/store.ts";
+import { StorageUnavailableError } from "../../server/store/types.ts";
+import {
+  failure,
+  freshBucket,
+  influx,
+  storeOnRun,
+  twoProcessBatches,
+  writeStringPid,
+} from "../support/influx.ts";
 
 const DAY = 86_400_000;
-const batchAt = (t: number, system = "s"): SampleBatch => ({
-  system_name: system,
-  timestamp: t,
-  processes: [
-    { pid: 7, name: "edge-proc", cpu_percent: 1, memory_percent: 2 },
-    { pid: 8, name: "other", cpu_percent: 3, memory_percent: 4 },
-  ],
-});
-
-type Opts = ConstructorParameters<typeof InfluxStore>[0];
-const store = (extra: Partial<Opts> = {}, lines?: Record<string, unknown>[]) => {
-  const conn = influx();
-  return new InfluxStore({
-    url: conn.url,
-    token: conn.token,
-    org: conn.org,
-    bucket: conn.bucket,
-    retentionDays: 400,
-    timeoutMs: 5000,
-    historyIntervalMs: 0,
-    log: lines
-      ? createLogger("debug", { write: (s: string) => void lines.push(JSON.parse(s)) })
-      : createLogger("silent"),
-    ...extra,
-  });
-};
+const batchAt = twoProcessBatches("edge-proc");
+const store = storeOnRun;
 
 /** A token of the run's InfluxDB allowed only `actions` on one bucket. */
 async function tokenFor(bucket: string, actions: ("read" | "write")[]): Promise<string> {
@@ -65,12 +47,6 @@ async function tokenFor(bucket: string, actions: ("read" | "write")[]): Promise<
   });
   return ((await res.json()) as { token: string }).token;
 }
-
-const failure = (p: Promise<unknown>): Promise<Error | undefined> =>
-  p.then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
 
 describe("InfluxStore and each HTTP status the real InfluxDB answers", () => {
   it("403, a token that may only read the bucket: the write is unavailable (an operator must fix the token; agents keep their samples) and stores nothing", async () => {

@@ -21,42 +21,19 @@ import { connect, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startInfluxd } from "../../harness/influxd.ts";
-import { createLogger } from "../../server/log.ts";
-import { InfluxStore } from "../../server/store/influx/store.ts";
-import type { SampleBatch } from "../../server/store/types.ts";
-import { freshBucket, influx, writeStringPid } from "../support/influx.ts";
+import {
+  failure,
+  freshBucket,
+  influx,
+  storeOnRun,
+  twoProcessBatches,
+  writeStringPid,
+} from "../support/influx.ts";
 
 const DAY = 86_400_000;
-const batchAt = (t: number, system = "s"): SampleBatch => ({
-  system_name: system,
-  timestamp: t,
-  processes: [
-    { pid: 7, name: "fault-proc", cpu_percent: 1, memory_percent: 2 },
-    { pid: 8, name: "other", cpu_percent: 3, memory_percent: 4 },
-  ],
-});
+const batchAt = twoProcessBatches("fault-proc");
+const store = storeOnRun;
 
-type Opts = ConstructorParameters<typeof InfluxStore>[0];
-const store = (extra: Partial<Opts> = {}) => {
-  const conn = influx();
-  return new InfluxStore({
-    url: conn.url,
-    token: conn.token,
-    org: conn.org,
-    bucket: conn.bucket,
-    retentionDays: 400,
-    timeoutMs: 5000,
-    historyIntervalMs: 0,
-    log: createLogger("silent"),
-    ...extra,
-  });
-};
-
-const failure = (p: Promise<unknown>): Promise<Error | undefined> =>
-  p.then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
 /** What `p` settled with within `ms`, or that it had not. */
 const within = (p: Promise<unknown>, ms: number): Promise<unknown> =>
   Promise.race([

@@ -2,6 +2,9 @@
 import { randomUUID } from "node:crypto";
 import { inject } from "vitest";
 import type { InfluxConnection } from "../../harness/influxd.ts";
+import { createLogger } from "../../server/log.ts";
+import { InfluxStore } from "../../server/store/influx/store.ts";
+import type { SampleBatch } from "../../server/store/types.ts";
 
 /** The run's InfluxDB connection; throws (failing the suite) when none could be had. */
 export function influx(): InfluxConnection & { binary?: string } {
@@ -45,3 +48,45 @@ export async function writeStringPid(conn: InfluxConnection, name: string, t: nu
   );
   return res.status;
 }
+
+/** Batches of two processes at `t` (pid 7 named `name`, pid 8 "other"), for the store's own suites. */
+export const twoProcessBatches =
+  (name: string) =>
+  (t: number, system = "s"): SampleBatch => ({
+    system_name: system,
+    timestamp: t,
+    processes: [
+      { pid: 7, name, cpu_percent: 1, memory_percent: 2 },
+      { pid: 8, name: "other", cpu_percent: 3, memory_percent: 4 },
+    ],
+  });
+
+type StoreOptions = ConstructorParameters<typeof InfluxStore>[0];
+
+/** An InfluxStore on the run's InfluxDB (5 s timeout, no history timer); `lines` collects its log. */
+export function storeOnRun(
+  extra: Partial<StoreOptions> = {},
+  lines?: Record<string, unknown>[],
+): InfluxStore {
+  const conn = influx();
+  return new InfluxStore({
+    url: conn.url,
+    token: conn.token,
+    org: conn.org,
+    bucket: conn.bucket,
+    retentionDays: 400,
+    timeoutMs: 5000,
+    historyIntervalMs: 0,
+    log: lines
+      ? createLogger("debug", { write: (s: string) => void lines.push(JSON.parse(s)) })
+      : createLogger("silent"),
+    ...extra,
+  });
+}
+
+/** The error `p` rejects with, or undefined when it resolves. */
+export const failure = (p: Promise<unknown>): Promise<Error | undefined> =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
